@@ -1,0 +1,494 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "log.h"
+#include "sandbox.h"
+#include "wgmond.h"
+#include "collector.h"
+#include "frontend.h"
+
+#define FRONTEND_FD	3
+
+static struct config		 conf;
+static struct event_base	*base;
+static struct imsgev		*iev_frontend;
+static struct snapshot		*current;
+static uint32_t			 generation;
+static int			 failing;	/* the last run failed */
+static pid_t			 frontend_pid;
+static struct event		*ev_tick;
+
+static void	collector_dispatch_frontend(int, short, void *);
+
+static __attribute__((__noreturn__)) void
+usage(const char *text, int status)
+{
+	fprintf(status ? stderr : stdout, "%s", text);
+	exit(status);
+}
+
+static void
+collector_imsg_compose_frontend(uint32_t type, const void *data, size_t len)
+{
+	if (imsg_compose_event(iev_frontend, type, 0, 0, -1, data, len) == -1)
+		fatal("%s", __func__);
+}
+
+static void
+send_event_line(int priority, struct evbuffer *b)
+{
+	struct event_hdr	 hdr;
+	struct ibuf		*wbuf;
+	size_t			 len = evbuffer_get_length(b);
+
+	hdr.priority = priority;
+	if ((wbuf = imsg_create(&iev_frontend->ibuf, IMSG_EVENT, 0, 0,
+	    sizeof(hdr) + len + 1)) == NULL ||
+	    imsg_add(wbuf, &hdr, sizeof(hdr)) == -1 ||
+	    imsg_add(wbuf, evbuffer_pullup(b, -1), len) == -1 ||
+	    imsg_add(wbuf, "", 1) == -1)
+		fatal("%s", __func__);
+	imsg_close(&iev_frontend->ibuf, wbuf);
+	imsg_event_add(iev_frontend);
+	evbuffer_drain(b, len);
+}
+
+static void
+send_status(int error, const char *detail, int64_t now)
+{
+	struct collect_status	 cs;
+
+	memset(&cs, 0, sizeof(cs));
+	cs.time = now;
+	cs.error = error;
+	strlcpy(cs.detail, detail, sizeof(cs.detail));
+	collector_imsg_compose_frontend(IMSG_COLLECT_STATUS, &cs, sizeof(cs));
+}
+
+static void
+run_failed(int error, const char *detail, int64_t now)
+{
+	struct evbuffer	*b;
+
+	if ((b = evbuffer_new()) == NULL ||
+	    events_format_error(b, now, error, detail) == -1)
+		fatal("%s", __func__);
+	send_event_line(LOG_ERR, b);
+	evbuffer_free(b);
+	send_status(error, detail, now);
+	failing = 1;
+}
+
+static void
+run_succeeded(struct snapshot *snap, int64_t now)
+{
+	struct wgm_event_list	 list;
+	struct wgm_event	*ev;
+	struct evbuffer		*b;
+
+	TAILQ_INIT(&list);
+	classify_snapshot(snap, now, conf.connected, conf.disconnected);
+	snap->generation = ++generation;
+	if (events_diff(current, snap, current == NULL, &list) == -1 ||
+	    (b = evbuffer_new()) == NULL)
+		fatal("%s", __func__);
+	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
+		fatal("%s: snapshot_compose", __func__);
+	if (failing && current != NULL) {
+		if (events_format_recovered(b, now) == -1)
+			fatal("%s", __func__);
+		send_event_line(LOG_INFO, b);
+	}
+	TAILQ_FOREACH(ev, &list, entry) {
+		if (events_format(b, ev) == -1)
+			fatal("%s", __func__);
+		send_event_line(events_priority(ev), b);
+	}
+	evbuffer_free(b);
+	events_clear(&list);
+	send_status(ERR_NONE, "", now);
+	snapshot_free(current);
+	current = snap;
+	failing = 0;
+}
+
+static void
+collector_run_done(struct snapshot *snap, int error, const char *detail)
+{
+	int64_t	now = time(NULL);
+
+	if (snap == NULL) {
+		log_debug("run failed: %s: %s", snapshot_error_name(error),
+		    detail);
+		run_failed(error, detail, now);
+	} else {
+		log_debug("run done: %zu interfaces, %zu peers",
+		    snap->nifaces, snap->npeers);
+		run_succeeded(snap, now);
+	}
+}
+
+static void
+collector_tick(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (script_running()) {
+		log_debug("previous run still going; tick skipped");
+		return;
+	}
+	script_start();
+}
+
+static __attribute__((__noreturn__)) void
+collector_shutdown(int status)
+{
+	script_kill();
+	if (frontend_pid > 0) {
+		kill(frontend_pid, SIGTERM);
+		while (waitpid(frontend_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	snapshot_free(current);
+	log_info("terminating");
+	exit(status);
+}
+
+/* Either way it went, the channel's EOF or SIGCHLD, the daemon ends. */
+static __attribute__((__noreturn__)) void
+frontend_lost(int status)
+{
+	log_warnx("frontend terminated; status %d", WIFEXITED(status) ?
+	    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	frontend_pid = 0;
+	collector_shutdown(1);
+}
+
+/* The channel closed: the frontend exited or is about to. */
+static __attribute__((__noreturn__)) void
+frontend_gone(void)
+{
+	int	status;
+
+	while (waitpid(frontend_pid, &status, 0) == -1)
+		if (errno != EINTR)
+			fatal("waitpid");
+	frontend_lost(status);
+}
+
+static void
+collector_sig(int sig, short event, void *arg)
+{
+	pid_t	pid;
+	int	status;
+
+	(void)event;
+	(void)arg;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		collector_shutdown(0);
+	case SIGCHLD:
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (pid == frontend_pid)
+				frontend_lost(status);
+			script_reaped(pid, status);
+		}
+		break;
+	}
+}
+
+static void
+collector_dispatch_frontend(int fd, short event, void *bula)
+{
+	struct imsgev	*iev = bula;
+	struct imsgbuf	*ibuf = &iev->ibuf;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	(void)fd;
+	if (event & EV_READ) {
+		if ((n = imsgbuf_read(ibuf)) == -1)
+			fatal("imsgbuf_read");
+		if (n == 0)
+			frontend_gone();
+	}
+	if (event & EV_WRITE) {
+		if (imsgbuf_write(ibuf) == -1) {
+			if (errno == EPIPE)
+				frontend_gone();
+			fatal("imsgbuf_write");
+		}
+	}
+	for (;;) {
+		if ((n = imsg_get(ibuf, &imsg)) == -1)
+			fatal("imsg_get");
+		if (n == 0)
+			break;
+		/* The frontend has nothing to ask of the collector. */
+		fatalx("%s: unexpected imsg %u", __func__,
+		    imsg_get_type(&imsg));
+	}
+	imsg_event_add(iev);
+}
+
+static void
+check_chroot(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		err(1, "chroot directory %s", path);
+	if (!S_ISDIR(st.st_mode))
+		errx(1, "chroot directory %s is not a directory", path);
+	if (st.st_uid != 0 || st.st_mode & (S_IWGRP | S_IWOTH))
+		errx(1, "chroot directory %s must be owned by root and not "
+		    "writable by group or others", path);
+}
+
+/*
+ * The sudo rule names the script's absolute path, and the daemon leaves
+ * its start directory: resolve it once.  A script that is missing or
+ * unsafe at start-up is a configuration error; later, each run checks
+ * it again and reports what it finds.
+ */
+static void
+resolve_script(void)
+{
+	char	path[PATH_MAX], cwd[PATH_MAX];
+	char	reason[WGM_DETAIL_MAX];
+	int	e;
+
+	if (realpath(conf.script, path) != NULL)
+		strlcpy(conf.script, path, sizeof(conf.script));
+	else if (conf.script[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			err(1, "getcwd");
+		if (snprintf(path, sizeof(path), "%s/%s", cwd, conf.script) >=
+		    (int)sizeof(conf.script))
+			errx(1, "script path too long");
+		strlcpy(conf.script, path, sizeof(conf.script));
+	}
+	if ((e = script_check(conf.script, reason, sizeof(reason))) ==
+	    ERR_UNSAFE)
+		errx(1, "unsafe script: %s", reason);
+	if (e != 0)
+		errx(1, "script: %s", reason);
+}
+
+static int
+listen_socket(void)
+{
+	int	fd, on = 1;
+
+	if ((fd = socket(conf.listen_ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		err(1, "socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		err(1, "setsockopt SO_REUSEADDR");
+	if (conf.listen_ss.ss_family == AF_INET6 && setsockopt(fd,
+	    IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		err(1, "setsockopt IPV6_V6ONLY");
+	if (bind(fd, (struct sockaddr *)&conf.listen_ss, conf.listen_len) ==
+	    -1)
+		err(1, "bind %s", conf.listen);
+	if (listen(fd, 128) == -1)
+		err(1, "listen %s", conf.listen);
+	return (fd);
+}
+
+/*
+ * The frontend starts from a fresh image of the binary, so that nothing
+ * the collector held in memory (the parser's buffers, the environment)
+ * is there for a compromised frontend to find.
+ */
+static pid_t
+start_frontend(int fd)
+{
+	char	*argv[8], vflag[8];
+	int	 argc = 0, i;
+	pid_t	 pid;
+
+	argv[argc++] = "wgmond";
+	argv[argc++] = "-F";
+	if (conf.debug)
+		argv[argc++] = "-d";
+	if (conf.verbose > 0) {
+		vflag[0] = '-';
+		for (i = 0; i < conf.verbose && i < 5; i++)
+			vflag[i + 1] = 'v';
+		vflag[i + 1] = '\0';
+		argv[argc++] = vflag;
+	}
+	argv[argc] = NULL;
+	switch (pid = fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		if (fd != FRONTEND_FD) {
+			if (dup2(fd, FRONTEND_FD) == -1)
+				fatal("dup2");
+		} else if (fcntl(fd, F_SETFD, 0) == -1)
+			fatal("fcntl");
+		execv("/proc/self/exe", argv);
+		fatal("execv /proc/self/exe");
+	}
+	return (pid);
+}
+
+static void
+send_config(int lfd)
+{
+	struct frontend_conf	 fc;
+	struct passwd		*pw;
+
+	if ((pw = getpwnam(conf.user)) == NULL)
+		fatalx("unknown user %s", conf.user);
+	memset(&fc, 0, sizeof(fc));
+	fc.uid = pw->pw_uid;
+	fc.gid = pw->pw_gid;
+	fc.check_interval = conf.check_interval;
+	strlcpy(fc.chroot, conf.chroot, sizeof(fc.chroot));
+	strlcpy(fc.listen, conf.listen, sizeof(fc.listen));
+	collector_imsg_compose_frontend(IMSG_CONFIG, &fc, sizeof(fc));
+	if (imsg_compose_event(iev_frontend, IMSG_LISTEN, 0, 0, lfd, NULL,
+	    0) == -1)
+		fatal("%s", __func__);
+}
+
+static void
+setup_events(void)
+{
+	static struct event	*ev_term, *ev_int, *ev_chld;
+	struct timeval		 tv;
+
+	ev_term = evsignal_new(base, SIGTERM, collector_sig, NULL);
+	ev_int = evsignal_new(base, SIGINT, collector_sig, NULL);
+	ev_chld = evsignal_new(base, SIGCHLD, collector_sig, NULL);
+	ev_tick = event_new(base, -1, EV_PERSIST, collector_tick, NULL);
+	if (ev_term == NULL || ev_int == NULL || ev_chld == NULL ||
+	    ev_tick == NULL)
+		fatalx("%s: event_new", __func__);
+	evsignal_add(ev_term, NULL);
+	evsignal_add(ev_int, NULL);
+	evsignal_add(ev_chld, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	tv.tv_sec = conf.check_interval;
+	tv.tv_usec = 0;
+	event_add(ev_tick, &tv);
+	/* The first run is now, not one interval after start-up. */
+	event_active(ev_tick, EV_TIMEOUT, 0);
+}
+
+static __attribute__((__noreturn__)) void
+frontend_start(int argc, char *argv[])
+{
+	int	ch, debug = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "Fdv")) != -1) {
+		switch (ch) {
+		case 'F':
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			exit(1);
+		}
+	}
+	frontend_main(debug, verbose);
+	exit(0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char		 errbuf[1024];
+	struct passwd	*pw;
+	int		 pair[2], lfd, r;
+
+	if (argc > 1 && strcmp(argv[1], "-F") == 0)
+		frontend_start(argc, argv);
+	if ((r = config_init(&conf, argc, argv, errbuf, sizeof(errbuf))) ==
+	    -2)
+		usage(errbuf, argc == 2 && strcmp(argv[1], "-h") == 0 ? 0 : 1);
+	if (r == -1)
+		errx(1, "%s", errbuf);
+	if (conf.noaction) {
+		config_print(stdout, &conf);
+		exit(0);
+	}
+	if (geteuid() != 0)
+		errx(1, "need root privileges");
+	if ((pw = getpwnam(conf.user)) == NULL)
+		errx(1, "unknown user %s", conf.user);
+	check_chroot(conf.chroot);
+	resolve_script();
+	lfd = listen_socket();
+
+	log_init(conf.debug, LOG_DAEMON);
+	log_setverbose(conf.verbose + conf.debug);
+	log_procinit("collector");
+	if (!conf.debug && daemon(0, 0) == -1)
+		fatal("daemon");
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    PF_UNSPEC, pair) == -1)
+		fatal("socketpair");
+	frontend_pid = start_frontend(pair[1]);
+	close(pair[1]);
+
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((iev_frontend = calloc(1, sizeof(*iev_frontend))) == NULL)
+		fatal(NULL);
+	if (imsgbuf_init(&iev_frontend->ibuf, pair[0]) == -1)
+		fatal("imsgbuf_init");
+	imsgbuf_allow_fdpass(&iev_frontend->ibuf);
+	iev_frontend->base = base;
+	iev_frontend->handler = collector_dispatch_frontend;
+	send_config(lfd);
+	if (imsgbuf_flush(&iev_frontend->ibuf) == -1)
+		fatal("imsgbuf_flush");
+	close(lfd);
+	imsg_event_add(iev_frontend);
+
+	script_init(base, &conf, collector_run_done);
+	setup_events();
+	sandbox_collector();
+	log_info("collector started: script %s every %u s", conf.script,
+	    conf.check_interval);
+	event_base_dispatch(base);
+	fatalx("event loop ended");
+}

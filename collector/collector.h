@@ -1,0 +1,113 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef COLLECTOR_H
+#define COLLECTOR_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "wgmond.h"
+
+#define WGMOND_SCRIPT		"tools/wg-json"
+#define CONF_CONNECTED		180
+#define CONF_DISCONNECTED	240
+#define CONF_CHECK		10
+#define CONF_TIMEOUT		10
+
+#ifndef SUDO_PATH
+#define SUDO_PATH		"/usr/bin/sudo"
+#endif
+#ifndef BASH_PATH
+#define BASH_PATH		"/usr/bin/bash"
+#endif
+#define SCRIPT_PATH_ENV		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+#define SCRIPT_KILL_GRACE	2	/* seconds from SIGTERM to SIGKILL */
+
+struct config {
+	char			 script[1024];
+	uint32_t		 connected;
+	uint32_t		 disconnected;
+	uint32_t		 check_interval;
+	uint32_t		 timeout;
+	char			 host[256];
+	char			 port[16];
+	char			 listen[300];	/* "host:port", "[v6]:port" */
+	struct sockaddr_storage	 listen_ss;
+	socklen_t		 listen_len;
+	char			 user[64];
+	char			 chroot[256];
+	int			 debug;
+	int			 noaction;
+	int			 verbose;
+};
+
+enum wgm_event_type {
+	EVENT_INITIAL,
+	EVENT_CHANGE,
+	EVENT_NEW_PEER,
+	EVENT_REMOVED
+};
+
+struct wgm_event {
+	TAILQ_ENTRY(wgm_event)	 entry;
+	int			 type;
+	int64_t			 timestamp;
+	char			 iface[WGM_NAME_MAX];
+	char			 peer[WGM_KEY_MAX];
+	int			 status;	/* new status */
+	int			 old_status;
+	const struct peer	*p;		/* in the new snapshot */
+};
+TAILQ_HEAD(wgm_event_list, wgm_event);
+
+struct parser;
+struct event_base;
+
+/* Called once per run: a snapshot, or NULL with the error and its detail. */
+typedef void (*script_done_cb)(struct snapshot *, int, const char *);
+
+/* config.c */
+int		 config_init(struct config *, int, char *[], char *, size_t);
+void		 config_print(FILE *, const struct config *);
+
+/* parse.c */
+struct parser	*parse_new(struct snapshot *);
+int		 parse_feed(struct parser *, const unsigned char *, size_t);
+int		 parse_finish(struct parser *);
+const char	*parse_error(struct parser *);
+void		 parse_free(struct parser *);
+
+/* classify.c */
+int		 classify_peer(const struct peer *, int64_t, uint32_t,
+		    uint32_t);
+void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
+		    uint32_t);
+
+/* script.c */
+int		 script_check(const char *, char *, size_t);
+void		 script_init(struct event_base *, const struct config *,
+		    script_done_cb);
+int		 script_start(void);
+int		 script_running(void);
+int		 script_reaped(pid_t, int);
+void		 script_kill(void);
+
+/* events.c */
+int		 events_diff(const struct snapshot *, const struct snapshot *,
+		    int, struct wgm_event_list *);
+void		 events_clear(struct wgm_event_list *);
+int		 events_format(struct evbuffer *, const struct wgm_event *);
+int		 events_priority(const struct wgm_event *);
+int		 events_format_error(struct evbuffer *, int64_t, int,
+		    const char *);
+int		 events_format_recovered(struct evbuffer *, int64_t);
+
+#endif /* COLLECTOR_H */

@@ -1,0 +1,252 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <event2/buffer.h>
+
+#include "wgmond.h"
+#include "collector.h"
+
+static const char *event_names[] = {
+	"initial_status",
+	"status_change",
+	"new_peer",
+	"peer_removed"
+};
+
+
+/*
+ * An operator is told when a peer stops being connected, however far past
+ * the thresholds it aged between two runs: so inactive is reported as
+ * disconnected, and disconnected -> inactive is no change at all.
+ */
+static int
+visible(int status)
+{
+	return (status == STATUS_INACTIVE ? STATUS_DISCONNECTED : status);
+}
+
+static int
+event_add(struct wgm_event_list *list, int type, int64_t ts,
+    const struct iface *ifp, const struct peer *p, int status, int old)
+{
+	struct wgm_event	*ev;
+
+	if ((ev = calloc(1, sizeof(*ev))) == NULL)
+		return (-1);
+	ev->type = type;
+	ev->timestamp = ts;
+	strlcpy(ev->iface, ifp->name, sizeof(ev->iface));
+	strlcpy(ev->peer, p->key, sizeof(ev->peer));
+	ev->status = status;
+	ev->old_status = old;
+	ev->p = type == EVENT_REMOVED ? NULL : p;
+	TAILQ_INSERT_TAIL(list, ev, entry);
+	return (0);
+}
+
+static int
+diff_initial(const struct snapshot *new, struct wgm_event_list *list)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+
+	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&new->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers) {
+			if (p->status == STATUS_INACTIVE)
+				continue;
+			if (event_add(list, EVENT_INITIAL, new->time, ifp, p,
+			    p->status, p->status) == -1)
+				return (-1);
+		}
+	return (0);
+}
+
+static int
+diff_peer(const struct snapshot *new, const struct iface *ifp,
+    const struct peer *p, struct iface *oifp, struct wgm_event_list *list)
+{
+	struct peer	*op = NULL;
+
+	if (oifp != NULL)
+		op = snapshot_peer_find(oifp, p->key);
+	if (op == NULL)
+		return (event_add(list, EVENT_NEW_PEER, new->time, ifp, p,
+		    p->status, p->status));
+	if (visible(op->status) == visible(p->status))
+		return (0);
+	return (event_add(list, EVENT_CHANGE, new->time, ifp, p,
+	    visible(p->status), visible(op->status)));
+}
+
+static int
+diff_removed(const struct snapshot *old, const struct snapshot *new,
+    struct wgm_event_list *list)
+{
+	struct iface	*oifp, *nifp;
+	struct peer	*op;
+
+	RB_FOREACH(oifp, iface_tree, (struct iface_tree *)&old->ifaces) {
+		nifp = snapshot_iface_find((struct snapshot *)new, oifp->name);
+		RB_FOREACH(op, peer_tree, &oifp->peers) {
+			if (nifp != NULL && snapshot_peer_find(nifp,
+			    op->key) != NULL)
+				continue;
+			if (event_add(list, EVENT_REMOVED, new->time, oifp, op,
+			    op->status, op->status) == -1)
+				return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * The events that lead from old to new, appended to list in the order
+ * of the trees.  With initial set, old is ignored and each peer shown in
+ * /status gets its initial_status.
+ */
+int
+events_diff(const struct snapshot *old, const struct snapshot *new,
+    int initial, struct wgm_event_list *list)
+{
+	struct iface	*ifp, *oifp;
+	struct peer	*p;
+
+	if (initial || old == NULL)
+		return (diff_initial(new, list));
+	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&new->ifaces) {
+		oifp = snapshot_iface_find((struct snapshot *)old, ifp->name);
+		RB_FOREACH(p, peer_tree, &ifp->peers)
+			if (diff_peer(new, ifp, p, oifp, list) == -1)
+				return (-1);
+	}
+	return (diff_removed(old, new, list));
+}
+
+void
+events_clear(struct wgm_event_list *list)
+{
+	struct wgm_event	*ev;
+
+	while ((ev = TAILQ_FIRST(list)) != NULL) {
+		TAILQ_REMOVE(list, ev, entry);
+		free(ev);
+	}
+}
+
+int
+events_priority(const struct wgm_event *ev)
+{
+	return (ev->type == EVENT_CHANGE ? LOG_NOTICE : LOG_INFO);
+}
+
+static int
+format_head(struct evbuffer *b, const char *name, int64_t ts)
+{
+	return (evbuffer_add_printf(b, "{\"event\":\"%s\",\"timestamp\":%"
+	    PRId64, name, ts) == -1 ? -1 : 0);
+}
+
+/*
+ * A peer may route thousands of prefixes; an event line stays within
+ * one imsg and one syslog message, and says when its list is cut.
+ */
+static int
+format_aips(struct evbuffer *b, const struct peer *p)
+{
+	size_t	i;
+
+	if (evbuffer_add_printf(b, ",\"allowedIps\":[") == -1)
+		return (-1);
+	for (i = 0; i < p->naips; i++) {
+		if (evbuffer_get_length(b) + WGM_AIP_MAX + 64 > WGM_EVENT_MAX)
+			break;
+		if ((i > 0 && evbuffer_add(b, ",", 1) == -1) ||
+		    json_string(b, p->aips[i]) == -1)
+			return (-1);
+	}
+	if (evbuffer_add(b, "]", 1) == -1)
+		return (-1);
+	if (i < p->naips &&
+	    evbuffer_add_printf(b, ",\"allowedIpsTruncated\":true") == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+format_status(struct evbuffer *b, const char *name, int status)
+{
+	return (evbuffer_add_printf(b, ",\"%s\":\"%s\"", name,
+	    snapshot_status_name(status)) == -1 ? -1 : 0);
+}
+
+/* One JSON object, keys in the order of DESIGN §5, no newline. */
+int
+events_format(struct evbuffer *b, const struct wgm_event *ev)
+{
+	if (format_head(b, event_names[ev->type], ev->timestamp) == -1 ||
+	    evbuffer_add_printf(b, ",\"interface\":") == -1 ||
+	    json_string(b, ev->iface) == -1 ||
+	    evbuffer_add_printf(b, ",\"peer\":") == -1 ||
+	    json_string(b, ev->peer) == -1)
+		return (-1);
+	switch (ev->type) {
+	case EVENT_INITIAL:
+		if (format_status(b, "status", ev->status) == -1 ||
+		    evbuffer_add_printf(b, ",\"endpoint\":") == -1)
+			return (-1);
+		if (!(ev->p->flags & PEER_F_ENDPOINT)) {
+			if (evbuffer_add_printf(b, "null") == -1)
+				return (-1);
+		} else if (json_string(b, ev->p->endpoint) == -1)
+			return (-1);
+		if (format_aips(b, ev->p) == -1)
+			return (-1);
+		break;
+	case EVENT_CHANGE:
+		if (format_status(b, "new_status", ev->status) == -1 ||
+		    format_status(b, "old_status", ev->old_status) == -1)
+			return (-1);
+		break;
+	case EVENT_NEW_PEER:
+		if (format_status(b, "status", ev->status) == -1)
+			return (-1);
+		break;
+	case EVENT_REMOVED:
+		if (format_status(b, "old_status", ev->old_status) == -1)
+			return (-1);
+		break;
+	}
+	return (evbuffer_add(b, "}", 1));
+}
+
+int
+events_format_error(struct evbuffer *b, int64_t ts, int error,
+    const char *detail)
+{
+	if (format_head(b, "collect_error", ts) == -1 ||
+	    evbuffer_add_printf(b, ",\"error\":\"%s\",\"detail\":",
+	    snapshot_error_name(error)) == -1 ||
+	    json_string(b, detail) == -1)
+		return (-1);
+	return (evbuffer_add(b, "}", 1));
+}
+
+int
+events_format_recovered(struct evbuffer *b, int64_t ts)
+{
+	if (format_head(b, "collect_recovered", ts) == -1)
+		return (-1);
+	return (evbuffer_add(b, "}", 1));
+}

@@ -1,0 +1,600 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The streaming parser of the status script's output (DESIGN.md §3).
+ * yajl calls back token by token as the pipe delivers bytes, so a chunk
+ * may end anywhere.  The state kept here is where in the fixed schema
+ * the next value belongs and how many containers of an unknown key are
+ * still open: nothing of the document is kept but what goes into the
+ * snapshot, and the private and preshared keys not even that.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#include "collector.h"
+
+/* Where a value is in the schema: a key, or an object or array itself. */
+enum pfield {
+	PF_NONE,	/* in an object, before its next key */
+	PF_SKIP,	/* the value of an unknown key */
+	PF_TOP,		/* the document */
+	PF_IFACE,	/* an interface, under its name */
+	PF_PRIVKEY,
+	PF_PUBKEY,
+	PF_PORT,
+	PF_FWMARK,
+	PF_PEERS,
+	PF_PEER,	/* a peer, under its key */
+	PF_PSK,
+	PF_ENDPOINT,
+	PF_HANDSHAKE,
+	PF_RX,
+	PF_TX,
+	PF_KEEPALIVE,
+	PF_AIPS,
+	PF_AIP		/* an element of allowedIps */
+};
+
+enum ptype {
+	PT_NONE,
+	PT_OBJECT,
+	PT_ARRAY,
+	PT_STRING,
+	PT_INTEGER
+};
+
+struct pfield_info {
+	const char	*name;		/* its key in its object */
+	enum pfield	 parent;	/* the container it is in */
+	enum ptype	 type;
+	uint64_t	 max;		/* of an integer */
+	uint32_t	 flag;		/* set in its interface or peer */
+};
+
+static const struct pfield_info pfields[] = {
+	[PF_TOP] =	{ NULL, PF_NONE, PT_OBJECT, 0, 0 },
+	[PF_IFACE] =	{ NULL, PF_TOP, PT_OBJECT, 0, 0 },
+	[PF_PRIVKEY] =	{ "privateKey", PF_IFACE, PT_STRING, 0, 0 },
+	[PF_PUBKEY] =	{ "publicKey", PF_IFACE, PT_STRING, 0,
+			    IFACE_F_PUBKEY },
+	[PF_PORT] =	{ "listenPort", PF_IFACE, PT_INTEGER, UINT16_MAX,
+			    IFACE_F_PORT },
+	[PF_FWMARK] =	{ "fwmark", PF_IFACE, PT_INTEGER, UINT32_MAX,
+			    IFACE_F_FWMARK },
+	[PF_PEERS] =	{ "peers", PF_IFACE, PT_OBJECT, 0, IFACE_F_PEERS },
+	[PF_PEER] =	{ NULL, PF_PEERS, PT_OBJECT, 0, 0 },
+	[PF_PSK] =	{ "presharedKey", PF_PEER, PT_STRING, 0, PEER_F_PSK },
+	[PF_ENDPOINT] =	{ "endpoint", PF_PEER, PT_STRING, 0,
+			    PEER_F_ENDPOINT },
+	[PF_HANDSHAKE] = { "latestHandshake", PF_PEER, PT_INTEGER, INT64_MAX,
+			    PEER_F_HANDSHAKE },
+	[PF_RX] =	{ "transferRx", PF_PEER, PT_INTEGER, UINT64_MAX,
+			    PEER_F_RX },
+	[PF_TX] =	{ "transferTx", PF_PEER, PT_INTEGER, UINT64_MAX,
+			    PEER_F_TX },
+	[PF_KEEPALIVE] = { "persistentKeepalive", PF_PEER, PT_INTEGER,
+			    UINT16_MAX, PEER_F_KEEPALIVE },
+	[PF_AIPS] =	{ "allowedIps", PF_PEER, PT_ARRAY, 0, PEER_F_AIPS },
+	[PF_AIP] =	{ NULL, PF_AIPS, PT_STRING, 0, 0 }
+};
+
+static const char *const expected[] = {
+	[PT_OBJECT] =	"expected an object",
+	[PT_ARRAY] =	"expected an array",
+	[PT_STRING] =	"expected a string",
+	[PT_INTEGER] =	"expected an integer"
+};
+
+struct parser {
+	yajl_handle	 yajl;
+	struct snapshot	*snap;
+	struct iface	*iface;		/* the one being read */
+	struct peer	*peer;		/* the one being read */
+	enum pfield	 in;		/* the container open */
+	enum pfield	 field;		/* what the next value is */
+	size_t		 depth;		/* containers open, all */
+	size_t		 skip;		/* those in an unknown value */
+	size_t		 naip;		/* index in allowedIps */
+	size_t		 fed;		/* bytes */
+	int		 failed;
+	char		 err[WGM_DETAIL_MAX];
+};
+
+static int	parse_null(void *);
+static int	parse_boolean(void *, int);
+static int	parse_number(void *, const char *, size_t);
+static int	parse_string(void *, const unsigned char *, size_t);
+static int	parse_start_map(void *);
+static int	parse_map_key(void *, const unsigned char *, size_t);
+static int	parse_end_map(void *);
+static int	parse_start_array(void *);
+static int	parse_end_array(void *);
+static int	parse_failx(struct parser *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static int	parse_fail(struct parser *, enum pfield, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+
+/* With yajl_number set, integers and doubles arrive as text. */
+static const yajl_callbacks parse_callbacks = {
+	parse_null,
+	parse_boolean,
+	NULL,
+	NULL,
+	parse_number,
+	parse_string,
+	parse_start_map,
+	parse_map_key,
+	parse_end_map,
+	parse_start_array,
+	parse_end_array
+};
+
+/*
+ * Names where a value of field f is, from the interface and peer being
+ * read: only what passed the checks into the snapshot is ever quoted.
+ */
+static void
+parse_path(struct parser *p, enum pfield f, char *buf, size_t len)
+{
+	const struct pfield_info	*fi = &pfields[f];
+
+	if (f == PF_TOP)
+		(void)strlcpy(buf, "(top level)", len);
+	else if (f == PF_IFACE)
+		(void)strlcpy(buf, p->iface->name, len);
+	else if (fi->parent == PF_IFACE)
+		(void)snprintf(buf, len, "%s.%s", p->iface->name, fi->name);
+	else if (f == PF_PEER)
+		(void)snprintf(buf, len, "%s.peers.%s", p->iface->name,
+		    p->peer->key);
+	else if (fi->parent == PF_PEER)
+		(void)snprintf(buf, len, "%s.peers.%s.%s", p->iface->name,
+		    p->peer->key, fi->name);
+	else
+		(void)snprintf(buf, len, "%s.peers.%s.allowedIps[%zu]",
+		    p->iface->name, p->peer->key, p->naip);
+}
+
+/* Returns 0, which makes yajl stop, as a callback must on error. */
+static int
+parse_failx(struct parser *p, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(p->err, sizeof(p->err), fmt, ap);
+	va_end(ap);
+	p->failed = 1;
+	return (0);
+}
+
+static int
+parse_fail(struct parser *p, enum pfield f, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n;
+
+	parse_path(p, f, p->err, sizeof(p->err));
+	(void)strlcat(p->err, ": ", sizeof(p->err));
+	n = strlen(p->err);
+	va_start(ap, fmt);
+	(void)vsnprintf(p->err + n, sizeof(p->err) - n, fmt, ap);
+	va_end(ap);
+	p->failed = 1;
+	return (0);
+}
+
+static int
+parse_expected(struct parser *p)
+{
+	return (parse_fail(p, p->field, "%s",
+	    expected[pfields[p->field].type]));
+}
+
+/* Marks a field present in the interface or peer it belongs to. */
+static void
+parse_flag(struct parser *p, enum pfield f)
+{
+	if (pfields[f].parent == PF_IFACE)
+		p->iface->flags |= pfields[f].flag;
+	else if (pfields[f].parent == PF_PEER)
+		p->peer->flags |= pfields[f].flag;
+}
+
+/* A value is complete: an object waits for a key, allowedIps for more. */
+static int
+parse_next(struct parser *p)
+{
+	if (p->in == PF_AIPS) {
+		p->field = PF_AIP;
+		p->naip++;
+	} else
+		p->field = PF_NONE;
+	return (1);
+}
+
+/*
+ * Whether a scalar belongs to an unknown key, at whatever depth under
+ * it: such a value is passed over unread.
+ */
+static int
+parse_skipped(struct parser *p)
+{
+	if (p->skip > 0)
+		return (1);
+	if (p->field == PF_SKIP) {
+		(void)parse_next(p);
+		return (1);
+	}
+	return (0);
+}
+
+/* No known field takes a null or a boolean. */
+static int
+parse_null(void *ctx)
+{
+	struct parser	*p = ctx;
+
+	if (parse_skipped(p))
+		return (1);
+	return (parse_expected(p));
+}
+
+static int
+parse_boolean(void *ctx, int v)
+{
+	(void)v;
+	return (parse_null(ctx));
+}
+
+/*
+ * Only a plain non-negative integer is one: no sign, fraction or
+ * exponent.  Digits are read in full 64 bits, checked before each step.
+ */
+static const char *
+parse_integer(const char *s, size_t len, uint64_t max, uint64_t *vp)
+{
+	uint64_t	v = 0, d;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return ("expected an integer");
+	for (i = 0; i < len; i++) {
+		d = s[i] - '0';
+		if (d > max || v > (max - d) / 10)
+			return ("integer out of range");
+		v = v * 10 + d;
+	}
+	*vp = v;
+	return (NULL);
+}
+
+static int
+parse_number(void *ctx, const char *s, size_t len)
+{
+	struct parser	*p = ctx;
+	const char	*why;
+	uint64_t	 v;
+
+	if (parse_skipped(p))
+		return (1);
+	if (pfields[p->field].type != PT_INTEGER)
+		return (parse_expected(p));
+	if ((why = parse_integer(s, len, pfields[p->field].max, &v)) != NULL)
+		return (parse_fail(p, p->field, "%s", why));
+	switch (p->field) {
+	case PF_PORT:
+		p->iface->port = v;
+		break;
+	case PF_FWMARK:
+		p->iface->fwmark = v;
+		break;
+	case PF_HANDSHAKE:
+		p->peer->handshake = v;
+		break;
+	case PF_RX:
+		p->peer->rx = v;
+		break;
+	case PF_TX:
+		p->peer->tx = v;
+		break;
+	case PF_KEEPALIVE:
+		p->peer->keepalive = v;
+		break;
+	default:
+		break;
+	}
+	parse_flag(p, p->field);
+	return (parse_next(p));
+}
+
+/* Makes a C string of a JSON one that must fit in size with its NUL. */
+static int
+parse_copy(struct parser *p, enum pfield f, const char *what,
+    const unsigned char *s, size_t len, char *buf, size_t size)
+{
+	if (memchr(s, '\0', len) != NULL)
+		return (parse_fail(p, f, "%s contains a NUL byte", what));
+	if (len >= size)
+		return (parse_fail(p, f, "%s too long", what));
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return (1);
+}
+
+static int
+parse_aip(struct parser *p, const unsigned char *s, size_t len)
+{
+	char	aip[WGM_AIP_MAX];
+
+	if (!parse_copy(p, PF_AIP, "string", s, len, aip, sizeof(aip)))
+		return (0);
+	if (snapshot_peer_add_aip(p->peer, aip) == -1)
+		return (parse_fail(p, PF_AIP, "%s", strerror(errno)));
+	return (1);
+}
+
+static int
+parse_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct parser	*p = ctx;
+	int		 ok = 1;
+
+	if (parse_skipped(p))
+		return (1);
+	if (pfields[p->field].type != PT_STRING)
+		return (parse_expected(p));
+	/* The private and preshared keys end here, neither read nor kept. */
+	switch (p->field) {
+	case PF_PUBKEY:
+		ok = parse_copy(p, p->field, "string", s, len,
+		    p->iface->pubkey, sizeof(p->iface->pubkey));
+		break;
+	case PF_ENDPOINT:
+		ok = parse_copy(p, p->field, "string", s, len,
+		    p->peer->endpoint, sizeof(p->peer->endpoint));
+		break;
+	case PF_AIP:
+		ok = parse_aip(p, s, len);
+		break;
+	default:
+		break;
+	}
+	if (!ok)
+		return (0);
+	parse_flag(p, p->field);
+	return (parse_next(p));
+}
+
+/* Every level counts toward the limit, those of unknown keys too. */
+static int
+parse_start(struct parser *p, enum ptype type)
+{
+	if (++p->depth > WGM_DEPTH_MAX)
+		return (parse_failx(p, "nesting deeper than %d",
+		    WGM_DEPTH_MAX));
+	if (p->skip > 0 || p->field == PF_SKIP) {
+		p->skip++;
+		return (1);
+	}
+	if (pfields[p->field].type != type)
+		return (parse_expected(p));
+	parse_flag(p, p->field);
+	p->in = p->field;
+	/* allowedIps is the only array known. */
+	if (type == PT_ARRAY) {
+		p->field = PF_AIP;
+		p->naip = 0;
+	} else
+		p->field = PF_NONE;
+	return (1);
+}
+
+static int
+parse_end(struct parser *p)
+{
+	p->depth--;
+	if (p->skip > 0) {
+		if (--p->skip == 0)
+			return (parse_next(p));
+		return (1);
+	}
+	p->in = pfields[p->in].parent;
+	return (parse_next(p));
+}
+
+static int
+parse_start_map(void *ctx)
+{
+	return (parse_start(ctx, PT_OBJECT));
+}
+
+static int
+parse_end_map(void *ctx)
+{
+	return (parse_end(ctx));
+}
+
+static int
+parse_start_array(void *ctx)
+{
+	return (parse_start(ctx, PT_ARRAY));
+}
+
+static int
+parse_end_array(void *ctx)
+{
+	return (parse_end(ctx));
+}
+
+static int
+parse_iface_key(struct parser *p, const unsigned char *s, size_t len)
+{
+	char	name[WGM_NAME_MAX];
+
+	if (len == 0)
+		return (parse_fail(p, PF_TOP, "empty interface name"));
+	if (!parse_copy(p, PF_TOP, "interface name", s, len, name,
+	    sizeof(name)))
+		return (0);
+	if ((p->iface = snapshot_iface_add(p->snap, name)) == NULL) {
+		if (errno != EEXIST)
+			return (parse_fail(p, PF_TOP, "%s", strerror(errno)));
+		p->iface = snapshot_iface_find(p->snap, name);
+		return (parse_fail(p, PF_IFACE, "duplicate interface"));
+	}
+	p->field = PF_IFACE;
+	return (1);
+}
+
+static int
+parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
+{
+	char	key[WGM_KEY_MAX];
+
+	if (len == 0)
+		return (parse_fail(p, PF_PEERS, "empty peer key"));
+	if (!parse_copy(p, PF_PEERS, "peer key", s, len, key, sizeof(key)))
+		return (0);
+	if ((p->peer = snapshot_peer_add(p->snap, p->iface, key)) == NULL) {
+		if (errno != EEXIST)
+			return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
+		p->peer = snapshot_peer_find(p->iface, key);
+		return (parse_fail(p, PF_PEER, "duplicate peer"));
+	}
+	p->field = PF_PEER;
+	return (1);
+}
+
+/* The field of the object open that this key names, if any. */
+static enum pfield
+parse_lookup(enum pfield in, const unsigned char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(pfields) / sizeof(pfields[0]); i++) {
+		if (pfields[i].parent != in || pfields[i].name == NULL)
+			continue;
+		if (strlen(pfields[i].name) == len &&
+		    memcmp(pfields[i].name, s, len) == 0)
+			return (i);
+	}
+	return (PF_SKIP);
+}
+
+static int
+parse_map_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct parser	*p = ctx;
+
+	if (p->skip > 0)
+		return (1);
+	switch (p->in) {
+	case PF_TOP:
+		return (parse_iface_key(p, s, len));
+	case PF_PEERS:
+		return (parse_peer_key(p, s, len));
+	default:
+		p->field = parse_lookup(p->in, s, len);
+		return (1);
+	}
+}
+
+/* yajl ends its messages with a newline; an event detail is one line. */
+static void
+parse_oneline(char *s)
+{
+	char	*d;
+
+	for (d = s; *s != '\0'; s++)
+		if (*s != '\n' && *s != '\r')
+			*d++ = *s;
+	*d = '\0';
+}
+
+/* A callback's failure has left its message; yajl's own is syntax. */
+static int
+parse_status(struct parser *p, yajl_status st)
+{
+	unsigned char	*msg;
+
+	if (st == yajl_status_ok)
+		return (0);
+	if (!p->failed) {
+		msg = yajl_get_error(p->yajl, 0, NULL, 0);
+		(void)parse_failx(p, "invalid JSON: %s",
+		    msg != NULL ? (char *)msg : "unknown error");
+		if (msg != NULL)
+			yajl_free_error(p->yajl, msg);
+		parse_oneline(p->err);
+	}
+	return (-1);
+}
+
+struct parser *
+parse_new(struct snapshot *snap)
+{
+	struct parser	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return (NULL);
+	p->snap = snap;
+	p->in = PF_NONE;
+	p->field = PF_TOP;
+	if ((p->yajl = yajl_alloc(&parse_callbacks, NULL, p)) == NULL) {
+		free(p);
+		return (NULL);
+	}
+	return (p);
+}
+
+/* Once failed, the parser takes nothing more: yajl is stopped mid-way. */
+int
+parse_feed(struct parser *p, const unsigned char *buf, size_t len)
+{
+	if (p->failed)
+		return (-1);
+	p->fed += len;
+	return (parse_status(p, yajl_parse(p->yajl, buf, len)));
+}
+
+int
+parse_finish(struct parser *p)
+{
+	if (p->failed)
+		return (-1);
+	if (p->fed == 0) {
+		(void)parse_failx(p, "empty output");
+		return (-1);
+	}
+	return (parse_status(p, yajl_complete_parse(p->yajl)));
+}
+
+const char *
+parse_error(struct parser *p)
+{
+	return (p->err);
+}
+
+void
+parse_free(struct parser *p)
+{
+	if (p == NULL)
+		return;
+	yajl_free(p->yajl);
+	free(p);
+}

@@ -1,0 +1,475 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "wgmond.h"
+#include "collector.h"
+
+struct run {
+	pid_t			 pid;		/* also the process group */
+	int			 status;
+	int			 reaped;
+	int			 error;		/* the first that ends it */
+	char			 detail[WGM_DETAIL_MAX];
+	size_t			 total;		/* bytes on stdout */
+	struct event		*ev_out;
+	struct event		*ev_err;
+	struct event		*ev_timeout;
+	int			 fd_out;
+	int			 fd_err;
+	char			 err[WGM_STDERR_MAX + 1];
+	size_t			 errlen;
+	struct parser		*parser;
+	struct snapshot		*snap;
+	int			 parse_failed;
+	int			 killed;	/* SIGKILL sent */
+};
+
+static struct event_base	*base;
+static const struct config	*conf;
+static script_done_cb		 done_cb;
+static struct run		*run;
+
+static void	script_read_out(int, short, void *);
+static void	script_read_err(int, short, void *);
+static void	script_timeout(int, short, void *);
+
+void
+script_init(struct event_base *b, const struct config *c, script_done_cb cb)
+{
+	base = b;
+	conf = c;
+	done_cb = cb;
+}
+
+int
+script_running(void)
+{
+	return (run != NULL);
+}
+
+static int
+unsafe_mode(const char *path, const struct stat *st, char *err, size_t len)
+{
+	if (st->st_mode & S_IWOTH && !(S_ISDIR(st->st_mode) &&
+	    st->st_mode & S_ISVTX)) {
+		snprintf(err, len, "%s is writable by others", path);
+		return (1);
+	}
+	if (st->st_mode & S_IWGRP && st->st_gid != 0 &&
+	    !(S_ISDIR(st->st_mode) && st->st_mode & S_ISVTX)) {
+		snprintf(err, len, "%s is writable by group %u", path,
+		    (unsigned)st->st_gid);
+		return (1);
+	}
+	if (st->st_mode & S_IWGRP && st->st_gid == 0 &&
+	    !S_ISDIR(st->st_mode)) {
+		snprintf(err, len, "%s is writable by group root", path);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * Whoever can change the script, or rename it away in a directory above
+ * it, runs commands as root.  As sshd's StrictModes: a regular file
+ * owned by root, and nothing on the way to it writable by group or
+ * others unless it is a sticky directory.  Returns 0, ERR_EXEC or
+ * ERR_UNSAFE with the reason in err.
+ */
+int
+script_check(const char *path, char *err, size_t len)
+{
+	struct stat	 st;
+	char		 dir[PATH_MAX], *slash;
+
+	if (lstat(path, &st) == -1) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return (ERR_EXEC);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, len, "%s is not a regular file", path);
+		return (ERR_UNSAFE);
+	}
+	if (st.st_uid != 0) {
+		snprintf(err, len, "%s is owned by uid %u, not root", path,
+		    (unsigned)st.st_uid);
+		return (ERR_UNSAFE);
+	}
+	if (unsafe_mode(path, &st, err, len))
+		return (ERR_UNSAFE);
+	if (!(st.st_mode & S_IXUSR)) {
+		snprintf(err, len, "%s is not executable", path);
+		return (ERR_EXEC);
+	}
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
+		snprintf(err, len, "script path too long");
+		return (ERR_EXEC);
+	}
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &st) == -1) {
+			snprintf(err, len, "%s: %s", dir, strerror(errno));
+			return (ERR_EXEC);
+		}
+		if (unsafe_mode(dir, &st, err, len))
+			return (ERR_UNSAFE);
+		if (slash == dir)
+			break;
+	}
+	return (0);
+}
+
+static void
+run_fail(int error, const char *fmt, ...)
+    __attribute__((__format__ (printf, 2, 3)));
+
+/* The first failure of a run is the one reported. */
+static void
+run_fail(int error, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (run->error != ERR_NONE)
+		return;
+	run->error = error;
+	va_start(ap, fmt);
+	vsnprintf(run->detail, sizeof(run->detail), fmt, ap);
+	va_end(ap);
+}
+
+static void
+run_signal(int sig)
+{
+	if (run->pid > 0 && kill(-run->pid, sig) == -1 && errno != ESRCH)
+		log_warn("%s: kill", __func__);
+	if (sig == SIGKILL)
+		run->killed = 1;
+}
+
+static void
+close_fd(struct event **ev, int *fd)
+{
+	if (*ev != NULL) {
+		event_free(*ev);
+		*ev = NULL;
+	}
+	if (*fd != -1) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* The first line of stderr, without the noise of control characters. */
+static void
+stderr_line(char *buf, size_t len)
+{
+	size_t	i;
+
+	run->err[run->errlen] = '\0';
+	for (i = 0; i < run->errlen && run->err[i] != '\n'; i++)
+		;
+	run->err[i] = '\0';
+	for (i = 0; run->err[i] != '\0'; i++)
+		if ((unsigned char)run->err[i] < 0x20)
+			run->err[i] = ' ';
+	strlcpy(buf, run->err, len);
+}
+
+static void
+run_verdict(void)
+{
+	char	line[WGM_DETAIL_MAX];
+
+	stderr_line(line, sizeof(line));
+	if (run->error == ERR_TIMEOUT || run->error == ERR_TOO_LARGE)
+		return;
+	if (WIFSIGNALED(run->status)) {
+		run->error = ERR_NONE;
+		run_fail(ERR_SIGNAL, "killed by signal %d%s%s",
+		    WTERMSIG(run->status), line[0] ? ": " : "", line);
+	} else if (WEXITSTATUS(run->status) != 0) {
+		run->error = ERR_NONE;
+		run_fail(ERR_EXIT, "exit status %d%s%s",
+		    WEXITSTATUS(run->status), line[0] ? ": " : "", line);
+	} else if (run->error == ERR_NONE && parse_finish(run->parser) == -1)
+		run_fail(ERR_PARSE, "%s", parse_error(run->parser));
+}
+
+static void
+run_free(void)
+{
+	close_fd(&run->ev_out, &run->fd_out);
+	close_fd(&run->ev_err, &run->fd_err);
+	if (run->ev_timeout != NULL)
+		event_free(run->ev_timeout);
+	parse_free(run->parser);
+	snapshot_free(run->snap);
+	free(run);
+	run = NULL;
+}
+
+/* A run ends when its output is closed and its process reaped. */
+static void
+run_maybe_done(void)
+{
+	struct snapshot	*snap = NULL;
+	char		 detail[WGM_DETAIL_MAX];
+	int		 error;
+
+	if (run->fd_out != -1 || !run->reaped)
+		return;
+	/* What stderr still holds was written before the exit. */
+	if (run->fd_err != -1)
+		script_read_err(run->fd_err, EV_READ, NULL);
+	run_verdict();
+	error = run->error;
+	strlcpy(detail, run->detail, sizeof(detail));
+	if (error == ERR_NONE) {
+		snap = run->snap;
+		run->snap = NULL;
+	}
+	run_free();
+	done_cb(snap, error, detail);
+}
+
+static void
+script_read_out(int fd, short event, void *arg)
+{
+	unsigned char	buf[65536];
+	ssize_t		n;
+
+	(void)event;
+	(void)arg;
+	if ((n = read(fd, buf, sizeof(buf))) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		log_warn("%s: read", __func__);
+		n = 0;
+	}
+	if (n == 0) {
+		close_fd(&run->ev_out, &run->fd_out);
+		run_maybe_done();
+		return;
+	}
+	run->total += n;
+	if (run->total > WGM_OUTPUT_MAX) {
+		run_fail(ERR_TOO_LARGE, "output exceeds %d bytes",
+		    WGM_OUTPUT_MAX);
+		run_signal(SIGKILL);
+		close_fd(&run->ev_out, &run->fd_out);
+		run_maybe_done();
+		return;
+	}
+	/* After a parse error the rest is read and dropped. */
+	if (!run->parse_failed && parse_feed(run->parser, buf, n) == -1) {
+		run->parse_failed = 1;
+		run_fail(ERR_PARSE, "%s", parse_error(run->parser));
+	}
+}
+
+static void
+script_read_err(int fd, short event, void *arg)
+{
+	char	buf[4096];
+	ssize_t	n;
+	size_t	keep;
+
+	(void)event;
+	(void)arg;
+	for (;;) {
+		if ((n = read(fd, buf, sizeof(buf))) == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN)
+				return;
+			n = 0;
+		}
+		if (n == 0) {
+			close_fd(&run->ev_err, &run->fd_err);
+			return;
+		}
+		keep = WGM_STDERR_MAX - run->errlen;
+		if (keep > (size_t)n)
+			keep = n;
+		memcpy(run->err + run->errlen, buf, keep);
+		run->errlen += keep;
+	}
+}
+
+static void
+script_timeout(int fd, short event, void *arg)
+{
+	struct timeval	tv = { SCRIPT_KILL_GRACE, 0 };
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	if (run->error != ERR_TIMEOUT) {
+		run_fail(ERR_TIMEOUT, "no answer within %u s", conf->timeout);
+		run_signal(SIGTERM);
+		evtimer_add(run->ev_timeout, &tv);
+		return;
+	}
+	/* Still there after SIGTERM: nothing in the group gets a choice. */
+	run_signal(SIGKILL);
+	if (!run->reaped || run->fd_out == -1)
+		return;
+	/* A process outside the group holds stdout: stop waiting for it. */
+	close_fd(&run->ev_out, &run->fd_out);
+	run_maybe_done();
+}
+
+static void
+child_exec(int out, int err)
+{
+	char		*argv[] = { "sudo", "-n", BASH_PATH, NULL, NULL };
+	char		*envp[] = { SCRIPT_PATH_ENV, "LANG=C", NULL };
+	sigset_t	 set;
+	int		 null;
+
+	argv[3] = (char *)conf->script;
+	setpgid(0, 0);
+	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
+	    dup2(err, STDERR_FILENO) == -1)
+		_exit(127);
+	/* An ignored SIGPIPE would be inherited through exec. */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	execve(SUDO_PATH, argv, envp);
+	dprintf(STDERR_FILENO, "execve %s: %s\n", SUDO_PATH, strerror(errno));
+	_exit(127);
+}
+
+static int
+run_spawn(int out[2], int err[2])
+{
+	pid_t	pid;
+
+	if (pipe2(out, O_CLOEXEC) == -1)
+		return (-1);
+	if (pipe2(err, O_CLOEXEC) == -1) {
+		close(out[0]);
+		close(out[1]);
+		return (-1);
+	}
+	if ((pid = fork()) == -1) {
+		close(out[0]);
+		close(out[1]);
+		close(err[0]);
+		close(err[1]);
+		return (-1);
+	}
+	if (pid == 0)
+		child_exec(out[1], err[1]);
+	/* Set here too, so that a kill never races the child's setpgid. */
+	setpgid(pid, pid);
+	close(out[1]);
+	close(err[1]);
+	run->pid = pid;
+	run->fd_out = out[0];
+	run->fd_err = err[0];
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	return (0);
+}
+
+static void
+run_fail_early(int error, const char *detail)
+{
+	run_free();
+	done_cb(NULL, error, detail);
+}
+
+/*
+ * Starts one run of the script.  Returns -1 when one is still running;
+ * every other outcome, failures included, reaches the done callback.
+ */
+int
+script_start(void)
+{
+	struct timeval	 tv;
+	char		 err[WGM_DETAIL_MAX];
+	int		 out[2], errp[2], e;
+
+	if (run != NULL)
+		return (-1);
+	if ((run = calloc(1, sizeof(*run))) == NULL)
+		fatal("%s", __func__);
+	run->fd_out = run->fd_err = -1;
+	if ((e = script_check(conf->script, err, sizeof(err))) != 0) {
+		run_fail_early(e, err);
+		return (0);
+	}
+	if ((run->snap = snapshot_new()) == NULL ||
+	    (run->parser = parse_new(run->snap)) == NULL)
+		fatal("%s", __func__);
+	if (run_spawn(out, errp) == -1) {
+		snprintf(err, sizeof(err), "fork: %s", strerror(errno));
+		run_fail_early(ERR_EXEC, err);
+		return (0);
+	}
+	run->ev_out = event_new(base, run->fd_out, EV_READ | EV_PERSIST,
+	    script_read_out, NULL);
+	run->ev_err = event_new(base, run->fd_err, EV_READ | EV_PERSIST,
+	    script_read_err, NULL);
+	run->ev_timeout = evtimer_new(base, script_timeout, NULL);
+	if (run->ev_out == NULL || run->ev_err == NULL ||
+	    run->ev_timeout == NULL)
+		fatalx("%s: event_new", __func__);
+	tv.tv_sec = conf->timeout;
+	tv.tv_usec = 0;
+	event_add(run->ev_out, NULL);
+	event_add(run->ev_err, NULL);
+	evtimer_add(run->ev_timeout, &tv);
+	log_debug("script started, pid %ld", (long)run->pid);
+	return (0);
+}
+
+/* Returns 1 when pid was the script's, now accounted for. */
+int
+script_reaped(pid_t pid, int status)
+{
+	if (run == NULL || pid != run->pid)
+		return (0);
+	run->status = status;
+	run->reaped = 1;
+	run_maybe_done();
+	return (1);
+}
+
+/* At shutdown: nothing the daemon started outlives it. */
+void
+script_kill(void)
+{
+	if (run == NULL)
+		return;
+	run_signal(SIGKILL);
+	waitpid(run->pid, NULL, 0);
+	run_free();
+}

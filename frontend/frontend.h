@@ -1,0 +1,44 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef FRONTEND_H
+#define FRONTEND_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+#include "wgmond.h"
+
+struct evbuffer;
+struct evhttp;
+struct event_base;
+
+/*
+ * A rendered response body.  Rendered once per snapshot and shared by
+ * every response that is still being written when the next one arrives.
+ */
+struct body {
+	char			*data;
+	size_t			 len;
+	char			 etag[24];	/* "\"<16 hex>\"" */
+	int64_t			 modified;	/* when this content first appeared */
+	int			 refcnt;
+};
+
+/* frontend.c */
+void		 frontend_main(int, int);
+
+/* render.c */
+int		 render_raw(struct evbuffer *, const struct snapshot *);
+int		 render_status(struct evbuffer *, const struct snapshot *);
+
+/* http.c */
+struct evhttp	*http_init(struct event_base *, int, uint32_t);
+void		 http_snapshot(const struct snapshot *);
+void		 http_collect_status(const struct collect_status *);
+
+#endif /* FRONTEND_H */

@@ -1,0 +1,342 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "log.h"
+#include "wgmond.h"
+#include "frontend.h"
+
+#define ALLOWED_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
+	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+
+static struct body		*raw_body;
+static struct body		*status_body;
+static struct collect_status	 last_status;
+static int64_t			 last_success;	/* 0: never */
+static int64_t			 snapshot_time;
+static int			 have_status;
+static struct event		*ev_accept_pause;
+
+static void
+body_unref(struct body *b)
+{
+	if (b != NULL && --b->refcnt == 0) {
+		free(b->data);
+		free(b);
+	}
+}
+
+static void
+body_cleanup(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	body_unref(arg);
+}
+
+/* FNV-1a: a cheap content hash; the ETag needs no secrecy. */
+static uint64_t
+body_hash(const char *p, size_t len)
+{
+	uint64_t	h = 14695981039346656037ULL;
+
+	while (len-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 1099511628211ULL;
+	}
+	return (h);
+}
+
+/*
+ * Renders once per snapshot.  An unchanged body keeps its ETag and its
+ * Last-Modified, so that clients polling with If-None-Match get a 304.
+ */
+static struct body *
+body_make(struct evbuffer *buf, struct body *old, int64_t now)
+{
+	struct body	*b;
+	size_t		 len = evbuffer_get_length(buf);
+	uint64_t	 h;
+
+	h = body_hash((const char *)evbuffer_pullup(buf, -1), len);
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->data = malloc(len ? len : 1)) == NULL)
+		fatal("%s", __func__);
+	evbuffer_remove(buf, b->data, len);
+	b->len = len;
+	b->refcnt = 1;
+	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"", h);
+	b->modified = now;
+	if (old != NULL && strcmp(old->etag, b->etag) == 0 &&
+	    old->len == len && memcmp(old->data, b->data, len) == 0)
+		b->modified = old->modified;
+	return (b);
+}
+
+void
+http_snapshot(const struct snapshot *s)
+{
+	struct evbuffer	*buf;
+	struct body	*nraw, *nstatus;
+
+	if ((buf = evbuffer_new()) == NULL)
+		fatal("%s", __func__);
+	if (render_raw(buf, s) == -1)
+		fatalx("%s: render_raw", __func__);
+	nraw = body_make(buf, raw_body, s->time);
+	if (render_status(buf, s) == -1)
+		fatalx("%s: render_status", __func__);
+	nstatus = body_make(buf, status_body, s->time);
+	evbuffer_free(buf);
+	body_unref(raw_body);
+	body_unref(status_body);
+	raw_body = nraw;
+	status_body = nstatus;
+	snapshot_time = s->time;
+}
+
+void
+http_collect_status(const struct collect_status *cs)
+{
+	last_status = *cs;
+	have_status = 1;
+	if (cs->error == ERR_NONE)
+		last_success = cs->time;
+}
+
+static void
+http_date(char *buf, size_t len, int64_t t)
+{
+	struct tm	tm;
+	time_t		tt = t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static void
+reply_json(struct evhttp_request *req, int code, const char *reason,
+    const char *fmt, ...) __attribute__((__format__ (printf, 4, 5)));
+
+static void
+reply_json(struct evhttp_request *req, int code, const char *reason,
+    const char *fmt, ...)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
+	va_list			 ap;
+
+	evhttp_add_header(h, "Content-Type", "application/json");
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(out, "\n", 1);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+		evbuffer_drain(out, evbuffer_get_length(out));
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
+/* A weak comparison, as RFC 9110 asks of If-None-Match. */
+static int
+etag_matches(const char *inm, const char *etag)
+{
+	if (strcmp(inm, "*") == 0)
+		return (1);
+	return (strstr(inm, etag) != NULL);
+}
+
+static int64_t
+stale_age(void)
+{
+	return (time(NULL) - snapshot_time);
+}
+
+static void
+serve_body(struct evhttp_request *req, struct body *b)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	const char		*inm;
+	char			 date[64], age[32];
+
+	if (b == NULL) {
+		reply_json(req, 503, "Service Unavailable",
+		    "{\"error\":\"no successful run of the status script "
+		    "yet\"}");
+		return;
+	}
+	http_date(date, sizeof(date), b->modified);
+	snprintf(age, sizeof(age), "%" PRId64, stale_age());
+	evhttp_add_header(h, "ETag", b->etag);
+	evhttp_add_header(h, "Last-Modified", date);
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "X-Snapshot-Age", age);
+	/* The last run failed: this is the last good state, not the current. */
+	if (have_status && last_status.error != ERR_NONE)
+		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
+	inm = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "If-None-Match");
+	if (inm != NULL && etag_matches(inm, b->etag)) {
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+		return;
+	}
+	evhttp_add_header(h, "Content-Type", "application/json");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(age, sizeof(age), "%zu", b->len);
+		evhttp_add_header(h, "Content-Length", age);
+		evhttp_send_reply(req, 200, "OK", NULL);
+		return;
+	}
+	b->refcnt++;
+	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
+	    b->data, b->len, body_cleanup, b) == -1) {
+		body_unref(b);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+static void
+serve_healthz(struct evhttp_request *req, uint32_t interval)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	int64_t			 now = time(NULL);
+	char			 detail[WGM_DETAIL_MAX * 6 + 3], *p;
+	const char		*c, *state;
+	int			 ok;
+
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	ok = last_success != 0 && last_status.error == ERR_NONE &&
+	    now - last_success <= 3 * (int64_t)interval;
+	state = ok ? "ok" : last_success == 0 && !have_status ? "starting" :
+	    "stale";
+	/* The detail is the script's own text: escape it by hand here. */
+	p = detail;
+	*p++ = '"';
+	for (c = last_status.detail; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			*p++ = '\\';
+		if ((unsigned char)*c < 0x20)
+			p += sprintf(p, "\\u%04x", (unsigned char)*c);
+		else
+			*p++ = *c;
+	}
+	*p++ = '"';
+	*p = '\0';
+	if (!have_status || last_status.error == ERR_NONE)
+		reply_json(req, ok ? 200 : 503, ok ? "OK" :
+		    "Service Unavailable", "{\"status\":\"%s\","
+		    "\"lastSuccess\":%" PRId64 ",\"lastError\":null,"
+		    "\"snapshotAge\":%" PRId64 "}", state, last_success,
+		    last_success ? now - last_success : -1);
+	else
+		reply_json(req, 503, "Service Unavailable", "{\"status\":\"%s\","
+		    "\"lastSuccess\":%" PRId64 ",\"lastError\":{\"timestamp\":%"
+		    PRId64 ",\"error\":\"%s\",\"detail\":%s},"
+		    "\"snapshotAge\":%" PRId64 "}", state, last_success,
+		    last_status.time, snapshot_error_name(last_status.error),
+		    detail, last_success ? now - last_success : -1);
+}
+
+static void
+http_route(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	uint32_t		 interval = *(uint32_t *)arg;
+
+	if (path == NULL || (strcmp(path, "/raw") != 0 &&
+	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0)) {
+		reply_json(req, 404, "Not Found",
+		    "{\"error\":\"not found\"}");
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD");
+		reply_json(req, 405, "Method Not Allowed",
+		    "{\"error\":\"method not allowed\"}");
+		return;
+	}
+	if (strcmp(path, "/raw") == 0)
+		serve_body(req, raw_body);
+	else if (strcmp(path, "/status") == 0)
+		serve_body(req, status_body);
+	else
+		serve_healthz(req, interval);
+}
+
+static void
+accept_resume(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	evconnlistener_enable(arg);
+}
+
+/*
+ * Out of descriptors (RLIMIT_NOFILE bounds the connections): stop
+ * accepting for a moment instead of spinning on a listener that stays
+ * readable, and let the timeouts close idle connections.
+ */
+static void
+accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct timeval	tv = { 1, 0 };
+
+	(void)arg;
+	if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+	    errno != ENOMEM) {
+		log_warn("accept");
+		return;
+	}
+	log_warnx("connection limit reached; not accepting for 1 s");
+	evconnlistener_disable(lev);
+	event_free(ev_accept_pause);
+	ev_accept_pause = evtimer_new(evconnlistener_get_base(lev),
+	    accept_resume, lev);
+	if (ev_accept_pause == NULL)
+		fatalx("%s: evtimer_new", __func__);
+	evtimer_add(ev_accept_pause, &tv);
+}
+
+struct evhttp *
+http_init(struct event_base *base, int fd, uint32_t interval)
+{
+	static uint32_t			 check_interval;
+	struct evhttp			*http;
+	struct evhttp_bound_socket	*bound;
+
+	check_interval = interval;
+	if ((http = evhttp_new(base)) == NULL)
+		return (NULL);
+	evhttp_set_allowed_methods(http, ALLOWED_METHODS);
+	evhttp_set_max_headers_size(http, WGM_HTTP_HDRMAX);
+	evhttp_set_max_body_size(http, 1024);
+	evhttp_set_timeout(http, WGM_HTTP_TIMEOUT);
+	evhttp_set_gencb(http, http_route, &check_interval);
+	if ((bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
+		return (NULL);
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound),
+	    accept_error);
+	return (http);
+}

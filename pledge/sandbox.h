@@ -1,0 +1,22 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#ifndef SANDBOX_H
+#define SANDBOX_H
+
+/*
+ * Both functions restrict the calling process for the rest of its life and
+ * for every process it starts; neither returns on failure (fatal).
+ * sandbox_frontend() is called after chroot and the privilege drop, once
+ * every descriptor the frontend needs is open; sandbox_collector() after
+ * the frontend has been started.
+ */
+
+/* sandbox_linux.c, sandbox_openbsd.c */
+void	sandbox_frontend(void);
+void	sandbox_collector(void);
+
+#endif /* SANDBOX_H */

@@ -1,0 +1,49 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <unistd.h>
+
+#include "collector.h"		/* SUDO_PATH, doas on OpenBSD */
+#include "log.h"
+#include "sandbox.h"
+
+void
+sandbox_frontend(void)
+{
+	/*
+	 * Accept and serve on the listening socket it was given, talk imsg
+	 * with the collector, log through sendsyslog(2), which stdio covers.
+	 * No path promise: the chroot is empty and stays unopened.
+	 */
+	if (pledge("stdio inet", NULL) == -1)
+		fatal("pledge");
+}
+
+void
+sandbox_collector(void)
+{
+	/*
+	 * Each run checks the script and every directory above it, so the
+	 * whole tree stays readable; what unveil takes away is execution of
+	 * anything but doas, and writing. /dev/null, the script's stdin, is
+	 * opened read-only.
+	 */
+	if (unveil("/", "r") == -1)
+		fatal("unveil /");
+	if (unveil(SUDO_PATH, "x") == -1)
+		fatal("unveil %s", SUDO_PATH);
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+
+	/*
+	 * rpath: the script's checks. proc: fork, its own process group,
+	 * killing that group on timeout. exec: doas, which starts with no
+	 * promises (execpromises NULL) since it must become root. sendfd:
+	 * IMSG_LISTEN hands the frontend its listening socket.
+	 */
+	if (pledge("stdio rpath proc exec sendfd", NULL) == -1)
+		fatal("pledge");
+}

@@ -1,0 +1,361 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 The wgmond developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# A status script that goes wrong in every way the collector knows of
+# (DESIGN.md §3, §5, §6): each failed run logs exactly one collect_error
+# with the right "error" and a useful "detail", the daemon keeps running,
+# /raw keeps serving the last good snapshot (with a Warning header),
+# /healthz turns 503 and names the error, and the first good run after it
+# logs exactly one collect_recovered and /healthz is 200 again.  Then: no
+# zombies, no leaked descriptors, and runs that never overlap.
+#	bash tests/integration/test_bad_scripts.sh
+
+. "$(dirname "$0")/lib.sh"
+
+wgm_setup
+
+KEY1='glN7kGle/RgjSpwHFze0/Pltrla7P9tPESf8kCNo4Ng='
+KEY2='eCk+H/jCOj8AX+KxoRZXVjmh6Ebyc5eTJIkrZqWlQ9Y='
+SCRIPT=$T/wg-json
+
+# The fixtures the script prints, one per mode.  The good one has statuses
+# that do not change with the clock: a handshake in the future counts as
+# age 0 (connected), a missing one is never_connected.
+make_fixtures() {
+	cat > "$T/good.json" <<-EOF
+	{"wg0": {"privateKey": "EXq7gunagu9RNfN1IFokPfcTfF/HiReZYC5P4xrzXeE=",
+	  "publicKey": "nJ9BY8qOviwltPILpxlLX4zOfa1krK/4GGu3ASUWCr8=",
+	  "listenPort": 51820,
+	  "peers": {"$KEY1": {"endpoint": "198.51.100.7:51820",
+	      "latestHandshake": 4000000000, "transferRx": 1024,
+	      "transferTx": 2048, "allowedIps": ["10.0.0.2/32"]},
+	    "$KEY2": {"allowedIps": ["10.0.0.3/32"]}}}}
+	EOF
+	printf '{"wg0": {"peers": nope}}\n' > "$T/invalid.json"
+	head -c 120 "$T/good.json" > "$T/truncated.json"
+	printf '{"wg0": {"peers": {"%s": {"latestHandshake": "abc"}}}}\n' \
+	    "$KEY1" > "$T/wrongtype.json"
+	printf '{"wg0": {"peers": {"%s": {"transferRx": 18446744073709551616}}}}\n' \
+	    "$KEY1" > "$T/bignum.json"
+	python3 -c 'import sys; n = 10000
+sys.stdout.write("{\"wg0\": {\"x\": " + "[" * n + "]" * n + "}}\n")' \
+	    > "$T/deep.json"
+}
+
+# The script reads its mode at each run and records it, with its pid,
+# before doing what the mode says.
+write_script() {
+	sed "s|@T@|$T|g" <<-'EOS' | wgm_script wg-json
+	#!/usr/bin/bash
+	T=@T@
+	mode=$(cat "$T/mode")
+	echo "$mode $$" >> "$T/runs"
+	case $mode in
+	good|invalid|truncated|wrongtype|bignum|deep)
+		cat "$T/$mode.json"
+		;;
+	hang)
+		read -r _ _ _ _ pgid _ < /proc/$$/stat
+		echo "$$ $pgid" > "$T/hang.pid"
+		sleep 100
+		echo '{}'
+		;;
+	exit)
+		echo '{"wg0": {}}'
+		echo "wg: Unable to access interface: Operation not permitted" >&2
+		exit 3
+		;;
+	signal)
+		kill -KILL $$
+		;;
+	empty)
+		;;
+	large)
+		printf '{"wg0": {"x": "'
+		head -c 70000000 /dev/zero | tr '\0' ' '
+		printf '"}}\n'
+		;;
+	esac
+	EOS
+}
+
+set_mode() {
+	echo "$1" > "$T/mode.tmp" && mv "$T/mode.tmp" "$T/mode"
+}
+
+count() {
+	grep -cE -- "$1" "$LOG"
+}
+
+# raw_fetch: the body of /raw in $T/raw.body, its headers in $T/raw.hdr;
+# prints the status code.
+raw_fetch() {
+	wgm_curl -o "$T/raw.body" -D "$T/raw.hdr" -w '%{http_code}' \
+	    "http://127.0.0.1:$PORT/raw"
+}
+
+healthz_fetch() {
+	wgm_curl -o "$T/healthz.body" -w '%{http_code}' \
+	    "http://127.0.0.1:$PORT/healthz"
+}
+
+collector_fds() {
+	ls "/proc/$PID/fd" 2>/dev/null | wc -l
+}
+
+# The collector's descriptors between runs: the smallest count seen over
+# two seconds (a run in progress holds two pipes more).
+collector_fds_idle() {
+	local i n min=100000
+	for ((i = 0; i < 20; i++)); do
+		n=$(collector_fds)
+		[ "$n" -lt "$min" ] && min=$n
+		sleep 0.1
+	done
+	echo "$min"
+}
+
+# Zombie children of the daemon: pid and state Z of every process whose
+# parent is the daemon and whose state is Z.
+zombies() {
+	python3 - "$PID" <<-'EOF'
+	import os, sys
+	for p in os.listdir("/proc"):
+	    if not p.isdigit():
+	        continue
+	    try:
+	        s = open("/proc/%s/stat" % p).read()
+	    except OSError:
+	        continue
+	    f = s[s.rindex(")") + 2:].split()
+	    if f[0] == "Z" and f[1] == sys.argv[1]:
+	        print(p)
+	EOF
+}
+
+no_zombies() {
+	local i
+	for ((i = 0; i < 30; i++)); do
+		[ -z "$(zombies)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The lines of the log from line $1 on, up to the first collect_recovered.
+window() {
+	tail -n +"$(($1 + 1))" "$LOG" | sed '/^{"event":"collect_recovered"/q'
+}
+
+daemon_alive() {
+	kill -0 "$PID" 2>/dev/null && [ -n "$(wgm_frontend_pid)" ]
+}
+
+# bad_case NAME ERROR DETAIL_REGEX SCRIPTED BREAK RESTORE
+#   NAME: the behaviour; ERROR: the expected "error"; DETAIL_REGEX: what
+#   the detail must match; SCRIPTED: 1 when the script runs and records
+#   itself (its mode is NAME's mode $7), 0 when the collector refuses it
+#   before running it; BREAK, RESTORE: commands (eval'd).
+bad_case() {
+	local name=$1 error=$2 re=$3 scripted=$4 brk=$5 restore=$6 mode=$7
+	local l0 ce0 rec0 done0 runs0 line detail code n_err n_fail n_runs
+	local n_other w
+
+	l0=$(wc -l < "$LOG")
+	ce0=$(count '^\{"event":"collect_error"')
+	rec0=$(count '^\{"event":"collect_recovered"')
+	runs0=$(wc -l < "$T/runs")
+	eval "$brk"
+
+	if wgm_wait_log '^\{"event":"collect_error"' 15 $((ce0 + 1)); then
+		line=$(wgm_events collect_error | sed -n "$((ce0 + 1))p")
+		detail=$(json_get 'd["detail"]' <<<"$line")
+		if [ "$(json_get 'd["error"]' <<<"$line")" = "$error" ] &&
+		    grep -qE -- "$re" <<<"$detail"; then
+			ok "$name: collect_error \"$error\" with a useful detail"
+		else
+			not_ok "$name: collect_error \"$error\" with a useful detail"
+			echo "#   got: $line"
+		fi
+	else
+		not_ok "$name: collect_error \"$error\" with a useful detail"
+	fi
+
+	check "$name: the daemon is still running" daemon_alive
+
+	code=$(raw_fetch)
+	if [ "$code" = 200 ] && cmp -s "$T/raw.body" "$T/good.raw" &&
+	    grep -qi '^Warning:' "$T/raw.hdr"; then
+		ok "$name: /raw serves the last good snapshot with a Warning"
+	else
+		not_ok "$name: /raw serves the last good snapshot with a Warning"
+		echo "#   status $code"
+		sed 's/^/#   /' "$T/raw.hdr"
+	fi
+
+	code=$(healthz_fetch)
+	if [ "$code" = 503 ] && [ "$(json_get 'd["lastError"]["error"]' \
+	    < "$T/healthz.body" 2>/dev/null)" = "$error" ]; then
+		ok "$name: /healthz is 503 and names the error"
+	else
+		not_ok "$name: /healthz is 503 and names the error"
+		echo "#   status $code: $(cat "$T/healthz.body")"
+	fi
+
+	eval "$restore"
+	if wgm_wait_log '^\{"event":"collect_recovered"' 20 $((rec0 + 1)); then
+		done0=$(count '^run done')
+		# One good run more, to see that it does not recover again.
+		wgm_wait_log '^run done' 10 $((done0 + 1))
+		w=$(window "$l0")
+		n_err=$(grep -c '^{"event":"collect_error"' <<<"$w")
+		n_other=$(grep '^{"event":"collect_error"' <<<"$w" |
+		    grep -vc "\"error\":\"$error\"")
+		n_fail=$(grep -c '^run failed' <<<"$w")
+		if [ "$scripted" = 1 ]; then
+			n_runs=$(tail -n +"$((runs0 + 1))" "$T/runs" |
+			    grep -c "^$mode ")
+		else
+			n_runs=$n_fail
+		fi
+		if [ "$n_err" -ge 1 ] && [ "$n_other" -eq 0 ] &&
+		    [ "$n_err" -eq "$n_fail" ] && [ "$n_err" -eq "$n_runs" ]; then
+			ok "$name: exactly one collect_error per failed run"
+		else
+			not_ok "$name: exactly one collect_error per failed run"
+			echo "#   $n_err collect_error ($n_other of another" \
+			    "error), $n_fail failed runs, $n_runs script runs"
+		fi
+		if [ "$(count '^\{"event":"collect_recovered"')" -eq \
+		    $((rec0 + 1)) ]; then
+			ok "$name: back to good logs exactly one collect_recovered"
+		else
+			not_ok "$name: back to good logs exactly one collect_recovered"
+		fi
+	else
+		not_ok "$name: exactly one collect_error per failed run"
+		not_ok "$name: back to good logs exactly one collect_recovered"
+	fi
+
+	code=$(healthz_fetch)
+	if [ "$code" = 200 ]; then
+		ok "$name: /healthz is 200 again"
+	else
+		not_ok "$name: /healthz is 200 again"
+		echo "#   status $code: $(cat "$T/healthz.body")"
+	fi
+}
+
+# The script's process group after a timeout: nothing left of it.
+hang_group_gone() {
+	local pid pgid i
+	read -r pid pgid < "$T/hang.pid" || return 1
+	for ((i = 0; i < 30; i++)); do
+		if ! pgrep -g "$pgid" > /dev/null &&
+		    ! kill -0 "$pid" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	pgrep -a -g "$pgid" | sed 's/^/#   left: /'
+	return 1
+}
+
+make_fixtures
+write_script
+set_mode good
+: > "$T/runs"
+
+wgm_start -s "$SCRIPT" -i 1 -t 2 || { not_ok "the daemon starts"; exit 1; }
+
+# The first good run.
+if wgm_wait_log '^\{"event":"initial_status"' 10 2 &&
+    [ "$(raw_fetch)" = 200 ] && ! grep -qi '^Warning:' "$T/raw.hdr" &&
+    [ "$(healthz_fetch)" = 200 ]; then
+	ok "a good run: /raw 200 without Warning, /healthz 200"
+else
+	not_ok "a good run: /raw 200 without Warning, /healthz 200"
+fi
+cp "$T/raw.body" "$T/good.raw"
+fds0=$(collector_fds_idle)
+
+bad_case "script deleted" exec "$SCRIPT.*(No such file|not found)" 0 \
+    'rm -f "$SCRIPT"' 'write_script'
+bad_case "script not executable" exec "$SCRIPT.*executable" 0 \
+    'chmod 0644 "$SCRIPT"' 'chmod 0755 "$SCRIPT"'
+bad_case "script hangs" timeout '2 ?s' 1 \
+    'set_mode hang' 'set_mode good' hang
+check "script hangs: its process group is gone after the timeout" \
+    hang_group_gone
+bad_case "script exits 3" exit \
+    '3.*Unable to access interface: Operation not permitted' 1 \
+    'set_mode exit' 'set_mode good' exit
+bad_case "script killed by a signal" signal '9|KILL|Killed' 1 \
+    'set_mode signal' 'set_mode good' signal
+bad_case "script prints nothing" parse '.' 1 \
+    'set_mode empty' 'set_mode good' empty
+bad_case "invalid JSON" parse 'JSON|invalid|parse' 1 \
+    'set_mode invalid' 'set_mode good' invalid
+bad_case "truncated JSON" parse 'JSON|premature|EOF|incomplete|truncated' 1 \
+    'set_mode truncated' 'set_mode good' truncated
+bad_case "latestHandshake of the wrong type" parse \
+    "wg0\\.peers\\.$(sed 's/[+/.]/\\&/g' <<<"$KEY1")\\.latestHandshake" 1 \
+    'set_mode wrongtype' 'set_mode good' wrongtype
+bad_case "nesting 10000 levels deep" parse 'nest|deep|depth' 1 \
+    'set_mode deep' 'set_mode good' deep
+bad_case "a number beyond 64 bits" parse 'transferRx.*(range|large|overflow)' 1 \
+    'set_mode bignum' 'set_mode good' bignum
+bad_case "more than 64 MiB of output" too_large \
+    '64 MiB|67108864|exceeds|too large' 1 \
+    'set_mode large' 'set_mode good' large
+bad_case "script group-writable" unsafe "$SCRIPT.*writable" 0 \
+    'chmod 0775 "$SCRIPT"' 'chmod 0755 "$SCRIPT"'
+bad_case "script owned by nobody" unsafe "$SCRIPT.*(owned|uid|root)" 0 \
+    'chown nobody "$SCRIPT"' 'chown root "$SCRIPT"'
+
+check "after all failures: no zombie children of the daemon" no_zombies
+fds1=$(collector_fds_idle)
+if [ "$fds1" -eq "$fds0" ]; then
+	ok "after all failures: the collector holds as many descriptors as after the first good run"
+else
+	not_ok "after all failures: the collector holds as many descriptors as after the first good run"
+	echo "#   $fds0 after the first run, $fds1 now"
+fi
+
+if wgm_stop; then
+	ok "SIGTERM after the failures: exit 0"
+else
+	not_ok "SIGTERM after the failures: exit 0"
+fi
+
+# Runs never overlap: a script that takes 2.5 s, checked every second.  Each
+# run takes a lock directory; finding it taken is an overlap.
+sed "s|@T@|$T|g" <<-'EOS' | wgm_script slow
+#!/usr/bin/bash
+T=@T@
+if ! mkdir "$T/slow.lock" 2>/dev/null; then
+	echo "overlap $$" >> "$T/slow.overlap"
+fi
+echo "start $$" >> "$T/slow.runs"
+sleep 2.5
+echo "end $$" >> "$T/slow.runs"
+rmdir "$T/slow.lock" 2>/dev/null
+cat "$T/good.json"
+EOS
+: > "$T/slow.runs"
+wgm_start -s "$T/slow" -i 1 -t 5 || { not_ok "the daemon starts"; exit 1; }
+for ((i = 0; i < 150; i++)); do
+	[ "$(grep -c '^end' "$T/slow.runs")" -ge 3 ] && break
+	sleep 0.1
+done
+if [ "$(grep -c '^end' "$T/slow.runs")" -ge 3 ] &&
+    [ ! -e "$T/slow.overlap" ] && [ -z "$(wgm_events collect_error)" ]; then
+	ok "a 2.5 s script checked every 1 s: runs never overlap"
+else
+	not_ok "a 2.5 s script checked every 1 s: runs never overlap"
+	sed 's/^/#   /' "$T/slow.runs" "$T/slow.overlap" 2>/dev/null
+fi
+wgm_stop
+
+wgm_done

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 The wgmond developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The two processes (DESIGN.md §7): the frontend runs as the -u user,
+# chrooted, with no_new_privs and a seccomp filter, the collector stays
+# root; either dying ends the other; SIGTERM and SIGINT stop both; and
+# what start-up must refuse (unknown user, bad chroot, not root, unsafe
+# script, port in use) it refuses with exit 1 and a message.
+#	bash tests/integration/test_process.sh
+
+. "$(dirname "$0")/lib.sh"
+
+wgm_setup
+
+FPID=
+HOLDER=
+
+proc_cleanup() {
+	[ -n "$FPID" ] && kill -KILL "$FPID" 2>/dev/null
+	[ -n "$HOLDER" ] && kill -KILL "$HOLDER" 2>/dev/null
+	wgm_cleanup
+}
+trap proc_cleanup EXIT
+
+NOBODY_UID=$(id -u nobody)
+NOBODY_GID=$(id -g nobody)
+
+wgm_script_cat wg-json
+wgm_json wg-json.json <<-'EOF'
+{"wg0": {"listenPort": 51820, "peers": {"glN7kGle/RgjSpwHFze0/Pltrla7P9tPESf8kCNo4Ng=": {"latestHandshake": 4000000000, "allowedIps": ["10.0.0.2/32"]}}}}
+EOF
+SCRIPT=$T/wg-json
+
+# gone PID: the process no longer exists, or is a zombie nobody reaped.
+gone() {
+	local s
+	[ -r "/proc/$1/stat" ] || return 0
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	[ "${s%% *}" = Z ] || [ "${s%% *}" = X ]
+}
+
+# wait_gone PID SECONDS
+wait_gone() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		gone "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_daemon SECONDS: the daemon's exit status once it has exited (and
+# it is reaped); 255 after killing it when it has not within SECONDS.
+wait_daemon() {
+	local rc
+	if ! wait_gone "$PID" "$1"; then
+		kill -KILL "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+		PID=
+		return 255
+	fi
+	wait "$PID"
+	rc=$?
+	PID=
+	return $rc
+}
+
+# status_field PID NAME: the value of a /proc/PID/status line, its fields
+# still separated by tabs.
+status_field() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"
+}
+
+start() {
+	wgm_start -s "$SCRIPT" -i 1 -t 2 "$@" && FPID=$(wgm_frontend_pid) &&
+	    [ -n "$FPID" ]
+}
+
+# --- The frontend's privileges.
+if ! start; then
+	not_ok "the daemon starts"
+	exit 1
+fi
+
+check "the frontend's real, effective, saved and fs uid are nobody's" \
+    test "$(status_field "$FPID" Uid)" = \
+    "$NOBODY_UID	$NOBODY_UID	$NOBODY_UID	$NOBODY_UID"
+check "the frontend's real, effective, saved and fs gid are nobody's" \
+    test "$(status_field "$FPID" Gid)" = \
+    "$NOBODY_GID	$NOBODY_GID	$NOBODY_GID	$NOBODY_GID"
+check "the frontend's root is the chroot directory" \
+    test "$(readlink "/proc/$FPID/root")" = "$CHROOT"
+check "the frontend has no_new_privs" \
+    test "$(status_field "$FPID" NoNewPrivs)" = 1
+check "the frontend is under a seccomp filter" \
+    test "$(status_field "$FPID" Seccomp)" = 2
+check "the collector is still root" \
+    test "$(status_field "$PID" Uid)" = "0	0	0	0"
+
+# --- The frontend killed: the parent exits 1 and says so.
+kill -KILL "$FPID"
+wait_daemon 10
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'frontend terminated' "$LOG"; then
+	ok "SIGKILL to the frontend: the parent logs 'frontend terminated' and exits 1"
+else
+	not_ok "SIGKILL to the frontend: the parent logs 'frontend terminated' and exits 1"
+	echo "#   exit status $rc"
+fi
+FPID=
+
+# --- The parent killed: the frontend exits on its own.
+if start; then
+	kill -KILL "$PID"
+	wait "$PID" 2>/dev/null
+	PID=
+	check "SIGKILL to the parent: the frontend exits on its own" \
+	    wait_gone "$FPID" 5
+	kill -KILL "$FPID" 2>/dev/null
+	FPID=
+else
+	not_ok "SIGKILL to the parent: the frontend exits on its own"
+fi
+
+# --- SIGTERM and SIGINT stop both, exit 0.
+for sig in TERM INT; do
+	if start; then
+		kill -"$sig" "$PID"
+		wait_daemon 10
+		rc=$?
+		if [ "$rc" -eq 0 ] && wait_gone "$FPID" 5; then
+			ok "SIG$sig to the parent: both processes stop, exit 0"
+		else
+			not_ok "SIG$sig to the parent: both processes stop, exit 0"
+			echo "#   exit status $rc"
+		fi
+		kill -KILL "$FPID" 2>/dev/null
+		FPID=
+	else
+		not_ok "SIG$sig to the parent: both processes stop, exit 0"
+	fi
+done
+
+# --- Refused at start-up.
+
+# refused NAME REGEX [runner...] -- args: the daemon must exit 1 within a
+# few seconds with a message matching REGEX (extended, on stderr).
+refused() {
+	local name=$1 re=$2 rc out
+	shift 2
+	local runner=()
+	while [ "$1" != -- ]; do
+		runner+=("$1")
+		shift
+	done
+	shift
+	out=$("${runner[@]}" timeout -s KILL 10 "$@" 2>&1 >/dev/null)
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -qE -- "$re" <<<"$out"; then
+		ok "$name"
+	else
+		not_ok "$name"
+		echo "#   exit status $rc: $out"
+	fi
+}
+
+port=$(wgm_free_port)
+common=(-d -l "127.0.0.1:$port" -s "$SCRIPT" -i 1 -t 2)
+
+refused "a missing user is refused, exit 1, naming it" 'nosuchuser_x' -- \
+    "$WGMOND" "${common[@]}" -u nosuchuser_x -r "$CHROOT"
+
+refused "a missing chroot directory is refused, exit 1, naming it" \
+    "$T/nosuchdir" -- \
+    "$WGMOND" "${common[@]}" -u nobody -r "$T/nosuchdir"
+
+mkdir -m 0775 "$T/gw"
+chmod 0775 "$T/gw"
+refused "a group-writable chroot directory is refused, exit 1, naming it" \
+    "$T/gw.*(writable|mode|group)" -- \
+    "$WGMOND" "${common[@]}" -u nobody -r "$T/gw"
+
+# A copy of the binary that nobody can reach whatever the checkout's modes.
+cp "$WGMOND" "$T/wgmond"
+chmod 0755 "$T/wgmond"
+refused "a start as a user other than root is refused, exit 1, saying why" \
+    'root|privilege|permitted' \
+    setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+    "$T/wgmond" "${common[@]}" -u nobody -r "$CHROOT"
+
+wgm_script_cat unsafe
+chown nobody "$T/unsafe"
+refused "a script owned by nobody is refused at start-up, exit 1" \
+    "$T/unsafe.*(owned|uid|unsafe)" -- \
+    "$WGMOND" -d -l "127.0.0.1:$port" -s "$T/unsafe" -i 1 -t 2 \
+    -u nobody -r "$CHROOT"
+
+# A listener of our own on the port.
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(60)
+' > "$T/holder.port" &
+HOLDER=$!
+for ((i = 0; i < 50; i++)); do
+	[ -s "$T/holder.port" ] && break
+	sleep 0.1
+done
+hport=$(cat "$T/holder.port")
+refused "a listening port already in use is refused, exit 1" \
+    "127\\.0\\.0\\.1:$hport.*(in use|EADDRINUSE)" -- \
+    "$WGMOND" -d -l "127.0.0.1:$hport" -s "$SCRIPT" -i 1 -t 2 \
+    -u nobody -r "$CHROOT"
+kill -KILL "$HOLDER" 2>/dev/null
+wait "$HOLDER" 2>/dev/null
+HOLDER=
+
+wgm_done

@@ -1,0 +1,430 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/buffer.h>
+
+#include "wgmond.h"
+#include "collector.h"
+
+#define NOW	1765189500
+#define C	180
+#define D	240
+#define KEY_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+#define KEY_B	"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB="
+
+/* Two successive runs of the script and the events between them. */
+struct table {
+	struct snapshot		*old;
+	struct snapshot		*new;
+	struct wgm_event_list	 events;
+	int			 runs;
+	char			 line[4096];
+};
+
+static int
+setup(void **state)
+{
+	struct table	*t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return (-1);
+	TAILQ_INIT(&t->events);
+	*state = t;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct table	*t = *state;
+
+	events_clear(&t->events);
+	snapshot_free(t->old);
+	snapshot_free(t->new);
+	free(t);
+	return (0);
+}
+
+/* A peer in the run being built; handshake -1 means never. */
+static struct peer *
+table_set(struct table *t, const char *iface, const char *key,
+    int64_t handshake)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+
+	if (t->new == NULL)
+		assert_non_null(t->new = snapshot_new());
+	if ((ifp = snapshot_iface_find(t->new, iface)) == NULL)
+		assert_non_null(ifp = snapshot_iface_add(t->new, iface));
+	assert_non_null(p = snapshot_peer_add(t->new, ifp, key));
+	if (handshake >= 0) {
+		p->flags |= PEER_F_HANDSHAKE;
+		p->handshake = handshake;
+	}
+	return (p);
+}
+
+/* Ends the run being built at now: classify, diff, keep as the last. */
+static void
+classify_run(struct table *t, int64_t now)
+{
+	if (t->new == NULL)
+		assert_non_null(t->new = snapshot_new());
+	classify_snapshot(t->new, now, C, D);
+	events_clear(&t->events);
+	assert_int_equal(events_diff(t->old, t->new, t->runs == 0,
+	    &t->events), 0);
+	snapshot_free(t->old);
+	t->old = t->new;
+	t->new = NULL;
+	t->runs++;
+}
+
+static int
+events_count(struct table *t)
+{
+	struct wgm_event	*ev;
+	int			 n = 0;
+
+	TAILQ_FOREACH(ev, &t->events, entry)
+		n++;
+	return (n);
+}
+
+static struct wgm_event *
+events_get(struct table *t, int i)
+{
+	struct wgm_event	*ev;
+
+	TAILQ_FOREACH(ev, &t->events, entry)
+		if (i-- == 0)
+			return (ev);
+	fail_msg("no event %d", i);
+	return (NULL);
+}
+
+/* The event as the operator reads it in syslog. */
+static const char *
+events_line(struct table *t, int i)
+{
+	struct evbuffer	*b;
+	size_t		 len;
+
+	assert_non_null(b = evbuffer_new());
+	assert_int_equal(events_format(b, events_get(t, i)), 0);
+	len = evbuffer_get_length(b);
+	assert_true(len < sizeof(t->line));
+	evbuffer_remove(b, t->line, len);
+	t->line[len] = '\0';
+	evbuffer_free(b);
+	return (t->line);
+}
+
+static void
+test_first_run_logs_initial_status_per_shown_peer(void **state)
+{
+	struct table	*t = *state;
+	struct peer	*p;
+
+	p = table_set(t, "wg0", KEY_A, NOW - 10);
+	strlcpy(p->endpoint, "57.128.189.209:51823", sizeof(p->endpoint));
+	p->flags |= PEER_F_ENDPOINT;
+	snapshot_peer_add_aip(p, "10.150.94.2/32");
+	table_set(t, "wg0", KEY_B, NOW - D - 100);
+	classify_run(t, NOW);
+
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"initial_status\",\"timestamp\":1765189500,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_A "\","
+	    "\"status\":\"connected\",\"endpoint\":\"57.128.189.209:51823\","
+	    "\"allowedIps\":[\"10.150.94.2/32\"]}");
+}
+
+static void
+test_initial_status_without_endpoint_is_null(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, -1);
+	classify_run(t, NOW);
+
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"initial_status\",\"timestamp\":1765189500,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_A "\","
+	    "\"status\":\"never_connected\",\"endpoint\":null,"
+	    "\"allowedIps\":[]}");
+}
+
+static void
+test_unchanged_run_logs_nothing(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW + 5);
+
+	assert_int_equal(events_count(t), 0);
+}
+
+static void
+test_connected_peer_aged_past_c_logs_disconnected(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW + C);
+
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"status_change\",\"timestamp\":1765189680,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_A "\","
+	    "\"new_status\":\"disconnected\",\"old_status\":\"connected\"}");
+	assert_int_equal(events_priority(events_get(t, 0)), 5 /* NOTICE */);
+}
+
+static void
+test_connected_peer_aged_past_d_logs_disconnected(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW + D + 20);
+
+	assert_int_equal(events_count(t), 1);
+	assert_int_equal(events_get(t, 0)->type, EVENT_CHANGE);
+	assert_int_equal(events_get(t, 0)->status, STATUS_DISCONNECTED);
+	assert_int_equal(events_get(t, 0)->old_status, STATUS_CONNECTED);
+}
+
+static void
+test_disconnected_peer_becoming_inactive_logs_nothing(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - C - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - C - 10);
+	classify_run(t, NOW + D);
+
+	assert_int_equal(t->old->ifaces.rbh_root->peers.rbh_root->status,
+	    STATUS_INACTIVE);
+	assert_int_equal(events_count(t), 0);
+}
+
+static void
+test_inactive_peer_reconnecting_logs_connected(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - D - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW + 2);
+	classify_run(t, NOW + 5);
+
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"status_change\",\"timestamp\":1765189505,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_A "\","
+	    "\"new_status\":\"connected\",\"old_status\":\"disconnected\"}");
+}
+
+static void
+test_never_connected_peer_handshaking_logs_connected(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, -1);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW);
+	classify_run(t, NOW + 1);
+
+	assert_int_equal(events_count(t), 1);
+	assert_int_equal(events_get(t, 0)->status, STATUS_CONNECTED);
+	assert_int_equal(events_get(t, 0)->old_status, STATUS_NEVER);
+}
+
+static void
+test_peer_appearing_after_first_run_logs_new_peer(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	table_set(t, "wg0", KEY_B, -1);
+	classify_run(t, NOW + 1);
+
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"new_peer\",\"timestamp\":1765189501,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_B "\","
+	    "\"status\":\"never_connected\"}");
+	assert_int_equal(events_priority(events_get(t, 0)), 6 /* INFO */);
+}
+
+static void
+test_peer_gone_logs_peer_removed(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	table_set(t, "wg0", KEY_B, NOW - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW + 1);
+
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"peer_removed\",\"timestamp\":1765189501,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_B "\","
+	    "\"old_status\":\"connected\"}");
+}
+
+static void
+test_interface_vanishing_removes_each_peer(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	table_set(t, "wg1", KEY_A, NOW - 10);
+	table_set(t, "wg1", KEY_B, -1);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	classify_run(t, NOW + 1);
+
+	assert_int_equal(events_count(t), 2);
+	assert_int_equal(events_get(t, 0)->type, EVENT_REMOVED);
+	assert_string_equal(events_get(t, 0)->iface, "wg1");
+	assert_string_equal(events_get(t, 0)->peer, KEY_A);
+	assert_int_equal(events_get(t, 1)->type, EVENT_REMOVED);
+	assert_string_equal(events_get(t, 1)->peer, KEY_B);
+	assert_int_equal(events_get(t, 1)->old_status, STATUS_NEVER);
+}
+
+static void
+test_same_key_on_two_interfaces_is_two_peers(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	table_set(t, "wg1", KEY_A, NOW - 10);
+	classify_run(t, NOW);
+	table_set(t, "wg0", KEY_A, NOW - 10);
+	table_set(t, "wg1", KEY_A, NOW - C - 50);
+	classify_run(t, NOW + 1);
+
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_get(t, 0)->iface, "wg1");
+	assert_int_equal(events_get(t, 0)->status, STATUS_DISCONNECTED);
+}
+
+static void
+test_names_are_escaped_in_events(void **state)
+{
+	struct table	*t = *state;
+
+	table_set(t, "w\"g\n", KEY_A, NOW);
+	classify_run(t, NOW);
+
+	assert_non_null(strstr(events_line(t, 0),
+	    "\"interface\":\"w\\\"g\\u000a\""));
+}
+
+static void
+test_collect_error_line(void **state)
+{
+	struct evbuffer	*b;
+	char		 line[512];
+	size_t		 len;
+
+	(void)state;
+	assert_non_null(b = evbuffer_new());
+	assert_int_equal(events_format_error(b, NOW, ERR_TIMEOUT,
+	    "no answer within 10 s"), 0);
+	len = evbuffer_get_length(b);
+	evbuffer_remove(b, line, len);
+	line[len] = '\0';
+	assert_string_equal(line, "{\"event\":\"collect_error\","
+	    "\"timestamp\":1765189500,\"error\":\"timeout\","
+	    "\"detail\":\"no answer within 10 s\"}");
+	assert_int_equal(events_format_recovered(b, NOW), 0);
+	len = evbuffer_get_length(b);
+	evbuffer_remove(b, line, len);
+	line[len] = '\0';
+	assert_string_equal(line, "{\"event\":\"collect_recovered\","
+	    "\"timestamp\":1765189500}");
+	evbuffer_free(b);
+}
+
+static void
+test_initial_status_with_huge_allowed_ips_stays_bounded(void **state)
+{
+	struct table	*t = *state;
+	struct peer	*p;
+	char		 aip[WGM_AIP_MAX];
+	int		 i;
+
+	p = table_set(t, "wg0", KEY_A, NOW);
+	for (i = 0; i < 5000; i++) {
+		snprintf(aip, sizeof(aip), "fd00:%x::/64", i);
+		assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+	}
+	classify_run(t, NOW);
+
+	{
+		struct evbuffer	*b = evbuffer_new();
+
+		assert_int_equal(events_format(b, events_get(t, 0)), 0);
+		assert_true(evbuffer_get_length(b) <= WGM_EVENT_MAX);
+		evbuffer_free(b);
+	}
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_first_run_logs_initial_status_per_shown_peer),
+		T(test_initial_status_without_endpoint_is_null),
+		T(test_unchanged_run_logs_nothing),
+		T(test_connected_peer_aged_past_c_logs_disconnected),
+		T(test_connected_peer_aged_past_d_logs_disconnected),
+		T(test_disconnected_peer_becoming_inactive_logs_nothing),
+		T(test_inactive_peer_reconnecting_logs_connected),
+		T(test_never_connected_peer_handshaking_logs_connected),
+		T(test_peer_appearing_after_first_run_logs_new_peer),
+		T(test_peer_gone_logs_peer_removed),
+		T(test_interface_vanishing_removes_each_peer),
+		T(test_same_key_on_two_interfaces_is_two_peers),
+		T(test_names_are_escaped_in_events),
+		cmocka_unit_test(test_collect_error_line),
+		T(test_initial_status_with_huge_allowed_ips_stays_bounded),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
