@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <paths.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +47,7 @@ static pid_t			 frontend_pid;
 static struct event		*ev_tick;
 
 static void	collector_dispatch_frontend(int, short, void *);
+static void	send_log_socket(void);
 
 static __attribute__((__noreturn__)) void
 usage(const char *text, int status)
@@ -120,7 +123,7 @@ run_succeeded(struct snapshot *snap, int64_t now)
 		fatal("%s", __func__);
 	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
 		fatal("%s: snapshot_compose", __func__);
-	if (failing && current != NULL) {
+	if (failing) {
 		if (events_format_recovered(b, now) == -1)
 			fatal("%s", __func__);
 		send_event_line(LOG_INFO, b);
@@ -235,14 +238,14 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 
 	(void)fd;
 	if (event & EV_READ) {
-		if ((n = imsgbuf_read(ibuf)) == -1)
+		if ((n = imsgbuf_read(ibuf)) == -1 && errno != ECONNRESET)
 			fatal("imsgbuf_read");
-		if (n == 0)
+		if (n <= 0)
 			frontend_gone();
 	}
 	if (event & EV_WRITE) {
 		if (imsgbuf_write(ibuf) == -1) {
-			if (errno == EPIPE)
+			if (errno == EPIPE || errno == ECONNRESET)
 				frontend_gone();
 			fatal("imsgbuf_write");
 		}
@@ -252,18 +255,55 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 			fatal("imsg_get");
 		if (n == 0)
 			break;
-		/* The frontend has nothing to ask of the collector. */
-		fatalx("%s: unexpected imsg %u", __func__,
-		    imsg_get_type(&imsg));
+		/* A syslog socket is all the frontend may ask for. */
+		if (imsg_get_type(&imsg) != IMSG_LOG_REQUEST ||
+		    imsg_get_len(&imsg) != 0)
+			fatalx("%s: unexpected imsg %u", __func__,
+			    imsg_get_type(&imsg));
+		send_log_socket();
+		imsg_free(&imsg);
 	}
 	imsg_event_add(iev);
 }
 
+/*
+ * The chrooted frontend cannot reach /dev/log: it gets a connected socket
+ * from here, at start and whenever its own fails.  None when syslog is
+ * down; it asks again later.
+ */
 static void
-check_chroot(const char *path)
+send_log_socket(void)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, _PATH_LOG, sizeof(sun.sun_path));
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		log_warn("%s: socket", __func__);
+	else if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		log_debug("%s: connect %s: %s", __func__, _PATH_LOG,
+		    strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	if (imsg_compose_event(iev_frontend, IMSG_LOG_SOCKET, 0, 0, fd, NULL,
+	    0) == -1)
+		fatal("%s", __func__);
+}
+
+/* Made absolute: the daemon leaves its start directory before use. */
+static void
+check_chroot(char *path, size_t len)
 {
 	struct stat	st;
+	char		abs[PATH_MAX];
 
+	if (realpath(path, abs) == NULL)
+		err(1, "chroot directory %s", path);
+	if (strlcpy(path, abs, len) >= len)
+		errx(1, "chroot directory %s: path too long", abs);
 	if (stat(path, &st) == -1)
 		err(1, "chroot directory %s", path);
 	if (!S_ISDIR(st.st_mode))
@@ -453,7 +493,7 @@ main(int argc, char *argv[])
 		errx(1, "need root privileges");
 	if ((pw = getpwnam(conf.user)) == NULL)
 		errx(1, "unknown user %s", conf.user);
-	check_chroot(conf.chroot);
+	check_chroot(conf.chroot, sizeof(conf.chroot));
 	resolve_script();
 	lfd = listen_socket();
 
@@ -479,6 +519,8 @@ main(int argc, char *argv[])
 	iev_frontend->base = base;
 	iev_frontend->handler = collector_dispatch_frontend;
 	send_config(lfd);
+	if (!conf.debug)
+		send_log_socket();
 	if (imsgbuf_flush(&iev_frontend->ibuf) == -1)
 		fatal("imsgbuf_flush");
 	close(lfd);

@@ -17,6 +17,7 @@
 static int		 debug;
 static int		 verbose;
 static const char	*log_procname = "wgmond";
+static void		(*log_sink)(int, const char *);
 
 void
 log_init(int n_debug, int facility)
@@ -41,6 +42,16 @@ log_setverbose(int v)
 	verbose = v;
 }
 
+/*
+ * A chrooted process cannot reopen /dev/log: it hands each line to a
+ * sink of its own instead of syslog(3).
+ */
+void
+log_setsink(void (*sink)(int, const char *))
+{
+	log_sink = sink;
+}
+
 int
 log_getverbose(void)
 {
@@ -60,15 +71,17 @@ logit(int pri, const char *fmt, ...)
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
+	char	line[8192];
 	int	saved_errno = errno;
 
 	if (debug) {
 		/* One write per line, so the two processes do not interleave. */
-		char	line[8192];
-
 		vsnprintf(line, sizeof(line), fmt, ap);
 		fprintf(stderr, "%s\n", line);
 		fflush(stderr);
+	} else if (log_sink != NULL) {
+		vsnprintf(line, sizeof(line), fmt, ap);
+		log_sink(pri, line);
 	} else
 		vsyslog(pri, fmt, ap);
 	errno = saved_errno;

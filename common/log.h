@@ -12,6 +12,7 @@
 void	log_init(int, int);
 void	log_procinit(const char *);
 void	log_setverbose(int);
+void	log_setsink(void (*)(int, const char *));
 int	log_getverbose(void);
 void	log_warn(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));

@@ -181,7 +181,9 @@ enum imsg_type {
 	IMSG_SNAP_AIPS,
 	IMSG_SNAP_END,
 	IMSG_EVENT,
-	IMSG_COLLECT_STATUS
+	IMSG_COLLECT_STATUS,
+	IMSG_LOG_REQUEST,	/* frontend: my syslog socket failed */
+	IMSG_LOG_SOCKET		/* collector: a connected one, or none */
 };
 
 struct event_base;

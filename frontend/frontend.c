@@ -185,6 +185,12 @@ frontend_dispatch_collector(int fd, short event, void *bula)
 		case IMSG_COLLECT_STATUS:
 			recv_status(&imsg);
 			break;
+		case IMSG_LOG_SOCKET:
+			if (imsg_get_len(&imsg) != 0)
+				fatalx("%s: invalid IMSG_LOG_SOCKET",
+				    __func__);
+			logger_socket(imsg_get_fd(&imsg));
+			break;
 		default:
 			fatalx("%s: unexpected imsg %u", __func__,
 			    imsg_get_type(&imsg));
@@ -218,6 +224,8 @@ frontend_main(int debug, int verbose)
 	imsgbuf_allow_fdpass(&iev_collector->ibuf);
 	iev_collector->base = base;
 	iev_collector->handler = frontend_dispatch_collector;
+	if (!debug)
+		logger_init(iev_collector);
 	imsg_event_add(iev_collector);
 	event_base_dispatch(base);
 	fatalx("event loop ended");

@@ -32,6 +32,10 @@ struct body {
 /* frontend.c */
 void		 frontend_main(int, int);
 
+/* logger.c */
+void		 logger_init(struct imsgev *);
+void		 logger_socket(int);
+
 /* render.c */
 int		 render_raw(struct evbuffer *, const struct snapshot *);
 int		 render_status(struct evbuffer *, const struct snapshot *);

@@ -30,6 +30,7 @@
 static struct body		*raw_body;
 static struct body		*status_body;
 static struct collect_status	 last_status;
+static struct collect_status	 last_error;	/* kept after recovery */
 static int64_t			 last_success;	/* 0: never */
 static int64_t			 snapshot_time;
 static int			 have_status;
@@ -120,6 +121,8 @@ http_collect_status(const struct collect_status *cs)
 	have_status = 1;
 	if (cs->error == ERR_NONE)
 		last_success = cs->time;
+	else
+		last_error = *cs;
 }
 
 static void
@@ -218,42 +221,39 @@ static void
 serve_healthz(struct evhttp_request *req, uint32_t interval)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
 	int64_t			 now = time(NULL);
-	char			 detail[WGM_DETAIL_MAX * 6 + 3], *p;
-	const char		*c, *state;
-	int			 ok;
+	const char		*state;
+	int			 ok, failed;
 
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	ok = last_success != 0 && last_status.error == ERR_NONE &&
+	failed = have_status && last_status.error != ERR_NONE;
+	ok = last_success != 0 && !failed &&
 	    now - last_success <= 3 * (int64_t)interval;
-	state = ok ? "ok" : last_success == 0 && !have_status ? "starting" :
-	    "stale";
-	/* The detail is the script's own text: escape it by hand here. */
-	p = detail;
-	*p++ = '"';
-	for (c = last_status.detail; *c != '\0'; c++) {
-		if (*c == '"' || *c == '\\')
-			*p++ = '\\';
-		if ((unsigned char)*c < 0x20)
-			p += sprintf(p, "\\u%04x", (unsigned char)*c);
-		else
-			*p++ = *c;
-	}
-	*p++ = '"';
-	*p = '\0';
-	if (!have_status || last_status.error == ERR_NONE)
-		reply_json(req, ok ? 200 : 503, ok ? "OK" :
-		    "Service Unavailable", "{\"status\":\"%s\","
-		    "\"lastSuccess\":%" PRId64 ",\"lastError\":null,"
-		    "\"snapshotAge\":%" PRId64 "}", state, last_success,
-		    last_success ? now - last_success : -1);
+	state = ok ? "ok" : !have_status ? "starting" : "stale";
+	evbuffer_add_printf(out, "{\"status\":\"%s\",\"lastSuccess\":", state);
+	if (last_success != 0)
+		evbuffer_add_printf(out, "%" PRId64, last_success);
 	else
-		reply_json(req, 503, "Service Unavailable", "{\"status\":\"%s\","
-		    "\"lastSuccess\":%" PRId64 ",\"lastError\":{\"timestamp\":%"
-		    PRId64 ",\"error\":\"%s\",\"detail\":%s},"
-		    "\"snapshotAge\":%" PRId64 "}", state, last_success,
-		    last_status.time, snapshot_error_name(last_status.error),
-		    detail, last_success ? now - last_success : -1);
+		evbuffer_add_printf(out, "null");
+	if (last_error.error != ERR_NONE) {
+		evbuffer_add_printf(out, ",\"lastError\":{\"timestamp\":%"
+		    PRId64 ",\"error\":\"%s\",\"detail\":", last_error.time,
+		    snapshot_error_name(last_error.error));
+		json_string(out, last_error.detail);
+		evbuffer_add_printf(out, "}");
+	} else
+		evbuffer_add_printf(out, ",\"lastError\":null");
+	if (snapshot_time != 0)
+		evbuffer_add_printf(out, ",\"snapshotAge\":%" PRId64 "}\n",
+		    now - snapshot_time);
+	else
+		evbuffer_add_printf(out, ",\"snapshotAge\":null}\n");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Content-Type", "application/json");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+		evbuffer_drain(out, evbuffer_get_length(out));
+	evhttp_send_reply(req, ok ? 200 : 503, ok ? "OK" :
+	    "Service Unavailable", NULL);
 }
 
 static void
