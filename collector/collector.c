@@ -49,10 +49,15 @@ static struct event		*ev_tick;
 static void	collector_dispatch_frontend(int, short, void *);
 static void	send_log_socket(void);
 
+/* The text is the usage, after the reason when there is one. */
 static __attribute__((__noreturn__)) void
 usage(const char *text, int status)
 {
-	fprintf(status ? stderr : stdout, "%s", text);
+	size_t	len = strlen(text);
+
+	fprintf(status ? stderr : stdout, "%s%s%s", strncmp(text, "usage:",
+	    6) == 0 ? "" : "wgmond: ", text,
+	    len > 0 && text[len - 1] == '\n' ? "" : "\n");
 	exit(status);
 }
 

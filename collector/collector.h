@@ -16,7 +16,9 @@
 
 #include "wgmond.h"
 
+#ifndef WGMOND_SCRIPT		/* make install sets the installed path */
 #define WGMOND_SCRIPT		"tools/wg-json"
+#endif
 #define CONF_CONNECTED		180
 #define CONF_DISCONNECTED	240
 #define CONF_CHECK		10

@@ -1,0 +1,369 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The collector's CPU cost of one run, in process, without the script:
+ * parse (yajl, 64 KiB chunks as the pipe delivers them), classification,
+ * the diff against the previous snapshot, and the snapshot's imsg
+ * encoding (composed into an imsgbuf on a socketpair, then cleared
+ * unsent).  Beside it the floor, yajl over the same bytes with callbacks
+ * that do nothing, and for information the frontend's render of /raw.
+ *
+ * usage: cycle [-c chunk] [-n now] [-r reps] file ...
+ *
+ * Each file is a wg-json document (bench/gen -j).  The clock is the
+ * process's CPU time; each figure is the median over reps.  Between two
+ * repetitions "now" moves by 10 s and back, as two runs a check interval
+ * apart would see it, so each diff finds a few status changes.  One line
+ * per file, key=value pairs, times in milliseconds.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <yajl/yajl_parse.h>
+
+#include "wgmond.h"
+#include "collector.h"
+#include "frontend.h"
+
+#define NOW_STEP	10	/* seconds: a check interval */
+
+enum phase {
+	PH_PARSE,
+	PH_CLASSIFY,
+	PH_DIFF,
+	PH_ENCODE,
+	PH_FREE,
+	PH_TOTAL,
+	PH_YAJL,
+	PH_RENDER,
+	PH_MAX
+};
+
+static const char *phase_names[PH_MAX] = {
+	"parse", "classify", "diff", "encode", "free", "total", "yajl",
+	"render_raw"
+};
+
+struct doc {
+	const char		*path;
+	unsigned char		*data;
+	size_t			 len;
+};
+
+static size_t	 chunk = 65536;
+static int	 sv[2];
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: cycle [-c chunk] [-n now] [-r reps] "
+	    "file ...\n");
+	exit(1);
+}
+
+static double
+cpu_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == -1)
+		err(1, "clock_gettime");
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+/* The time since *last, which becomes now. */
+static double
+lap(double *last)
+{
+	double	now = cpu_ms(), d = now - *last;
+
+	*last = now;
+	return (d);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+static void
+doc_read(struct doc *d, const char *path)
+{
+	struct stat	st;
+	ssize_t		n;
+	size_t		off = 0;
+	int		fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1 || fstat(fd, &st) == -1)
+		err(1, "%s", path);
+	d->path = path;
+	d->len = st.st_size;
+	if ((d->data = malloc(d->len ? d->len : 1)) == NULL)
+		err(1, NULL);
+	while (off < d->len) {
+		if ((n = read(fd, d->data + off, d->len - off)) <= 0)
+			err(1, "read %s", path);
+		off += n;
+	}
+	close(fd);
+}
+
+static struct snapshot *
+doc_parse(const struct doc *d)
+{
+	struct snapshot	*s;
+	struct parser	*p;
+	size_t		 off, n;
+
+	if ((s = snapshot_new()) == NULL || (p = parse_new(s)) == NULL)
+		err(1, NULL);
+	for (off = 0; off < d->len; off += n) {
+		n = d->len - off < chunk ? d->len - off : chunk;
+		if (parse_feed(p, d->data + off, n) == -1)
+			errx(1, "%s: %s", d->path, parse_error(p));
+	}
+	if (parse_finish(p) == -1)
+		errx(1, "%s: %s", d->path, parse_error(p));
+	parse_free(p);
+	return (s);
+}
+
+/* The floor: yajl's own work, every callback a no-op. */
+static int
+nop(void *ctx)
+{
+	(void)ctx;
+	return (1);
+}
+
+static int
+nop_bool(void *ctx, int v)
+{
+	(void)ctx;
+	(void)v;
+	return (1);
+}
+
+static int
+nop_num(void *ctx, const char *s, size_t len)
+{
+	(void)ctx;
+	(void)s;
+	(void)len;
+	return (1);
+}
+
+static int
+nop_str(void *ctx, const unsigned char *s, size_t len)
+{
+	(void)ctx;
+	(void)s;
+	(void)len;
+	return (1);
+}
+
+/* As parse.c: yajl_number set, so numbers arrive as text. */
+static const yajl_callbacks nop_callbacks = {
+	nop, nop_bool, NULL, NULL, nop_num, nop_str, nop, nop_str, nop, nop,
+	nop
+};
+
+static void
+yajl_floor(const struct doc *d)
+{
+	yajl_handle	h;
+	size_t		off, n;
+
+	if ((h = yajl_alloc(&nop_callbacks, NULL, NULL)) == NULL)
+		err(1, NULL);
+	for (off = 0; off < d->len; off += n) {
+		n = d->len - off < chunk ? d->len - off : chunk;
+		if (yajl_parse(h, d->data + off, n) != yajl_status_ok)
+			errx(1, "%s: yajl_parse failed", d->path);
+	}
+	if (yajl_complete_parse(h) != yajl_status_ok)
+		errx(1, "%s: yajl_complete_parse failed", d->path);
+	yajl_free(h);
+}
+
+static size_t
+count_events(struct wgm_event_list *list)
+{
+	struct wgm_event	*ev;
+	size_t			 n = 0;
+
+	TAILQ_FOREACH(ev, list, entry)
+		n++;
+	return (n);
+}
+
+/* What snapshot_compose queues: the bytes a run sends the frontend. */
+static size_t
+wire_bytes(const struct snapshot *s)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+	size_t		 n;
+
+	n = 2 * IMSG_HEADER_SIZE + sizeof(struct snap_begin) +
+	    sizeof(struct snap_end);
+	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
+		n += IMSG_HEADER_SIZE + sizeof(struct snap_iface);
+		RB_FOREACH(p, peer_tree, &ifp->peers) {
+			n += IMSG_HEADER_SIZE + sizeof(struct snap_peer);
+			if (p->naips > WGM_PEER_AIPS)
+				n += (p->naips - WGM_PEER_AIPS +
+				    WGM_AIPS_CHUNK - 1) / WGM_AIPS_CHUNK *
+				    (IMSG_HEADER_SIZE +
+				    sizeof(struct snap_aips));
+		}
+	}
+	return (n);
+}
+
+static void
+bench_doc(const struct doc *d, int reps, int64_t now)
+{
+	struct wgm_event_list	 list;
+	struct imsgbuf		 ibuf;
+	struct snapshot		*prev, *s;
+	struct evbuffer		*b;
+	struct rusage		 ru;
+	double			*t[PH_MAX], t0, t1;
+	size_t			 events = 0, raw_bytes = 0, imsgs = 0;
+	uint32_t		 gen = 0;
+	int			 i, r;
+
+	for (i = 0; i < PH_MAX; i++)
+		if ((t[i] = calloc(reps, sizeof(double))) == NULL)
+			err(1, NULL);
+	TAILQ_INIT(&list);
+	/* The first run, initial_status for all, is a warm-up. */
+	prev = doc_parse(d);
+	classify_snapshot(prev, now, CONF_CONNECTED, CONF_DISCONNECTED);
+	if (events_diff(NULL, prev, 1, &list) == -1)
+		err(1, "events_diff");
+	events_clear(&list);
+	for (r = 0; r < reps; r++) {
+		t0 = cpu_ms();
+		s = doc_parse(d);
+		t1 = t0;
+		t[PH_PARSE][r] = lap(&t1);
+		classify_snapshot(s, now + (r % 2 == 0 ? NOW_STEP : 0),
+		    CONF_CONNECTED, CONF_DISCONNECTED);
+		s->generation = ++gen;
+		t[PH_CLASSIFY][r] = lap(&t1);
+		if (events_diff(prev, s, 0, &list) == -1)
+			err(1, "events_diff");
+		t[PH_DIFF][r] = lap(&t1);
+		if (imsgbuf_init(&ibuf, sv[0]) == -1 ||
+		    snapshot_compose(&ibuf, s) == -1)
+			err(1, "snapshot_compose");
+		imsgs = imsgbuf_queuelen(&ibuf);
+		imsgbuf_clear(&ibuf);
+		t[PH_ENCODE][r] = lap(&t1);
+		events = count_events(&list);
+		events_clear(&list);
+		snapshot_free(prev);
+		prev = s;
+		t[PH_FREE][r] = lap(&t1);
+		t[PH_TOTAL][r] = t1 - t0;
+	}
+	for (r = 0; r < reps; r++) {
+		t0 = cpu_ms();
+		yajl_floor(d);
+		t[PH_YAJL][r] = cpu_ms() - t0;
+	}
+	for (r = 0; r < reps; r++) {
+		t0 = cpu_ms();
+		if ((b = evbuffer_new()) == NULL || render_raw(b, prev) == -1)
+			errx(1, "render_raw");
+		raw_bytes = evbuffer_get_length(b);
+		evbuffer_free(b);
+		t[PH_RENDER][r] = cpu_ms() - t0;
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		err(1, "getrusage");
+	printf("cycle file=%s bytes=%zu ifaces=%zu peers=%zu reps=%d",
+	    d->path, d->len, prev->nifaces, prev->npeers, reps);
+	for (i = 0; i < PH_MAX; i++)
+		printf(" %s_ms=%.3f", phase_names[i], median(t[i], reps));
+	printf(" events=%zu imsgs=%zu imsg_bytes=%zu raw_bytes=%zu "
+	    "maxrss_kb=%ld\n", events, imsgs, wire_bytes(prev), raw_bytes,
+	    ru.ru_maxrss);
+	fflush(stdout);
+	snapshot_free(prev);
+	for (i = 0; i < PH_MAX; i++)
+		free(t[i]);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct doc	 d;
+	const char	*errstr;
+	int64_t		 now = time(NULL);
+	int		 ch, reps = 5;
+
+	while ((ch = getopt(argc, argv, "c:n:r:")) != -1) {
+		switch (ch) {
+		case 'c':
+			chunk = strtonum(optarg, 1, WGM_OUTPUT_MAX, &errstr);
+			if (errstr != NULL)
+				errx(1, "chunk %s: %s", optarg, errstr);
+			break;
+		case 'n':
+			now = strtonum(optarg, 1, INT64_MAX, &errstr);
+			if (errstr != NULL)
+				errx(1, "now %s: %s", optarg, errstr);
+			break;
+		case 'r':
+			reps = strtonum(optarg, 1, 10000, &errstr);
+			if (errstr != NULL)
+				errx(1, "reps %s: %s", optarg, errstr);
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage();
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		err(1, "socketpair");
+	for (; argc > 0; argc--, argv++) {
+		doc_read(&d, *argv);
+		bench_doc(&d, reps, now);
+		free(d.data);
+	}
+	return (0);
+}

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 The wgmond developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The command line and the environment (DESIGN.md §2): -h prints the
+# synopsis, every bad value exits 1 with one line naming the flag or the
+# variable and the value, -n prints the effective configuration, a flag
+# overrides the environment and the environment overrides the default.
+#	bash tests/integration/test_cli.sh
+#
+# Every run but -h has -n: a value that is wrongly accepted must not
+# start a daemon.
+
+. "$(dirname "$0")/lib.sh"
+
+wgm_setup
+
+# Nothing of the caller's environment counts.
+for v in ${!WIREGUARD_MONITOR_@}; do
+	unset "$v"
+done
+
+SYNOPSIS='usage: wgmond [-dnv] [-C connected] [-D disconnected] [-i check] [-l address:port] [-r chroot] [-s script] [-t timeout] [-u user]'
+
+# run [VAR=value...] -- args: runs the daemon with that environment; its
+# stdout in $T/out, stderr in $T/err, exit status in $RC.
+run() {
+	local envs=()
+	while [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	env "${envs[@]}" timeout -s KILL 10 "$WGMOND" "$@" \
+	    > "$T/out" 2> "$T/err"
+	RC=$?
+}
+
+# --- -h
+run -- -h
+if [ "$RC" -eq 0 ] && [ "$(tr -s ' \n' '  ' < "$T/out" | sed 's/ $//')" = \
+    "$SYNOPSIS" ] && [ ! -s "$T/err" ]; then
+	ok "-h prints the usage on stdout and exits 0"
+else
+	not_ok "-h prints the usage on stdout and exits 0"
+	echo "#   exit status $RC: $(cat "$T/out" "$T/err")"
+fi
+if [ -s "$T/out" ] && [ "$(tail -c 1 "$T/out" | od -An -c | tr -d ' ')" = '\n' ]
+then
+	ok "-h: the usage ends with a newline"
+else
+	not_ok "-h: the usage ends with a newline"
+	echo "#   last byte: $(tail -c 1 "$T/out" | od -An -c)"
+fi
+
+# --- Bad values.
+
+# bad NAME WHAT VALUE [VAR=value...] -- args: exit 1, nothing on stdout,
+# and on stderr one line that names WHAT (a flag or a variable) and VALUE.
+bad() {
+	local name=$1 what=$2 value=$3 lines first
+	shift 3
+	run "$@"
+	lines=$(wc -l < "$T/err")
+	first=$(head -n 1 "$T/err")
+	if [ "$RC" -eq 1 ] && [ ! -s "$T/out" ] && [ "$lines" -eq 1 ] &&
+	    [ "$(tail -c 1 "$T/err" | od -An -c | tr -d ' ')" = '\n' ] &&
+	    [[ $first == *"$what"* ]] && [[ $first == *"$value"* ]]; then
+		ok "$name"
+	else
+		not_ok "$name"
+		echo "#   exit status $RC, $lines lines:"
+		sed 's/^/#   | /' "$T/err" "$T/out"
+		echo
+	fi
+}
+
+bad "-i not a number exits 1 naming -i and the value" -i abc -- -n -i abc
+bad "-i zero exits 1 naming -i and the value" -i 0 -- -n -i 0
+bad "-i negative exits 1 naming -i and the value" -i -5 -- -n -i -5
+bad "-i overflow exits 1 naming -i and the value" -i 99999999999999999999 \
+    -- -n -i 99999999999999999999
+bad "-t zero exits 1 naming -t and the value" -t 0 -- -n -t 0
+bad "-t not a number exits 1 naming -t and the value" -t 1.5 -- -n -t 1.5
+bad "-C negative exits 1 naming -C and the value" -C -1 -- -n -C -1
+bad "-D overflow exits 1 naming -D and the value" -D 18446744073709551617 \
+    -- -n -D 18446744073709551617
+bad "-D below -C exits 1 naming -D and its value" -D 100 \
+    -- -n -C 200 -D 100
+bad "-D below -C exits 1 naming -C and its value" -C 200 \
+    -- -n -C 200 -D 100
+bad "-l unparsable address exits 1 naming -l and the value" 999.1.1.1:5000 \
+    -- -n -l 999.1.1.1:5000
+bad "-l port not a number exits 1 naming -l and the value" 127.0.0.1:http \
+    -- -n -l 127.0.0.1:http
+bad "-l port overflow exits 1 naming -l and the value" 127.0.0.1:70000 \
+    -- -n -l 127.0.0.1:70000
+bad "-l port zero exits 1 naming -l and the value" 127.0.0.1:0 \
+    -- -n -l 127.0.0.1:0
+bad "-l IPv6 without brackets exits 1 naming -l and the value" ::1:5000 \
+    -- -n -l ::1:5000
+
+bad "WIREGUARD_MONITOR_CHECK_INTERVAL not a number exits 1 naming it" \
+    WIREGUARD_MONITOR_CHECK_INTERVAL ten WIREGUARD_MONITOR_CHECK_INTERVAL=ten \
+    -- -n
+bad "WIREGUARD_MONITOR_SCRIPT_TIMEOUT zero exits 1 naming it" \
+    WIREGUARD_MONITOR_SCRIPT_TIMEOUT 0 WIREGUARD_MONITOR_SCRIPT_TIMEOUT=0 \
+    -- -n
+bad "WIREGUARD_MONITOR_CONNECTED_INTERVAL negative exits 1 naming it" \
+    WIREGUARD_MONITOR_CONNECTED_INTERVAL -30 \
+    WIREGUARD_MONITOR_CONNECTED_INTERVAL=-30 -- -n
+bad "WIREGUARD_MONITOR_DISCONNECTED_INTERVAL overflow exits 1 naming it" \
+    WIREGUARD_MONITOR_DISCONNECTED_INTERVAL 4294967297 \
+    WIREGUARD_MONITOR_DISCONNECTED_INTERVAL=4294967297 -- -n
+bad "WIREGUARD_MONITOR_CONNECTED_INTERVAL above the default D exits 1 naming it" \
+    WIREGUARD_MONITOR_CONNECTED_INTERVAL 300 \
+    WIREGUARD_MONITOR_CONNECTED_INTERVAL=300 -- -n
+bad "WIREGUARD_MONITOR_PORT not a number exits 1 naming it" \
+    WIREGUARD_MONITOR_PORT http WIREGUARD_MONITOR_PORT=http -- -n
+bad "WIREGUARD_MONITOR_PORT overflow exits 1 naming it" \
+    WIREGUARD_MONITOR_PORT 65536 WIREGUARD_MONITOR_PORT=65536 -- -n
+bad "WIREGUARD_MONITOR_HOST unparsable address exits 1 naming it" \
+    WIREGUARD_MONITOR_HOST 127.0.0.256 WIREGUARD_MONITOR_HOST=127.0.0.256 \
+    -- -n
+# A variable is checked even when a flag overrides it.
+bad "a bad WIREGUARD_MONITOR_CHECK_INTERVAL is refused under -i too" \
+    WIREGUARD_MONITOR_CHECK_INTERVAL 0 WIREGUARD_MONITOR_CHECK_INTERVAL=0 \
+    -- -n -i 5
+
+# An unknown flag: the line that names it may be followed by the usage.
+run -- -n -x
+first=$(head -n 1 "$T/err")
+if [ "$RC" -eq 1 ] && [ ! -s "$T/out" ] && [[ $first == *-x* ]] &&
+    [[ $first == *unknown* ]]; then
+	ok "an unknown flag exits 1 with a line naming it"
+else
+	not_ok "an unknown flag exits 1 with a line naming it"
+	echo "#   exit status $RC:"
+	sed 's/^/#   | /' "$T/err"
+	echo
+fi
+
+# --- -n: the effective configuration.
+
+# conf KEY: the value of KEY in the -n output of the last run.
+conf() {
+	awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' \
+	    "$T/out"
+}
+
+# expect NAME KEY VALUE [VAR=value...] -- args
+expect() {
+	local name=$1 key=$2 value=$3
+	shift 3
+	run "$@"
+	if [ "$RC" -eq 0 ] && [ "$(conf "$key")" = "$value" ]; then
+		ok "$name"
+	else
+		not_ok "$name"
+		echo "#   exit status $RC, $key is \"$(conf "$key")\":"
+		sed 's/^/#   | /' "$T/out" "$T/err"
+	fi
+}
+
+run -- -n
+if [ "$RC" -eq 0 ] && [ "$(conf connected)" = 180 ] &&
+    [ "$(conf disconnected)" = 240 ] && [ "$(conf check)" = 10 ] &&
+    [ "$(conf timeout)" = 10 ] && [ "$(conf listen)" = 127.0.0.1:5000 ] &&
+    [ "$(conf user)" = _wgmon ] && [ "$(conf chroot)" = /var/empty ] &&
+    [[ $(conf script) == *wg-json ]]; then
+	ok "-n prints the defaults and exits 0"
+else
+	not_ok "-n prints the defaults and exits 0"
+	sed 's/^/#   | /' "$T/out" "$T/err"
+fi
+
+expect "-n: the environment overrides the default (check)" check 20 \
+    WIREGUARD_MONITOR_CHECK_INTERVAL=20 -- -n
+expect "-n: a flag overrides the environment (check)" check 30 \
+    WIREGUARD_MONITOR_CHECK_INTERVAL=20 -- -n -i 30
+expect "-n: the environment overrides the default (user)" user wgtest \
+    WIREGUARD_MONITOR_USER=wgtest -- -n
+expect "-n: a flag overrides the environment (user)" user other \
+    WIREGUARD_MONITOR_USER=wgtest -- -n -u other
+expect "-n: the environment overrides the default (script)" script /x/y \
+    WIREGUARD_MONITOR_WG_JSON_SCRIPT=/x/y -- -n
+expect "-n: a flag overrides the environment (script)" script /x/z \
+    WIREGUARD_MONITOR_WG_JSON_SCRIPT=/x/y -- -n -s /x/z
+expect "-n: the environment overrides the default (connected, disconnected)" \
+    disconnected 600 WIREGUARD_MONITOR_CONNECTED_INTERVAL=300 \
+    WIREGUARD_MONITOR_DISCONNECTED_INTERVAL=600 -- -n
+expect "-n: a flag overrides the environment (timeout)" timeout 3 \
+    WIREGUARD_MONITOR_SCRIPT_TIMEOUT=7 -- -n -t 3
+expect "-n: a flag overrides the environment (chroot)" chroot /srv/b \
+    WIREGUARD_MONITOR_CHROOT=/srv/a -- -n -r /srv/b
+expect "-n: WIREGUARD_MONITOR_HOST and WIREGUARD_MONITOR_PORT are honoured" \
+    listen 127.0.0.2:5055 WIREGUARD_MONITOR_HOST=127.0.0.2 \
+    WIREGUARD_MONITOR_PORT=5055 -- -n
+expect "-n: WIREGUARD_MONITOR_PORT alone keeps the default host" \
+    listen 127.0.0.1:6000 WIREGUARD_MONITOR_PORT=6000 -- -n
+expect "-n: an IPv6 WIREGUARD_MONITOR_HOST is shown in brackets" \
+    listen '[::1]:5000' WIREGUARD_MONITOR_HOST=::1 -- -n
+expect "-n: -l overrides WIREGUARD_MONITOR_HOST and WIREGUARD_MONITOR_PORT" \
+    listen 127.0.0.3:6001 WIREGUARD_MONITOR_HOST=127.0.0.2 \
+    WIREGUARD_MONITOR_PORT=5055 -- -n -l 127.0.0.3:6001
+expect "-n: -l with an address only keeps WIREGUARD_MONITOR_PORT" \
+    listen 127.0.0.3:5055 WIREGUARD_MONITOR_PORT=5055 -- -n -l 127.0.0.3
+
+wgm_done
