@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -26,6 +27,8 @@
 #define ALLOWED_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | \
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
+
+#define BODY_WRITE_MAX	(4 * 1024 * 1024)
 
 static struct body		*raw_body;
 static struct body		*status_body;
@@ -207,6 +210,12 @@ serve_body(struct evhttp_request *req, struct body *b)
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
+	/*
+	 * libevent writes 16 KiB per loop iteration by default: a body of
+	 * hundreds of kilobytes would take dozens of round trips.
+	 */
+	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(req)), BODY_WRITE_MAX);
 	b->refcnt++;
 	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
 	    b->data, b->len, body_cleanup, b) == -1) {
