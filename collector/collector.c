@@ -16,6 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <paths.h>
 #include <pwd.h>
 #include <signal.h>
@@ -59,6 +62,18 @@ usage(const char *text, int status)
 	    6) == 0 ? "" : "wgmond: ", text,
 	    len > 0 && text[len - 1] == '\n' ? "" : "\n");
 	exit(status);
+}
+
+/*
+ * A snapshot of many peers passes through the heap once per run: give
+ * the memory back once it is sent, or the peak stays resident.
+ */
+static void
+collector_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 static void
@@ -254,6 +269,8 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 				frontend_gone();
 			fatal("imsgbuf_write");
 		}
+		if (imsgbuf_queuelen(ibuf) == 0)
+			collector_trim();
 	}
 	for (;;) {
 		if ((n = imsg_get(ibuf, &imsg)) == -1)

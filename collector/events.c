@@ -73,65 +73,84 @@ diff_initial(const struct snapshot *new, struct wgm_event_list *list)
 	return (0);
 }
 
-static int
-diff_peer(const struct snapshot *new, const struct iface *ifp,
-    const struct peer *p, struct iface *oifp, struct wgm_event_list *list)
+/* An interface that is gone is a tree with nothing in it. */
+static struct peer *
+first_peer(const struct iface *ifp)
 {
-	struct peer	*op = NULL;
-
-	if (oifp != NULL)
-		op = snapshot_peer_find(oifp, p->key);
-	if (op == NULL)
-		return (event_add(list, EVENT_NEW_PEER, new->time, ifp, p,
-		    p->status, p->status));
-	if (visible(op->status) == visible(p->status))
-		return (0);
-	return (event_add(list, EVENT_CHANGE, new->time, ifp, p,
-	    visible(p->status), visible(op->status)));
+	if (ifp == NULL)
+		return (NULL);
+	return (RB_MIN(peer_tree, (struct peer_tree *)&ifp->peers));
 }
 
 static int
-diff_removed(const struct snapshot *old, const struct snapshot *new,
+diff_pair(int64_t ts, const struct iface *nifp, const struct peer *p,
+    const struct iface *oifp, const struct peer *op,
     struct wgm_event_list *list)
 {
-	struct iface	*oifp, *nifp;
-	struct peer	*op;
+	if (op == NULL)
+		return (event_add(list, EVENT_NEW_PEER, ts, nifp, p,
+		    p->status, p->status));
+	if (p == NULL)
+		return (event_add(list, EVENT_REMOVED, ts, oifp, op,
+		    op->status, op->status));
+	if (visible(op->status) == visible(p->status))
+		return (0);
+	return (event_add(list, EVENT_CHANGE, ts, nifp, p,
+	    visible(p->status), visible(op->status)));
+}
 
-	RB_FOREACH(oifp, iface_tree, (struct iface_tree *)&old->ifaces) {
-		nifp = snapshot_iface_find((struct snapshot *)new, oifp->name);
-		RB_FOREACH(op, peer_tree, &oifp->peers) {
-			if (nifp != NULL && snapshot_peer_find(nifp,
-			    op->key) != NULL)
-				continue;
-			if (event_add(list, EVENT_REMOVED, new->time, oifp, op,
-			    op->status, op->status) == -1)
-				return (-1);
-		}
+/*
+ * Both trees are in key order: one walk side by side, as in a merge,
+ * instead of a lookup per peer.
+ */
+static int
+diff_iface(int64_t ts, const struct iface *nifp, const struct iface *oifp,
+    struct wgm_event_list *list)
+{
+	struct peer	*p = first_peer(nifp), *op = first_peer(oifp);
+	int		 c;
+
+	while (p != NULL || op != NULL) {
+		c = p == NULL ? 1 : op == NULL ? -1 : strcmp(p->key, op->key);
+		if (diff_pair(ts, nifp, c <= 0 ? p : NULL, oifp,
+		    c >= 0 ? op : NULL, list) == -1)
+			return (-1);
+		if (c <= 0)
+			p = RB_NEXT(peer_tree, NULL, p);
+		if (c >= 0)
+			op = RB_NEXT(peer_tree, NULL, op);
 	}
 	return (0);
 }
 
 /*
- * The events that lead from old to new, appended to list in the order
- * of the trees.  With initial set, old is ignored and each peer shown in
- * /status gets its initial_status.
+ * The events that lead from old to new, in the order of the trees.
+ * With initial set, old is ignored and each peer shown in /status gets
+ * its initial_status.
  */
 int
 events_diff(const struct snapshot *old, const struct snapshot *new,
     int initial, struct wgm_event_list *list)
 {
 	struct iface	*ifp, *oifp;
-	struct peer	*p;
+	int		 c;
 
 	if (initial || old == NULL)
 		return (diff_initial(new, list));
-	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&new->ifaces) {
-		oifp = snapshot_iface_find((struct snapshot *)old, ifp->name);
-		RB_FOREACH(p, peer_tree, &ifp->peers)
-			if (diff_peer(new, ifp, p, oifp, list) == -1)
-				return (-1);
+	ifp = RB_MIN(iface_tree, (struct iface_tree *)&new->ifaces);
+	oifp = RB_MIN(iface_tree, (struct iface_tree *)&old->ifaces);
+	while (ifp != NULL || oifp != NULL) {
+		c = ifp == NULL ? 1 : oifp == NULL ? -1 :
+		    strcmp(ifp->name, oifp->name);
+		if (diff_iface(new->time, c <= 0 ? ifp : NULL,
+		    c >= 0 ? oifp : NULL, list) == -1)
+			return (-1);
+		if (c <= 0)
+			ifp = RB_NEXT(iface_tree, NULL, ifp);
+		if (c >= 0)
+			oifp = RB_NEXT(iface_tree, NULL, oifp);
 	}
-	return (diff_removed(old, new, list));
+	return (0);
 }
 
 void

@@ -13,6 +13,9 @@
 
 #include <errno.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +35,6 @@
 static struct event_base	*base;
 static struct imsgev		*iev_collector;
 static struct snapshot_builder	*builder;
-static struct snapshot		*current;
 static struct frontend_conf	 fconf;
 static int			 have_conf;
 static int			 started;
@@ -103,10 +105,13 @@ recv_snapshot(struct imsg *imsg)
 	if ((r = snapshot_builder_imsg(builder, imsg, &done)) == -1)
 		fatalx("%s: invalid snapshot message %u", __func__,
 		    imsg_get_type(imsg));
+	/* Once rendered, the bodies are all the frontend keeps. */
 	if (r == 1) {
 		http_snapshot(done);
-		snapshot_free(current);
-		current = done;
+		snapshot_free(done);
+#ifdef __GLIBC__
+		malloc_trim(0);
+#endif
 	}
 }
 
