@@ -12,8 +12,9 @@
  * unsent).  Beside it the floor, yajl over the same bytes with callbacks
  * that do nothing, and for information the frontend's render of /raw.
  *
- * usage: cycle [-c chunk] [-n now] [-r reps] file ...
+ * usage: cycle [-x] [-c chunk] [-n now] [-r reps] file ...
  *
+ * -x leaves out the floor and the render, to profile the cycle alone.
  * Each file is a wg-json document (bench/gen -j).  The clock is the
  * process's CPU time; each figure is the median over reps.  Between two
  * repetitions "now" moves by 10 s and back, as two runs a check interval
@@ -69,12 +70,13 @@ struct doc {
 };
 
 static size_t	 chunk = 65536;
+static int	 cycle_only;
 static int	 sv[2];
 
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: cycle [-c chunk] [-n now] [-r reps] "
+	fprintf(stderr, "usage: cycle [-x] [-c chunk] [-n now] [-r reps] "
 	    "file ...\n");
 	exit(1);
 }
@@ -297,12 +299,12 @@ bench_doc(const struct doc *d, int reps, int64_t now)
 		t[PH_FREE][r] = lap(&t1);
 		t[PH_TOTAL][r] = t1 - t0;
 	}
-	for (r = 0; r < reps; r++) {
+	for (r = 0; r < reps && !cycle_only; r++) {
 		t0 = cpu_ms();
 		yajl_floor(d);
 		t[PH_YAJL][r] = cpu_ms() - t0;
 	}
-	for (r = 0; r < reps; r++) {
+	for (r = 0; r < reps && !cycle_only; r++) {
 		t0 = cpu_ms();
 		if ((b = evbuffer_new()) == NULL || render_raw(b, prev) == -1)
 			errx(1, "render_raw");
@@ -333,7 +335,7 @@ main(int argc, char *argv[])
 	int64_t		 now = time(NULL);
 	int		 ch, reps = 5;
 
-	while ((ch = getopt(argc, argv, "c:n:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:n:r:x")) != -1) {
 		switch (ch) {
 		case 'c':
 			chunk = strtonum(optarg, 1, WGM_OUTPUT_MAX, &errstr);
@@ -349,6 +351,9 @@ main(int argc, char *argv[])
 			reps = strtonum(optarg, 1, 10000, &errstr);
 			if (errstr != NULL)
 				errx(1, "reps %s: %s", optarg, errstr);
+			break;
+		case 'x':
+			cycle_only = 1;
 			break;
 		default:
 			usage();

@@ -288,6 +288,8 @@ script_read_out(int fd, short event, void *arg)
 		run->parse_failed = 1;
 		run_fail(ERR_PARSE, "%s", parse_error(run->parser));
 	}
+	/* The chunk held the private keys: not left on the stack. */
+	explicit_bzero(buf, n);
 }
 
 static void

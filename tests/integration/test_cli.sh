@@ -26,7 +26,7 @@ SYNOPSIS='usage: wgmond [-dnv] [-C connected] [-D disconnected] [-i check] [-l a
 # stdout in $T/out, stderr in $T/err, exit status in $RC.
 run() {
 	local envs=()
-	while [ "$1" != -- ]; do
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		envs+=("$1")
 		shift
 	done
@@ -89,15 +89,15 @@ bad "-D below -C exits 1 naming -D and its value" -D 100 \
     -- -n -C 200 -D 100
 bad "-D below -C exits 1 naming -C and its value" -C 200 \
     -- -n -C 200 -D 100
-bad "-l unparsable address exits 1 naming -l and the value" 999.1.1.1:5000 \
+bad "-l unparsable address exits 1 naming -l and the value" -l 999.1.1.1:5000 \
     -- -n -l 999.1.1.1:5000
-bad "-l port not a number exits 1 naming -l and the value" 127.0.0.1:http \
+bad "-l port not a number exits 1 naming -l and the value" -l 127.0.0.1:http \
     -- -n -l 127.0.0.1:http
-bad "-l port overflow exits 1 naming -l and the value" 127.0.0.1:70000 \
+bad "-l port overflow exits 1 naming -l and the value" -l 127.0.0.1:70000 \
     -- -n -l 127.0.0.1:70000
-bad "-l port zero exits 1 naming -l and the value" 127.0.0.1:0 \
+bad "-l port zero exits 1 naming -l and the value" -l 127.0.0.1:0 \
     -- -n -l 127.0.0.1:0
-bad "-l IPv6 without brackets exits 1 naming -l and the value" ::1:5000 \
+bad "-l IPv6 without brackets exits 1 naming -l and the value" -l ::1:5000 \
     -- -n -l ::1:5000
 
 bad "WIREGUARD_MONITOR_CHECK_INTERVAL not a number exits 1 naming it" \

@@ -103,7 +103,7 @@ check "the collector is still root" \
 kill -KILL "$FPID"
 wait_daemon 10
 rc=$?
-if [ "$rc" -eq 1 ] && grep -q 'frontend terminated' "$LOG"; then
+if [ "$rc" -eq 1 ] && grep -qE 'frontend terminated; status [0-9]+' "$LOG"; then
 	ok "SIGKILL to the frontend: the parent logs 'frontend terminated' and exits 1"
 else
 	not_ok "SIGKILL to the frontend: the parent logs 'frontend terminated' and exits 1"
@@ -151,7 +151,7 @@ refused() {
 	local name=$1 re=$2 rc out
 	shift 2
 	local runner=()
-	while [ "$1" != -- ]; do
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		runner+=("$1")
 		shift
 	done

@@ -34,11 +34,15 @@
 #	wgnet_setup		builds the network, all peers handshaken; installs
 #				the EXIT/INT/TERM trap that tears it down
 #	wgnet_in NODE CMD...	runs CMD in node hub, p1, p2 or p3
+#	wgnet_bg NODE CMD...	the same in the background; pid in WGNET_BG_PID
 #	wgnet_ns NODE		the node's netns name
 #	wgnet_peer_start P	starts P's wireguard-go and configures it (link down)
 #	wgnet_peer_up P		brings P's link up and pings the hub (handshake)
 #	wgnet_peer_stop P	stops P's wireguard-go (by its pid)
-#	wgnet_ping P		pings the hub's tunnel addresses from P
+#	wgnet_ping P		round trips from P to the hub's tunnel addresses
+#				(retried until answered, bounded)
+#	wgnet_traffic P		the same, once, answered or not
+#	wgnet_probe NODE ADDR	one TCP round trip (an answered connect)
 #	wgnet_wg_pid IF		the pid of the wireguard-go of IF
 #	wgnet_track PID		a process to be ended at teardown (before the rest)
 #	wgnet_teardown		ends every process, deletes namespaces and mounts
@@ -78,7 +82,7 @@ wgnet_skip_reason() {
 		echo "no /dev/net/tun"
 		return
 	fi
-	for c in ip wg wireguard-go nsenter unshare mount umount ping; do
+	for c in ip wg wireguard-go nsenter unshare mount umount timeout; do
 		if ! command -v "$c" >/dev/null 2>&1; then
 			echo "no $c"
 			return
@@ -98,7 +102,18 @@ wgnet_in() {
 	local node=$1
 	shift
 	nsenter --net="/run/netns/$WGNET_RUN-$node" \
-	    --mount="$WGNET_DIR/$node.mnt" -- "$@"
+	    --mount="$WGNET_DIR/$node.mnt" --wd="$PWD" -- "$@"
+}
+
+# wgnet_bg NODE CMD...: CMD in the background in NODE; its pid (CMD's own:
+# nsenter execs it) in WGNET_BG_PID.  Redirections on the call apply to CMD.
+# `wgnet_in NODE CMD &` would give the pid of a subshell instead.
+wgnet_bg() {
+	local node=$1
+	shift
+	nsenter --net="/run/netns/$WGNET_RUN-$node" \
+	    --mount="$WGNET_DIR/$node.mnt" --wd="$PWD" -- "$@" &
+	WGNET_BG_PID=$!
 }
 
 # A process's start time (clock ticks since boot), to tell a live owner from
@@ -205,9 +220,9 @@ wgnet__key() {
 wgnet__wg_start() {
 	local node=$1 ifname=$2 pid i
 	WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=verbose \
-	    wgnet_in "$node" wireguard-go -f "$ifname" \
-	    </dev/null >>"$WGNET_DIR/log/$ifname" 2>&1 &
-	pid=$!
+	    wgnet_bg "$node" wireguard-go -f "$ifname" \
+	    </dev/null >>"$WGNET_DIR/log/$ifname" 2>&1
+	pid=$WGNET_BG_PID
 	echo "$pid" > "$WGNET_DIR/pids/$ifname"
 	for ((i = 0; i < 100; i++)); do
 		wgnet_in "$node" test -S "/run/wireguard/$ifname.sock" &&
@@ -258,8 +273,11 @@ wgnet__wg_stop() {
 	local pid
 	pid=$(wgnet_wg_pid "$1")
 	[ -n "$pid" ] || return 0
-	wgnet__is_wg "$pid" "$1" && wgnet__end "$pid"
-	wait "$pid" 2>/dev/null
+	if wgnet__is_wg "$pid" "$1"; then
+		wgnet__end "$pid"
+	elif ! wgnet__state "$pid" >/dev/null; then
+		wait "$pid" 2>/dev/null		# gone: only reaps
+	fi
 	rm -f "$WGNET_DIR/pids/$1"
 }
 
@@ -268,10 +286,7 @@ wgnet_wg_wait_exit() {
 	local pid i
 	pid=$(wgnet_wg_pid "$1")
 	for ((i = 0; i < ${2:-5} * 10; i++)); do
-		if [ -z "$pid" ] || ! wgnet__is_wg "$pid" "$1"; then
-			wait "$pid" 2>/dev/null
-			return 0
-		fi
+		[ -z "$pid" ] || wgnet__is_wg "$pid" "$1" || return 0
 		sleep 0.1
 	done
 	return 1
@@ -349,15 +364,35 @@ wgnet__hub_tunnel() {
 	echo "${WGNET_NET4[$x]}.1 ${WGNET_NET6[$x]}:1"
 }
 
+# wgnet_probe NODE ADDR: a TCP connection attempt to port 9 of ADDR; the
+# answer (a reset: "Connection refused") proves a round trip.  No ping: it
+# is not installed everywhere.
+wgnet_probe() {
+	ip netns exec "$WGNET_RUN-$1" timeout 2 bash -c \
+	    'exec 3<>"/dev/tcp/$0/9"' "$2" 2>&1 | grep -q 'Connection refused'
+}
+
+# wgnet_ping P: a round trip from P to each tunnel address of its hub
+# interface (the first one starts a handshake; retried, bounded).
 wgnet_ping() {
 	local a i
 	for a in $(wgnet__hub_tunnel "$1"); do
 		for ((i = 0; i < 5; i++)); do
-			ip netns exec "$WGNET_RUN-$1" ping -n -q -c 1 -W 1 "$a" \
-			    >/dev/null 2>&1 && break
+			wgnet_probe "$1" "$a" && break
+			sleep 0.2
 		done
 		[ "$i" -lt 5 ] || return 1
 	done
+}
+
+# wgnet_traffic P: one round trip from P to each tunnel address of its hub
+# interface, no retry (a little traffic, as a user would make).
+wgnet_traffic() {
+	local a rc=0
+	for a in $(wgnet__hub_tunnel "$1"); do
+		wgnet_probe "$1" "$a" || rc=1
+	done
+	return $rc
 }
 
 wgnet_peer_up() {
