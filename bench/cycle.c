@@ -9,7 +9,8 @@
  * parse (yajl, 64 KiB chunks as the pipe delivers them), classification,
  * the diff against the previous snapshot, and the snapshot's imsg
  * encoding (composed into an imsgbuf on a socketpair, then cleared
- * unsent).  Beside it the floor, yajl over the same bytes with callbacks
+ * unsent), and the freeing of the previous snapshot and the events, with
+ * the collector's malloc_trim.  Beside it the floor, yajl over the same bytes with callbacks
  * that do nothing, and for information the frontend's render of /raw.
  *
  * usage: cycle [-x] [-c chunk] [-n now] [-r reps] file ...
@@ -31,6 +32,9 @@
 #include <err.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +300,9 @@ bench_doc(const struct doc *d, int reps, int64_t now)
 		events_clear(&list);
 		snapshot_free(prev);
 		prev = s;
+#ifdef __GLIBC__
+		malloc_trim(0);		/* as the collector does once sent */
+#endif
 		t[PH_FREE][r] = lap(&t1);
 		t[PH_TOTAL][r] = t1 - t0;
 	}

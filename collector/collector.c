@@ -48,6 +48,7 @@ static uint32_t			 generation;
 static int			 failing;	/* the last run failed */
 static pid_t			 frontend_pid;
 static struct event		*ev_tick;
+static char			 self_path[PATH_MAX];
 
 static void	collector_dispatch_frontend(int, short, void *);
 static void	send_log_socket(void);
@@ -194,6 +195,9 @@ static __attribute__((__noreturn__)) void
 collector_shutdown(int status)
 {
 	script_kill();
+	/* EOF ends the frontend too, should the signal not reach it. */
+	if (iev_frontend != NULL)
+		close(iev_frontend->ibuf.fd);
 	if (frontend_pid > 0) {
 		kill(frontend_pid, SIGTERM);
 		while (waitpid(frontend_pid, NULL, 0) == -1 && errno == EINTR)
@@ -316,6 +320,23 @@ send_log_socket(void)
 }
 
 /* Made absolute: the daemon leaves its start directory before use. */
+/*
+ * The frontend is this binary again, from a fresh image: Linux names it
+ * by /proc/self/exe; elsewhere argv[0] must then be an absolute path.
+ */
+static void
+find_self(const char *argv0)
+{
+#ifdef __linux__
+	(void)argv0;
+	strlcpy(self_path, "/proc/self/exe", sizeof(self_path));
+#else
+	if (argv0[0] != '/')
+		errx(1, "must be started with an absolute path");
+	strlcpy(self_path, argv0, sizeof(self_path));
+#endif
+}
+
 static void
 check_chroot(char *path, size_t len)
 {
@@ -391,6 +412,30 @@ listen_socket(void)
  * the collector held in memory (the parser's buffers, the environment)
  * is there for a compromised frontend to find.
  */
+/*
+ * Nothing of the collector's environment: only what a sanitizer build
+ * needs to run sandboxed (no leak check, which would ptrace).
+ */
+static char **
+frontend_env(void)
+{
+	static char	*env[3];
+	static char	 asan[256], ubsan[256];
+	const char	*v;
+	int		 n = 0;
+
+	if ((v = getenv("ASAN_OPTIONS")) != NULL) {
+		snprintf(asan, sizeof(asan), "ASAN_OPTIONS=%s", v);
+		env[n++] = asan;
+	}
+	if ((v = getenv("UBSAN_OPTIONS")) != NULL) {
+		snprintf(ubsan, sizeof(ubsan), "UBSAN_OPTIONS=%s", v);
+		env[n++] = ubsan;
+	}
+	env[n] = NULL;
+	return (env);
+}
+
 static pid_t
 start_frontend(int fd)
 {
@@ -419,8 +464,8 @@ start_frontend(int fd)
 				fatal("dup2");
 		} else if (fcntl(fd, F_SETFD, 0) == -1)
 			fatal("fcntl");
-		execv("/proc/self/exe", argv);
-		fatal("execv /proc/self/exe");
+		execve(self_path, argv, frontend_env());
+		fatal("execve %s", self_path);
 	}
 	return (pid);
 }
@@ -511,6 +556,7 @@ main(int argc, char *argv[])
 		config_print(stdout, &conf);
 		exit(0);
 	}
+	find_self(argv[0]);
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
 	if ((pw = getpwnam(conf.user)) == NULL)

@@ -92,7 +92,8 @@ static void		sandbox_load(scmp_filter_ctx);
 /*
  * Everything the frontend does once it serves: the libevent epoll loop,
  * evhttp on the listening socket it already has, imsg on fd 3, log lines
- * to stderr or to the syslog socket opened by log_init(), and malloc.
+ * to stderr or to the syslog socket the collector passed (logger.c), and
+ * malloc.
  * Anything else, opening a file or a socket, exec, fork, kills it.
  */
 static const struct sandbox_rule frontend_rules[] = {
@@ -106,7 +107,7 @@ static const struct sandbox_rule frontend_rules[] = {
 	ALLOW(writev),
 	/* imsg from the collector, descriptors included (SCM_RIGHTS). */
 	ALLOW(recvmsg),
-	/* send(2): syslog(3) on the socket log_init() connected. */
+	/* send(2): log lines on the syslog socket from the collector. */
 	ALLOW(sendto),
 	/* imsg to the collector. */
 	ALLOW(sendmsg),
@@ -168,10 +169,10 @@ static const struct sandbox_rule frontend_rules[] = {
 	ALLOW1(newfstatat, ARG(3, SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
 	    AT_EMPTY_PATH)),
 	/*
-	 * When the syslog socket fails (syslogd restarted), syslog(3) closes
-	 * it and tries a new one. Inside the chroot there is no /dev/log to
-	 * reach, so refusing the socket loses that message and the next,
-	 * where killing would take the frontend down with the log daemon.
+	 * The frontend logs through logger.c, which asks the collector for
+	 * a new socket when syslogd restarts.  Should glibc's syslog(3) be
+	 * reached all the same, it would try a socket of its own: refusing
+	 * it costs a line, where killing would cost the daemon.
 	 */
 	RULE1(SCMP_ACT_ERRNO(EACCES), socket,
 	    ARG(0, SCMP_CMP_MASKED_EQ, INT32, AF_UNIX)),
@@ -321,9 +322,10 @@ sandbox_collector(void)
 	scmp_filter_ctx	 ctx;
 
 	/*
-	 * No PR_SET_NO_NEW_PRIVS here: it would survive into sudo, which
-	 * then could not become root. Loading a filter without it needs
-	 * CAP_SYS_ADMIN, which the collector has as root.
+	 * No PR_SET_NO_NEW_PRIVS here: the collector is root, so loading
+	 * the filter needs none (CAP_SYS_ADMIN), and it would survive into
+	 * the script, where a setuid or file-capability program would
+	 * silently run without its privileges.
 	 */
 	ctx = sandbox_init(SCMP_ACT_ALLOW);
 	sandbox_add(ctx, collector_rules, NRULES(collector_rules));

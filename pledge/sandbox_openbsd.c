@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <paths.h>
 #include <unistd.h>
 
 #include "collector.h"		/* SUDO_PATH, doas on OpenBSD */
@@ -15,10 +16,10 @@ sandbox_frontend(void)
 {
 	/*
 	 * Accept and serve on the listening socket it was given, talk imsg
-	 * with the collector, log through sendsyslog(2), which stdio covers.
-	 * No path promise: the chroot is empty and stays unopened.
+	 * with the collector, log through the syslog socket it passes
+	 * (recvfd).  No path promise: the chroot is empty and stays unopened.
 	 */
-	if (pledge("stdio inet", NULL) == -1)
+	if (pledge("stdio inet recvfd", NULL) == -1)
 		fatal("pledge");
 }
 
@@ -35,6 +36,8 @@ sandbox_collector(void)
 		fatal("unveil /");
 	if (unveil(SUDO_PATH, "x") == -1)
 		fatal("unveil %s", SUDO_PATH);
+	if (unveil(_PATH_LOG, "rw") == -1)
+		fatal("unveil %s", _PATH_LOG);
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
 
@@ -42,8 +45,9 @@ sandbox_collector(void)
 	 * rpath: the script's checks. proc: fork, its own process group,
 	 * killing that group on timeout. exec: doas, which starts with no
 	 * promises (execpromises NULL) since it must become root. sendfd:
-	 * IMSG_LISTEN hands the frontend its listening socket.
+	 * IMSG_LISTEN hands the frontend its listening socket, and unix
+	 * with sendfd a fresh syslog socket when the frontend's failed.
 	 */
-	if (pledge("stdio rpath proc exec sendfd", NULL) == -1)
+	if (pledge("stdio rpath proc exec sendfd unix", NULL) == -1)
 		fatal("pledge");
 }

@@ -160,10 +160,12 @@ daemon_alive() {
 
 # bad_case NAME ERROR DETAIL_REGEX SCRIPTED BREAK RESTORE [MODE]
 #   NAME: the behaviour; ERROR: the expected "error" (an extended regular
-#   expression, matched whole); DETAIL_REGEX: what
-#   the detail must match; SCRIPTED: 1 when the script runs and records
-#   itself (its mode is MODE), 0 when the collector refuses it
-#   before running it; BREAK, RESTORE: commands (eval'd).
+#   expression, matched whole); DETAIL_REGEX: what the detail must match;
+#   SCRIPTED: 1 when the script runs and records itself (its mode is
+#   MODE), 0 when the collector refuses it before running it; BREAK,
+#   RESTORE: commands (eval'd).  A failed run is counted three ways: its
+#   collect_error, the collector's "run failed" debug line and, when the
+#   script ran, the script's own record of the run.
 bad_case() {
 	local name=$1 error=$2 re=$3 scripted=$4 brk=$5 restore=$6 mode=$7
 	local l0 ce0 rec0 done0 runs0 line detail code n_err n_fail n_runs
@@ -307,7 +309,7 @@ bad_case "script exits 3" exit \
     'set_mode exit' 'set_mode good' exit
 bad_case "script killed by a signal" signal '9|KILL|Killed' 1 \
     'set_mode signal' 'set_mode good' signal
-bad_case "script prints nothing" parse '.' 1 \
+bad_case "script prints nothing" parse 'empty|no output|nothing|EOF' 1 \
     'set_mode empty' 'set_mode good' empty
 bad_case "invalid JSON" parse 'JSON|invalid|parse' 1 \
     'set_mode invalid' 'set_mode good' invalid
