@@ -98,6 +98,8 @@ static const char *const expected[] = {
 	[PT_INTEGER] =	"expected an integer"
 };
 
+#define PARSE_RUN_MAX	(1024 * 1024)
+
 struct parser {
 	yajl_handle	 yajl;
 	struct snapshot	*snap;
@@ -109,6 +111,8 @@ struct parser {
 	size_t		 skip;		/* those in an unknown value */
 	size_t		 naip;		/* index in allowedIps */
 	size_t		 fed;		/* bytes */
+	size_t		 run;		/* bytes since the last quote */
+	size_t		 bslash;	/* backslashes ending the last read */
 	int		 failed;
 	char		 err[WGM_DETAIL_MAX];
 };
@@ -562,6 +566,54 @@ parse_new(struct snapshot *snap)
 	return (p);
 }
 
+/* Odd backslashes before a quote, this read's and the last's, escape it. */
+static int
+parse_escaped(struct parser *p, const unsigned char *buf,
+    const unsigned char *q)
+{
+	size_t	n = 0;
+
+	while (q > buf && q[-1] == '\\') {
+		q--;
+		n++;
+	}
+	if (q == buf)
+		n += p->bslash;
+	return (n % 2 == 1);
+}
+
+/*
+ * yajl keeps a token that spans two reads and scans it again from its
+ * start on every read: a string or number megabytes long costs time
+ * quadratic in its length.  Real output has a quote every few dozen
+ * bytes, so a longer run than PARSE_RUN_MAX between two is refused
+ * before it reaches yajl.  memchr keeps the look cheap.
+ */
+static int
+parse_guard(struct parser *p, const unsigned char *buf, size_t len)
+{
+	const unsigned char	*q, *from = buf, *end = buf + len;
+	size_t			 n;
+
+	while ((q = memchr(from, '"', end - from)) != NULL) {
+		p->run += q - from;
+		if (p->run > PARSE_RUN_MAX)
+			break;
+		if (!parse_escaped(p, buf, q))
+			p->run = 0;
+		from = q + 1;
+	}
+	if (q == NULL)
+		p->run += end - from;
+	if (p->run > PARSE_RUN_MAX)
+		return (parse_failx(p, "a string or value longer than %d bytes",
+		    PARSE_RUN_MAX));
+	for (n = 0; n < len && buf[len - 1 - n] == '\\'; n++)
+		;
+	p->bslash = n == len ? p->bslash + n : n;
+	return (1);
+}
+
 /* Once failed, the parser takes nothing more: yajl is stopped mid-way. */
 int
 parse_feed(struct parser *p, const unsigned char *buf, size_t len)
@@ -569,6 +621,8 @@ parse_feed(struct parser *p, const unsigned char *buf, size_t len)
 	if (p->failed)
 		return (-1);
 	p->fed += len;
+	if (!parse_guard(p, buf, len))
+		return (-1);
 	return (parse_status(p, yajl_parse(p->yajl, buf, len)));
 }
 

@@ -41,6 +41,7 @@ struct run {
 	struct parser		*parser;
 	struct snapshot		*snap;
 	int			 parse_failed;
+	int			 term_sent;	/* timed out: SIGTERM sent */
 	int			 killed;	/* SIGKILL sent */
 };
 
@@ -204,8 +205,10 @@ run_verdict(void)
 	char	line[WGM_DETAIL_MAX];
 
 	stderr_line(line, sizeof(line));
-	if (run->error == ERR_TIMEOUT || run->error == ERR_TOO_LARGE)
+	/* Ended by the collector: its reason stands, not the signal. */
+	if (run->term_sent || run->killed)
 		return;
+	/* A script that fails explains itself better than its output. */
 	if (WIFSIGNALED(run->status)) {
 		run->error = ERR_NONE;
 		run_fail(ERR_SIGNAL, "killed by signal %d%s%s",
@@ -329,9 +332,10 @@ script_timeout(int fd, short event, void *arg)
 	(void)fd;
 	(void)event;
 	(void)arg;
-	if (run->error != ERR_TIMEOUT) {
+	if (!run->term_sent) {
 		run_fail(ERR_TIMEOUT, "no answer within %u s", conf->timeout);
 		run_signal(SIGTERM);
+		run->term_sent = 1;
 		evtimer_add(run->ev_timeout, &tv);
 		return;
 	}

@@ -835,11 +835,88 @@ test_private_and_preshared_keys_never_stored(void **state)
 	run_free(&r);
 }
 
+/* A document with a value of n filler bytes, fed in 64 KiB reads. */
+static void
+run_long_value(struct run *r, const char *head, int fill, size_t n,
+    const char *tail)
+{
+	char	*doc;
+	size_t	 hl = strlen(head), tl = strlen(tail);
+
+	assert_non_null(doc = malloc(hl + n + tl + 1));
+	memcpy(doc, head, hl);
+	memset(doc + hl, fill, n);
+	memcpy(doc + hl + n, tail, tl + 1);
+	run_pieces(r, doc, hl + n + tl, 65536, 65536);
+	free(doc);
+}
+
+static void
+test_megabytes_long_string_refused_early(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	run_long_value(&r, "{\"wg0\":{\"x\":\"", 'a', 3 * 1024 * 1024,
+	    "\"}}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.err,
+	    "a string or value longer than 1048576 bytes");
+	run_free(&r);
+}
+
+static void
+test_megabytes_long_number_refused_early(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	run_long_value(&r, "{\"wg0\":{\"x\":", '7', 3 * 1024 * 1024, "}}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.err,
+	    "a string or value longer than 1048576 bytes");
+	run_free(&r);
+}
+
+static void
+test_long_string_within_the_limit_is_skipped(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	run_long_value(&r, "{\"wg0\":{\"x\":\"", 'a', 1000 * 1000,
+	    "\"}}");
+	assert_int_equal(r.rc, 0);
+	run_free(&r);
+}
+
+/* Escaped quotes do not end a run, whichever read their backslash is in. */
+static void
+test_escaped_quotes_split_anywhere_are_not_delimiters(void **state)
+{
+	static const char	*doc = "{\"w\\\"g\\\\\":{\"peers\":{}}}";
+	struct run		 r;
+	size_t			 i, len = strlen(doc);
+
+	(void)state;
+	for (i = 1; i < len; i++) {
+		run_pieces(&r, doc, len, i, 1);
+		assert_int_equal(r.rc, 0);
+		assert_non_null(snapshot_iface_find(r.snap, "w\"g\\"));
+		run_free(&r);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_document_fills_snapshot),
+		cmocka_unit_test(test_megabytes_long_string_refused_early),
+		cmocka_unit_test(test_megabytes_long_number_refused_early),
+		cmocka_unit_test(test_long_string_within_the_limit_is_skipped),
+		cmocka_unit_test(
+		    test_escaped_quotes_split_anywhere_are_not_delimiters),
 		cmocka_unit_test(
 		    test_document_split_in_two_anywhere_parses_the_same),
 		cmocka_unit_test(

@@ -27,7 +27,7 @@
 # would list the peers' interfaces, and those of any other run, too.  So
 # commands that talk to WireGuard run as `wgnet_in NODE cmd...` (nsenter
 # into both namespaces); plain `ip netns exec RUN-hub cmd` is fine for
-# everything else (curl, ping).
+# everything else (curl, the probes).
 #
 # API:
 #	wgnet_skip_reason	prints why this cannot run here (nothing: it can)
@@ -51,8 +51,8 @@
 # Variables after wgnet_setup: WGNET_RUN, WGNET_DIR, WGNET_HUB (the hub's
 # netns), WGNET_IFA, WGNET_IFB, WGNET_PEERS (p1 p2 p3), and per peer or ghost
 # X: WGNET_PUB[X], WGNET_ON[X] (a or b), WGNET_AIPS[X] (on the hub),
-# WGNET_KEEPALIVE[X] (on the hub, 0 = off), WGNET_SEEN[X] (the endpoint the
-# hub sees); WGNET_PRIV[a|b] and WGNET_PSK (files holding the secrets).
+# WGNET_KEEPALIVE[X] (on the hub, 0 = off); WGNET_PRIV[a|b] and WGNET_PSK
+# (files holding the secrets).
 
 WGNET_PREFIX=${WGNET_PREFIX:-wgmn}
 WGNET_RUN=
@@ -63,7 +63,7 @@ WGNET_IFB=
 WGNET_PSK=
 WGNET_PEERS=(p1 p2 p3)
 WGNET_GHOSTS=(ghosta ghostb)
-declare -A WGNET_PUB WGNET_PRIV WGNET_ON WGNET_AIPS WGNET_KEEPALIVE WGNET_SEEN
+declare -A WGNET_PUB WGNET_PRIV WGNET_ON WGNET_AIPS WGNET_KEEPALIVE
 WGNET_PREV_EXIT=
 
 # The plan.  Peer N: underlay 172.16.N.0/24 and fd00:16:N::/64 (hub .1,
@@ -82,7 +82,8 @@ wgnet_skip_reason() {
 		echo "no /dev/net/tun"
 		return
 	fi
-	for c in ip wg wireguard-go nsenter unshare mount umount timeout; do
+	for c in ip wg wireguard-go nsenter unshare mount umount mountpoint \
+	    timeout; do
 		if ! command -v "$c" >/dev/null 2>&1; then
 			echo "no $c"
 			return
@@ -168,7 +169,7 @@ wgnet__remove_run() {
 		for m in "/run/$run"/*.mnt; do
 			[ -e "$m" ] && umount "$m" 2>/dev/null
 		done
-		mountpoint -q "/run/$run" && umount "/run/$run"
+		mountpoint -q "/run/$run" && umount "/run/$run" 2>/dev/null
 		rm -rf -- "/run/$run"
 	fi
 }
@@ -423,8 +424,6 @@ wgnet__plan() {
 	    [ghosta]=10.10.0.9/32,fd00:10::9/128
 	    [ghostb]=10.20.0.9/32)
 	WGNET_KEEPALIVE=([p1]=25 [p2]=0 [p3]=21 [ghosta]=0 [ghostb]=30)
-	WGNET_SEEN=([p1]=172.16.1.2:51901 [p2]='[fd00:16:2::2]:51902'
-	    [p3]=172.16.3.2:51903 [ghosta]= [ghostb]=)
 }
 
 wgnet__build() {
@@ -475,11 +474,13 @@ wgnet_setup() {
 	wgnet__remove_stale
 	wgnet__remove_run "$WGNET_RUN"	# a dead run with our pid
 
-	# Chain the caller's EXIT trap after the teardown.
+	# Chain the caller's EXIT trap after the teardown (not our own, from
+	# an earlier setup in this shell).
 	prev=$(trap -p EXIT)
 	prev=${prev#trap -- }
 	prev=${prev% EXIT}
-	[ -n "$prev" ] && eval "WGNET_PREV_EXIT=$prev"
+	[ -n "$prev" ] && [ "$prev" != "'wgnet__on_exit'" ] &&
+	    eval "WGNET_PREV_EXIT=$prev"
 	trap wgnet__on_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
