@@ -27,6 +27,7 @@ struct body {
 	char			 etag[24];	/* "\"<16 hex>\"" */
 	int64_t			 modified;	/* when this content first appeared */
 	int			 refcnt;
+	struct body		*gz;		/* the same, gzip-encoded */
 };
 
 /* frontend.c */

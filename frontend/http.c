@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -19,6 +20,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+
+#include <zlib.h>
 
 #include "log.h"
 #include "wgmond.h"
@@ -43,6 +46,7 @@ static void
 body_unref(struct body *b)
 {
 	if (b != NULL && --b->refcnt == 0) {
+		body_unref(b->gz);
 		free(b->data);
 		free(b);
 	}
@@ -70,28 +74,70 @@ body_hash(const char *p, size_t len)
 }
 
 /*
- * Renders once per snapshot.  An unchanged body keeps its ETag and its
- * Last-Modified, so that clients polling with If-None-Match get a 304.
+ * The gzip form of a body, made once per body, not per request: zlib's
+ * fastest level, since the frontend does it every run and the bulk of a
+ * peer list (base64 keys) compresses little better at higher levels.
+ */
+static struct body *
+body_gzip(const struct body *b)
+{
+	struct body	*gz;
+	z_stream	 z;
+	size_t		 bound;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		fatalx("%s: deflateInit2", __func__);
+	bound = deflateBound(&z, b->len);
+	if ((gz = calloc(1, sizeof(*gz))) == NULL ||
+	    (gz->data = malloc(bound)) == NULL)
+		fatal("%s", __func__);
+	z.next_in = (unsigned char *)b->data;
+	z.avail_in = b->len;
+	z.next_out = (unsigned char *)gz->data;
+	z.avail_out = bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		fatalx("%s: deflate", __func__);
+	gz->len = z.total_out;
+	deflateEnd(&z);
+	gz->refcnt = 1;
+	gz->modified = b->modified;
+	snprintf(gz->etag, sizeof(gz->etag), "\"%.16s-gz\"", b->etag + 1);
+	return (gz);
+}
+
+/*
+ * Renders once per snapshot.  An unchanged body is kept as it is, with
+ * its ETag, its Last-Modified and its gzip form, so that clients polling
+ * with If-None-Match get a 304 and nothing is compressed again.
  */
 static struct body *
 body_make(struct evbuffer *buf, struct body *old, int64_t now)
 {
 	struct body	*b;
+	const char	*data;
 	size_t		 len = evbuffer_get_length(buf);
-	uint64_t	 h;
+	char		 etag[sizeof(b->etag)];
 
-	h = body_hash((const char *)evbuffer_pullup(buf, -1), len);
+	data = (const char *)evbuffer_pullup(buf, -1);
+	snprintf(etag, sizeof(etag), "\"%016" PRIx64 "\"",
+	    body_hash(data, len));
+	if (old != NULL && strcmp(old->etag, etag) == 0 && old->len == len &&
+	    memcmp(old->data, data, len) == 0) {
+		evbuffer_drain(buf, len);
+		old->refcnt++;
+		return (old);
+	}
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->data = malloc(len ? len : 1)) == NULL)
 		fatal("%s", __func__);
 	evbuffer_remove(buf, b->data, len);
 	b->len = len;
 	b->refcnt = 1;
-	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"", h);
+	strlcpy(b->etag, etag, sizeof(b->etag));
 	b->modified = now;
-	if (old != NULL && strcmp(old->etag, b->etag) == 0 &&
-	    old->len == len && memcmp(old->data, b->data, len) == 0)
-		b->modified = old->modified;
+	b->gz = body_gzip(b);
 	return (b);
 }
 
@@ -175,6 +221,35 @@ stale_age(void)
 	return (time(NULL) - snapshot_time);
 }
 
+/*
+ * Accept-Encoding names gzip without "q=0" (RFC 9110 12.5.3).  A coding
+ * is at most a few bytes; anything unusual is taken as a no.
+ */
+static int
+accepts_gzip(struct evhttp_request *req)
+{
+	const char	*ae, *p;
+	char		 item[64], *q;
+	size_t		 n;
+
+	ae = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Accept-Encoding");
+	for (p = ae; p != NULL && *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n >= sizeof(item))
+			continue;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		q = item + strspn(item, " \t");
+		if (strncasecmp(q, "gzip", 4) != 0 ||
+		    (q[4] != '\0' && q[4] != ';' && q[4] != ' '))
+			continue;
+		q = strstr(q, "q=");
+		return (q == NULL || strtod(q + 2, NULL) > 0);
+	}
+	return (0);
+}
+
 static void
 serve_body(struct evhttp_request *req, struct body *b)
 {
@@ -187,6 +262,11 @@ serve_body(struct evhttp_request *req, struct body *b)
 		    "{\"error\":\"no successful run of the status script "
 		    "yet\"}");
 		return;
+	}
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (b->gz != NULL && accepts_gzip(req)) {
+		b = b->gz;
+		evhttp_add_header(h, "Content-Encoding", "gzip");
 	}
 	http_date(date, sizeof(date), b->modified);
 	snprintf(age, sizeof(age), "%" PRId64, stale_age());
