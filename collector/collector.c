@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <err.h>
 #include <errno.h>
@@ -396,6 +397,9 @@ listen_socket(void)
 		err(1, "socket");
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		err(1, "setsockopt SO_REUSEADDR");
+	/* Accepted sockets inherit it: no Nagle stall on a body's tail. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		err(1, "setsockopt TCP_NODELAY");
 	if (conf.listen_ss.ss_family == AF_INET6 && setsockopt(fd,
 	    IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		err(1, "setsockopt IPV6_V6ONLY");

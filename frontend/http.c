@@ -400,11 +400,6 @@ accept_error(struct evconnlistener *lev, void *arg)
 	}
 	log_warnx("connection limit reached; not accepting for 1 s");
 	evconnlistener_disable(lev);
-	event_free(ev_accept_pause);
-	ev_accept_pause = evtimer_new(evconnlistener_get_base(lev),
-	    accept_resume, lev);
-	if (ev_accept_pause == NULL)
-		fatalx("%s: evtimer_new", __func__);
 	evtimer_add(ev_accept_pause, &tv);
 }
 
@@ -414,6 +409,7 @@ http_init(struct event_base *base, int fd, uint32_t interval)
 	static uint32_t			 check_interval;
 	struct evhttp			*http;
 	struct evhttp_bound_socket	*bound;
+	struct evconnlistener		*lev;
 
 	check_interval = interval;
 	if ((http = evhttp_new(base)) == NULL)
@@ -425,7 +421,9 @@ http_init(struct event_base *base, int fd, uint32_t interval)
 	evhttp_set_gencb(http, http_route, &check_interval);
 	if ((bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
 		return (NULL);
-	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(bound),
-	    accept_error);
+	lev = evhttp_bound_socket_get_listener(bound);
+	if ((ev_accept_pause = evtimer_new(base, accept_resume, lev)) == NULL)
+		return (NULL);
+	evconnlistener_set_error_cb(lev, accept_error);
 	return (http);
 }
