@@ -15,6 +15,7 @@
 
 struct evbuffer;
 struct evhttp;
+struct evhttp_request;
 struct event_base;
 
 /*
@@ -29,6 +30,10 @@ struct body {
 	int			 refcnt;
 	struct body		*gz;		/* the same, gzip-encoded */
 };
+
+/* conn.c */
+int		 conn_init(struct event_base *, struct evhttp *);
+void		 conn_request(struct evhttp_request *);
 
 /* frontend.c */
 void		 frontend_main(int, int);

@@ -353,6 +353,7 @@ http_route(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	uint32_t		 interval = *(uint32_t *)arg;
 
+	conn_request(req);
 	if (path == NULL || (strcmp(path, "/raw") != 0 &&
 	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0)) {
 		reply_json(req, 404, "Not Found",
@@ -419,6 +420,8 @@ http_init(struct event_base *base, int fd, uint32_t interval)
 	evhttp_set_max_body_size(http, 1024);
 	evhttp_set_timeout(http, WGM_HTTP_TIMEOUT);
 	evhttp_set_gencb(http, http_route, &check_interval);
+	if (conn_init(base, http) == -1)
+		return (NULL);
 	if ((bound = evhttp_accept_socket_with_handle(http, fd)) == NULL)
 		return (NULL);
 	lev = evhttp_bound_socket_get_listener(bound);

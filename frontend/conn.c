@@ -1,0 +1,149 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "log.h"
+#include "wgmond.h"
+#include "frontend.h"
+
+/*
+ * evhttp's timeout only measures silence, so a client that sends its
+ * request a byte a second holds a connection for ever, and enough of
+ * them hold every connection the frontend allows.  This keeps a record
+ * of each connection, made where evhttp asks for its bufferevent, and
+ * gives each WGM_HTTP_TIMEOUT seconds from its start or its last request
+ * to send a whole one.  A connection past that with no response being
+ * written is shut down, and evhttp then closes it as it would any other.
+ *
+ * The record holds a reference on the bufferevent, so that it stays
+ * valid until the sweep sees evhttp let go of it (its callbacks gone).
+ */
+struct conn {
+	RB_ENTRY(conn)		 entry;
+	struct bufferevent	*bev;
+	time_t			 since;
+};
+RB_HEAD(conn_tree, conn);
+
+static struct conn_tree	 conns = RB_INITIALIZER(&conns);
+static struct event	*ev_sweep;
+
+static int	conn_cmp(struct conn *, struct conn *);
+RB_PROTOTYPE(conn_tree, conn, entry, conn_cmp);
+RB_GENERATE(conn_tree, conn, entry, conn_cmp);
+
+static int
+conn_cmp(struct conn *a, struct conn *b)
+{
+	uintptr_t	x = (uintptr_t)a->bev, y = (uintptr_t)b->bev;
+
+	return (x < y ? -1 : x > y);
+}
+
+static time_t
+conn_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+	struct conn		*c;
+
+	(void)arg;
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return (NULL);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s", __func__);
+		return (bev);
+	}
+	bufferevent_incref(bev);
+	c->bev = bev;
+	c->since = conn_now();
+	RB_INSERT(conn_tree, &conns, c);
+	return (bev);
+}
+
+/* Released by evhttp: no callbacks left on it. */
+static int
+conn_released(struct bufferevent *bev)
+{
+	bufferevent_data_cb	rd, wr;
+	bufferevent_event_cb	ev;
+
+	bufferevent_getcb(bev, &rd, &wr, &ev, NULL);
+	return (rd == NULL && wr == NULL && ev == NULL);
+}
+
+static void
+conn_sweep(int fd, short event, void *arg)
+{
+	struct conn	*c, *n;
+	time_t		 now = conn_now();
+	int		 s;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	RB_FOREACH_SAFE(c, conn_tree, &conns, n) {
+		if (conn_released(c->bev)) {
+			RB_REMOVE(conn_tree, &conns, c);
+			bufferevent_decref(c->bev);
+			free(c);
+			continue;
+		}
+		if (now - c->since <= WGM_HTTP_TIMEOUT ||
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
+		    (s = bufferevent_getfd(c->bev)) == -1)
+			continue;
+		log_debug("closing a connection without a request for %d s",
+		    WGM_HTTP_TIMEOUT);
+		shutdown(s, SHUT_RDWR);
+		c->since = now;
+	}
+}
+
+/* A whole request arrived: its connection gets a new deadline. */
+void
+conn_request(struct evhttp_request *req)
+{
+	struct conn	 key, *c;
+
+	key.bev = evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(req));
+	if ((c = RB_FIND(conn_tree, &conns, &key)) != NULL)
+		c->since = conn_now();
+}
+
+int
+conn_init(struct event_base *base, struct evhttp *http)
+{
+	struct timeval	tv = { 1, 0 };
+
+	if ((ev_sweep = event_new(base, -1, EV_PERSIST, conn_sweep,
+	    NULL)) == NULL || event_add(ev_sweep, &tv) == -1)
+		return (-1);
+	evhttp_set_bevcb(http, conn_new, NULL);
+	return (0);
+}
