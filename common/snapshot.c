@@ -53,20 +53,30 @@ snapshot_new(void)
 	return (s);
 }
 
+/*
+ * The whole tree goes: children before their parent, with no removal
+ * and its rebalancing for each node.
+ */
+static void
+peers_free(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	peers_free(RB_LEFT(p, entry));
+	peers_free(RB_RIGHT(p, entry));
+	free(p->aips);
+	free(p);
+}
+
 void
 snapshot_free(struct snapshot *s)
 {
 	struct iface	*ifp, *nifp;
-	struct peer	*p, *np;
 
 	if (s == NULL)
 		return;
 	RB_FOREACH_SAFE(ifp, iface_tree, &s->ifaces, nifp) {
-		RB_FOREACH_SAFE(p, peer_tree, &ifp->peers, np) {
-			RB_REMOVE(peer_tree, &ifp->peers, p);
-			free(p->aips);
-			free(p);
-		}
+		peers_free(RB_ROOT(&ifp->peers));
 		RB_REMOVE(iface_tree, &s->ifaces, ifp);
 		free(ifp);
 	}

@@ -33,7 +33,7 @@ struct event;
 #define WGM_KEY_MAX		64	/* base64 public key is 44 */
 #define WGM_ENDPOINT_MAX	80	/* "[v6%scope]:port" */
 #define WGM_AIP_MAX		48	/* "v6/128" is 43 */
-#define WGM_PEER_AIPS		8	/* allowed IPs inline in SNAP_PEER */
+#define WGM_PEER_AIPS		4	/* allowed IPs inline in SNAP_PEER */
 #define WGM_AIPS_CHUNK		64	/* allowed IPs per SNAP_AIPS */
 #define WGM_DETAIL_MAX		256	/* detail of a collect error */
 

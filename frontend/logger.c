@@ -47,6 +47,7 @@ static int			 logfd = -1;
 static int			 requested;
 static struct imsgev		*iev;
 static struct event		*ev_retry;
+static struct event		*ev_writable;	/* logfd has room again */
 
 static void	logger_flush(void);
 
@@ -82,6 +83,27 @@ logger_schedule(void)
 		evtimer_add(ev_retry, &tv);
 }
 
+static void
+logger_writable(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+	logger_flush();
+}
+
+static void
+logger_close(void)
+{
+	if (ev_writable != NULL) {
+		event_free(ev_writable);
+		ev_writable = NULL;
+	}
+	if (logfd != -1)
+		close(logfd);
+	logfd = -1;
+}
+
 /* Returns 0 when sent, -1 when the line must wait. */
 static int
 logger_send(const char *text, size_t len)
@@ -90,13 +112,14 @@ logger_send(const char *text, size_t len)
 		return (-1);
 	if (send(logfd, text, len, MSG_DONTWAIT | MSG_NOSIGNAL) != -1)
 		return (0);
+	/* The syslog daemon's queue is full: go on when it has room. */
 	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
-		logger_schedule();
+		if (ev_writable == NULL || event_add(ev_writable, NULL) == -1)
+			logger_schedule();
 		return (-1);
 	}
 	/* ECONNREFUSED, ENOTCONN...: the socket's other end is gone. */
-	close(logfd);
-	logfd = -1;
+	logger_close();
 	logger_request();
 	return (-1);
 }
@@ -192,12 +215,14 @@ void
 logger_socket(int fd)
 {
 	requested = 0;
-	if (logfd != -1)
-		close(logfd);
-	logfd = fd;
+	logger_close();
 	if (fd == -1) {
 		logger_schedule();
 		return;
 	}
+	logfd = fd;
+	if ((ev_writable = event_new(iev->base, fd, EV_WRITE,
+	    logger_writable, NULL)) == NULL)
+		fatalx("%s: event_new", __func__);
 	logger_flush();
 }
