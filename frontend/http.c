@@ -184,6 +184,22 @@ http_date(char *buf, size_t len, int64_t t)
 	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
 }
 
+/* A HEAD gets the headers a GET would, Content-Length included. */
+static void
+send_json(struct evhttp_request *req, int code, const char *reason)
+{
+	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
+	char		 len[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	}
+	evhttp_send_reply(req, code, reason, NULL);
+}
+
 static void
 reply_json(struct evhttp_request *req, int code, const char *reason,
     const char *fmt, ...) __attribute__((__format__ (printf, 4, 5)));
@@ -201,9 +217,7 @@ reply_json(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_add_vprintf(out, fmt, ap);
 	va_end(ap);
 	evbuffer_add(out, "\n", 1);
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
-		evbuffer_drain(out, evbuffer_get_length(out));
-	evhttp_send_reply(req, code, reason, NULL);
+	send_json(req, code, reason);
 }
 
 /* A weak comparison, as RFC 9110 asks of If-None-Match. */
@@ -339,10 +353,7 @@ serve_healthz(struct evhttp_request *req, uint32_t interval)
 		evbuffer_add_printf(out, ",\"snapshotAge\":null}\n");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "Content-Type", "application/json");
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
-		evbuffer_drain(out, evbuffer_get_length(out));
-	evhttp_send_reply(req, ok ? 200 : 503, ok ? "OK" :
-	    "Service Unavailable", NULL);
+	send_json(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable");
 }
 
 static void
