@@ -105,6 +105,35 @@ wgm_events() {
 	grep -E "^\{\"event\":\"$1\"" "$LOG"
 }
 
+# A test that counts events defines evq COND... (how many events in the
+# log have every KEY=VALUE given); these wait for and assert on it.
+
+# wgm_wait_ev SECONDS COND...: until at least one such event.
+wgm_wait_ev() {
+	local i n=$(($1 * 10))
+	shift
+	for ((i = 0; i < n; i++)); do
+		[ "$(evq "$@")" -ge 1 ] && return 0
+		kill -0 "$PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+# wgm_is N COND...: exactly N such events.
+wgm_is() {
+	local n=$1 got
+	shift
+	got=$(evq "$@")
+	[ "$got" = "$n" ] && return 0
+	echo "#   $got events with $*, expected $n"
+	return 1
+}
+
+wgm_runs() {
+	grep -c 'run done' "$LOG"
+}
+
 wgm_frontend_pid() {
 	pgrep -P "$PID" -f -- '-F' | head -n 1
 }

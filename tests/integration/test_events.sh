@@ -92,30 +92,6 @@ print(n)
 EOF
 }
 
-# wait_ev COND...: until at least one such event (bounded).
-wait_ev() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(evq "$@")" -ge 1 ] && return 0
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# is N COND...: exactly N such events.
-is() {
-	local n=$1 got
-	shift
-	got=$(evq "$@")
-	[ "$got" = "$n" ] && return 0
-	echo "#   $got events with $*, expected $n"
-	return 1
-}
-
-runs() {
-	grep -c 'run done' "$LOG"
-}
 
 wgm_script_cat ev
 T_START=$(date +%s)
@@ -149,34 +125,34 @@ for ((i = 0; i < 50; i++)); do
 done
 
 initial_ok() {
-	is 1 event=initial_status interface=wg0 peer="$KA" status=connected \
+	wgm_is 1 event=initial_status interface=wg0 peer="$KA" status=connected \
 	    endpoint=192.0.2.10:51820 'allowedIps=["10.0.0.10/32"]' &&
-	is 1 event=initial_status interface=wg0 peer="$KB" \
+	wgm_is 1 event=initial_status interface=wg0 peer="$KB" \
 	    status=never_connected endpoint=null \
 	    'allowedIps=["10.0.0.11/32","fd00::11/128"]' &&
-	is 1 event=initial_status interface=wg0 peer="$KX" status=connected \
+	wgm_is 1 event=initial_status interface=wg0 peer="$KX" status=connected \
 	    endpoint=192.0.2.13:2 'allowedIps=[]' &&
-	is 1 event=initial_status interface=wg0 peer="$KE" status=connected \
+	wgm_is 1 event=initial_status interface=wg0 peer="$KE" status=connected \
 	    endpoint=192.0.2.14:3 'allowedIps=["10.0.0.14/32"]' &&
-	is 1 event=initial_status interface=wg0 peer="$KR" \
+	wgm_is 1 event=initial_status interface=wg0 peer="$KR" \
 	    status=never_connected endpoint=192.0.2.15:4 \
 	    'allowedIps=["10.0.0.15/32"]' &&
-	is 1 event=initial_status interface=wg0 peer="$KS" status=connected \
+	wgm_is 1 event=initial_status interface=wg0 peer="$KS" status=connected \
 	    endpoint=null 'allowedIps=["10.0.0.16/32"]' &&
-	is 1 event=initial_status interface=wg1 peer="$KS" \
+	wgm_is 1 event=initial_status interface=wg1 peer="$KS" \
 	    status=never_connected 'endpoint=[2001:db8::17]:51820' \
 	    'allowedIps=["10.1.0.17/32"]' &&
-	is 1 event=initial_status interface=wg1 peer="$KW" \
+	wgm_is 1 event=initial_status interface=wg1 peer="$KW" \
 	    status=never_connected endpoint=192.0.2.18:5 \
 	    'allowedIps=["10.1.0.18/32"]' &&
-	is 8 event=initial_status
+	wgm_is 8 event=initial_status
 }
 check "initial_status once for each peer with its status, endpoint (null when absent) and allowedIps" \
     initial_ok
 check "no initial_status for a peer that is already inactive" \
-    is 0 event=initial_status peer="$KI"
+    wgm_is 0 event=initial_status peer="$KI"
 check "a peer key on two interfaces gets an initial_status on each" \
-    is 2 event=initial_status peer="$KS"
+    wgm_is 2 event=initial_status peer="$KS"
 
 initial_is_status() {
 	python3 - "$LOG" "$T/status.json" <<'EOF'
@@ -198,71 +174,71 @@ EOF
 check "initial_status is for exactly the peers in /status" initial_is_status
 
 # ---- Phase 1's events.
-wait_ev event=status_change interface=wg0 peer="$KX"
+wgm_wait_ev 15 event=status_change interface=wg0 peer="$KX"
 check "a connected peer whose handshake jumps past D logs status_change new_status disconnected old_status connected" \
-    is 1 event=status_change interface=wg0 peer="$KX" \
+    wgm_is 1 event=status_change interface=wg0 peer="$KX" \
     new_status=disconnected old_status=connected
 for ((i = 0; i < 50; i++)); do
 	[ "$(evq event=peer_removed interface=wg1)" -ge 2 ] && break
 	sleep 0.1
 done
 removed_wg1() {
-	is 1 event=peer_removed interface=wg1 peer="$KS" \
+	wgm_is 1 event=peer_removed interface=wg1 peer="$KS" \
 	    old_status=never_connected &&
-	is 1 event=peer_removed interface=wg1 peer="$KW" \
+	wgm_is 1 event=peer_removed interface=wg1 peer="$KW" \
 	    old_status=never_connected &&
-	is 2 event=peer_removed interface=wg1
+	wgm_is 2 event=peer_removed interface=wg1
 }
 check "an interface vanishing logs peer_removed for each of its peers" \
     removed_wg1
 check "the same key on the remaining interface is not removed" \
-    is 0 event=peer_removed interface=wg0 peer="$KS"
+    wgm_is 0 event=peer_removed interface=wg0 peer="$KS"
 
 # ---- Phase 2: E ages past C; then E, I and B connect, N and M come, R goes.
-wait_ev event=status_change interface=wg0 peer="$KE" new_status=disconnected
+wgm_wait_ev 15 event=status_change interface=wg0 peer="$KE" new_status=disconnected
 check "a connected peer aging past C logs status_change connected -> disconnected" \
-    is 1 event=status_change interface=wg0 peer="$KE" \
+    wgm_is 1 event=status_change interface=wg0 peer="$KE" \
     new_status=disconnected old_status=connected
 now=$(date +%s)
 HS_E=$now HS_I=$now HS_B=$now
 WITH_N=1 WITH_M=1 WITH_R=0
 write_fixture
-wait_ev event=status_change interface=wg0 peer="$KE" new_status=connected
-wait_ev event=status_change interface=wg0 peer="$KI" new_status=connected
-wait_ev event=status_change interface=wg0 peer="$KB" new_status=connected
-wait_ev event=new_peer interface=wg0 peer="$KN"
-wait_ev event=new_peer interface=wg0 peer="$KM"
-wait_ev event=peer_removed interface=wg0 peer="$KR"
+wgm_wait_ev 15 event=status_change interface=wg0 peer="$KE" new_status=connected
+wgm_wait_ev 15 event=status_change interface=wg0 peer="$KI" new_status=connected
+wgm_wait_ev 15 event=status_change interface=wg0 peer="$KB" new_status=connected
+wgm_wait_ev 15 event=new_peer interface=wg0 peer="$KN"
+wgm_wait_ev 15 event=new_peer interface=wg0 peer="$KM"
+wgm_wait_ev 15 event=peer_removed interface=wg0 peer="$KR"
 
 # ---- Phase 3: N, just connected, goes.
 WITH_N=0
 write_fixture
 
 check "a disconnected peer that connects logs status_change connected (old_status disconnected)" \
-    is 1 event=status_change interface=wg0 peer="$KE" \
+    wgm_is 1 event=status_change interface=wg0 peer="$KE" \
     new_status=connected old_status=disconnected
 check "an inactive peer that connects logs status_change connected (old_status disconnected: inactive is reported so)" \
-    is 1 event=status_change interface=wg0 peer="$KI" \
+    wgm_is 1 event=status_change interface=wg0 peer="$KI" \
     new_status=connected old_status=disconnected
 check "a never_connected peer that connects logs status_change connected (old_status never_connected)" \
-    is 1 event=status_change interface=wg0 peer="$KB" \
+    wgm_is 1 event=status_change interface=wg0 peer="$KB" \
     new_status=connected old_status=never_connected
 check "a peer added after the first run logs new_peer with status connected" \
-    is 1 event=new_peer interface=wg0 peer="$KN" status=connected
+    wgm_is 1 event=new_peer interface=wg0 peer="$KN" status=connected
 check "a peer added after the first run logs new_peer with status never_connected" \
-    is 1 event=new_peer interface=wg0 peer="$KM" status=never_connected
+    wgm_is 1 event=new_peer interface=wg0 peer="$KM" status=never_connected
 new_peer_only() {
-	is 2 event=new_peer &&
-	is 0 event=initial_status peer="$KN" &&
-	is 0 event=initial_status peer="$KM"
+	wgm_is 2 event=new_peer &&
+	wgm_is 0 event=initial_status peer="$KN" &&
+	wgm_is 0 event=initial_status peer="$KM"
 }
 check "peers added later get new_peer only (no initial_status, no other new_peer)" \
     new_peer_only
 check "a removed never_connected peer logs peer_removed with old_status never_connected" \
-    is 1 event=peer_removed interface=wg0 peer="$KR" old_status=never_connected
-wait_ev event=peer_removed interface=wg0 peer="$KN"
+    wgm_is 1 event=peer_removed interface=wg0 peer="$KR" old_status=never_connected
+wgm_wait_ev 15 event=peer_removed interface=wg0 peer="$KN"
 check "a removed connected peer logs peer_removed with old_status connected" \
-    is 1 event=peer_removed interface=wg0 peer="$KN" old_status=connected
+    wgm_is 1 event=peer_removed interface=wg0 peer="$KN" old_status=connected
 
 # ---- Phase 4: A, never refreshed, ages on to inactive; two runs more.
 a_status() {
@@ -273,18 +249,18 @@ for ((i = 0; i < 150; i++)); do
 	[ "$(a_status)" = inactive ] && break
 	sleep 0.1
 done
-wgm_wait_log 'run done' 10 $(( $(runs) + 2 ))
+wgm_wait_log 'run done' 10 $(( $(wgm_runs) + 2 ))
 a_ok() {
 	[ "$(a_status)" = inactive ] &&
-	is 1 event=status_change interface=wg0 peer="$KA" \
+	wgm_is 1 event=status_change interface=wg0 peer="$KA" \
 	    new_status=disconnected old_status=connected &&
-	is 1 event=status_change interface=wg0 peer="$KA"
+	wgm_is 1 event=status_change interface=wg0 peer="$KA"
 }
 check "connected -> disconnected -> inactive logs exactly one status_change (disconnected -> inactive logs nothing)" \
     a_ok
 check "a peer that jumped past D logs nothing more as it stays inactive" \
-    is 1 event=status_change interface=wg0 peer="$KX"
-check "peer_removed only for the peers that went" is 4 event=peer_removed
+    wgm_is 1 event=status_change interface=wg0 peer="$KX"
+check "peer_removed only for the peers that went" wgm_is 4 event=peer_removed
 
 # Every peer's status_change events chain from its first status, with no
 # repeat of a status: a duplicate breaks the chain.
@@ -383,14 +359,14 @@ HS_A=$now HS_B= HS_I=$((now - 1000)) HS_X=$now HS_E=$now HS_S=$now
 WITH_R=1 WITH_WG1=1 WITH_N=0 WITH_M=0
 write_fixture
 if wgm_start -s "$T/late" -i 1 -C 3 -D 6 &&
-    wait_ev event=collect_error && wgm_wait_log 'run done' 10; then
+    wgm_wait_ev 15 event=collect_error && wgm_wait_log 'run done' 10; then
 	for ((i = 0; i < 50; i++)); do
 		[ "$(evq event=initial_status)" -ge 8 ] && break
 		sleep 0.1
 	done
 	late_ok() {
-		is 8 event=initial_status && is 0 event=new_peer &&
-		is 0 event=initial_status peer="$KI"
+		wgm_is 8 event=initial_status && wgm_is 0 event=new_peer &&
+		wgm_is 0 event=initial_status peer="$KI"
 	}
 	check "after a failed first run, the first good run logs initial_status (not new_peer)" \
 	    late_ok

@@ -102,35 +102,10 @@ evq() {
 	python3 "$T/q.py" evq "$LOG" "$@"
 }
 
-# wait_ev SECONDS COND...: until at least one such event.
-wait_ev() {
-	local i n=$(($1 * 10))
-	shift
-	for ((i = 0; i < n; i++)); do
-		[ "$(evq "$@")" -ge 1 ] && return 0
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# is N COND...: exactly N such events.
-is() {
-	local n=$1 got
-	shift
-	got=$(evq "$@")
-	[ "$got" = "$n" ] && return 0
-	echo "#   $got events with $*, expected $n"
-	return 1
-}
-
-runs() {
-	grep -c 'run done' "$LOG"
-}
 
 # wait_runs N: until N more runs have been done.
 wait_runs() {
-	wgm_wait_log 'run done' 10 $(($(runs) + $1))
+	wgm_wait_log 'run done' 10 $(($(wgm_runs) + $1))
 }
 
 # jcheck FILE PYTHON-EXPR: the expression on the JSON in FILE (as d) holds;
@@ -178,27 +153,27 @@ hub_get /raw "$T/raw0.json" >/dev/null
 echo "# first run $(( $(date +%s) - T_START )) s after the harness started"
 
 check "initial_status of p1 (IPv4 underlay): connected, endpoint 172.16.1.2:51901, its three allowed IPs" \
-    is 1 event=initial_status interface="$IFA" peer="$K1" status=connected \
+    wgm_is 1 event=initial_status interface="$IFA" peer="$K1" status=connected \
     endpoint=172.16.1.2:51901 \
     'allowedIps=["10.10.0.2/32","fd00:10::2/128","192.168.11.0/24"]'
 check "initial_status of p2 (IPv6 underlay): connected, endpoint [fd00:16:2::2]:51902" \
-    is 1 event=initial_status interface="$IFA" peer="$K2" status=connected \
+    wgm_is 1 event=initial_status interface="$IFA" peer="$K2" status=connected \
     'endpoint=[fd00:16:2::2]:51902' 'allowedIps=["10.10.0.3/32","fd00:10::3/128"]'
 check "initial_status of p3 on the second interface: connected, endpoint 172.16.3.2:51903, four allowed IPs" \
-    is 1 event=initial_status interface="$IFB" peer="$K3" status=connected \
+    wgm_is 1 event=initial_status interface="$IFB" peer="$K3" status=connected \
     endpoint=172.16.3.2:51903 \
     'allowedIps=["10.20.0.4/32","fd00:20::4/128","192.168.13.0/24","fd00:13::/64"]'
 ghosts_initial() {
-	is 1 event=initial_status interface="$IFA" peer="$KGA" \
+	wgm_is 1 event=initial_status interface="$IFA" peer="$KGA" \
 	    status=never_connected endpoint=null \
 	    'allowedIps=["10.10.0.9/32","fd00:10::9/128"]' &&
-	is 1 event=initial_status interface="$IFB" peer="$KGB" \
+	wgm_is 1 event=initial_status interface="$IFB" peer="$KGB" \
 	    status=never_connected endpoint=null 'allowedIps=["10.20.0.9/32"]'
 }
 check "initial_status never_connected, endpoint null, for the peer of each interface that never handshakes" \
     ghosts_initial
 only_initial() {
-	is 5 event=initial_status && is 5
+	wgm_is 5 event=initial_status && wgm_is 5
 }
 check "exactly one initial_status per peer and no other event after the first run" \
     only_initial
@@ -412,18 +387,18 @@ check "p1 (stopped) is seen connected, then disconnected, then gone from /status
     eval '[ "$(seq_of 1)" = "connected disconnected absent" ]'
 check "p1 is then inactive in /raw" eval '[ "$(raw_status "$IFA" "$K1")" = inactive ]'
 check "p1 logs exactly one status_change: new_status disconnected, old_status connected (none for disconnected -> inactive)" \
-    eval 'is 1 event=status_change peer="$K1" && is 1 event=status_change \
+    eval 'wgm_is 1 event=status_change peer="$K1" && wgm_is 1 event=status_change \
     interface="$IFA" peer="$K1" new_status=disconnected old_status=connected'
 aged_running() {
 	[ "$(seq_of 2)" = "connected disconnected absent" ] &&
 	[ "$(seq_of 3)" = "connected disconnected absent" ] &&
 	[ "$(raw_status "$IFA" "$K2")" = inactive ] &&
 	[ "$(raw_status "$IFB" "$K3")" = inactive ] &&
-	is 1 event=status_change peer="$K2" &&
-	is 1 event=status_change interface="$IFA" peer="$K2" \
+	wgm_is 1 event=status_change peer="$K2" &&
+	wgm_is 1 event=status_change interface="$IFA" peer="$K2" \
 	    new_status=disconnected old_status=connected &&
-	is 1 event=status_change peer="$K3" &&
-	is 1 event=status_change interface="$IFB" peer="$K3" \
+	wgm_is 1 event=status_change peer="$K3" &&
+	wgm_is 1 event=status_change interface="$IFB" peer="$K3" \
 	    new_status=disconnected old_status=connected
 }
 check "p2 and p3, running but idle, make no new handshake and age the same way: one status_change each, inactive in /raw" \
@@ -431,7 +406,7 @@ check "p2 and p3, running but idle, make no new handshake and age the same way: 
 check "the peers that never handshake stay never_connected, with no event" \
     eval '[ "$(raw_status "$IFA" "$KGA")" = never_connected ] &&
     [ "$(raw_status "$IFB" "$KGB")" = never_connected ] &&
-    is 1 peer="$KGA" && is 1 peer="$KGB"'
+    wgm_is 1 peer="$KGA" && wgm_is 1 peer="$KGB"'
 
 # ---- p1 comes back: a fresh wireguard-go has no session, so its first
 # packet (its persistent keepalive, then the probe) starts a handshake.
@@ -444,10 +419,10 @@ if wgnet_peer_start p1 && wgnet_peer_up p1; then
 else
 	not_ok "p1's wireguard-go restarted: it handshakes again and traffic flows"
 fi
-wait_ev 10 event=status_change peer="$K1" new_status=connected
+wgm_wait_ev 10 event=status_change peer="$K1" new_status=connected
 echo "# status_change connected logged $(ms_since "$t0") ms after the restart"
 check "p1 restarted logs status_change new_status connected, old_status disconnected (inactive is reported as disconnected)" \
-    is 1 event=status_change interface="$IFA" peer="$K1" \
+    wgm_is 1 event=status_change interface="$IFA" peer="$K1" \
     new_status=connected old_status=disconnected
 hub_get /status "$T/status1.json" >/dev/null
 hub_get /raw "$T/raw1.json" >/dev/null
@@ -466,19 +441,19 @@ check "/status shows p1 connected again, with its endpoint and a fresh handshake
 # ---- Peers added and removed with wg set while wgmond runs.
 KN=$(wg genkey | wg pubkey)
 wgnet_in hub wg set "$IFA" peer "$KN" allowed-ips 10.10.0.50/32,fd00:10::50/128
-wait_ev 10 event=new_peer peer="$KN"
+wgm_wait_ev 10 event=new_peer peer="$KN"
 check "a peer added with wg set logs new_peer, status never_connected, on its interface" \
-    eval 'is 1 event=new_peer interface="$IFA" peer="$KN" \
-    status=never_connected && is 1 event=new_peer'
+    eval 'wgm_is 1 event=new_peer interface="$IFA" peer="$KN" \
+    status=never_connected && wgm_is 1 event=new_peer'
 hub_get /raw "$T/raw2.json" >/dev/null
 check "the added peer is in /raw, never_connected, with its allowed IPs" \
     jcheck "$T/raw2.json" "
 d[IFA]['peers']['$KN']['status'] == 'never_connected' and
 d[IFA]['peers']['$KN']['allowedIps'] == ['10.10.0.50/32', 'fd00:10::50/128']"
 wgnet_in hub wg set "$IFA" peer "$KN" remove
-wait_ev 10 event=peer_removed peer="$KN"
+wgm_wait_ev 10 event=peer_removed peer="$KN"
 check "a peer removed with wg set ... remove logs peer_removed, old_status never_connected" \
-    is 1 event=peer_removed interface="$IFA" peer="$KN" \
+    wgm_is 1 event=peer_removed interface="$IFA" peer="$KN" \
     old_status=never_connected
 hub_get /raw "$T/raw3.json" >/dev/null
 check "the removed peer is gone from /raw, the others stay" \
@@ -494,12 +469,12 @@ for ((i = 0; i < 100; i++)); do
 done
 wait_runs 1
 removed_ifb() {
-	is 1 event=peer_removed interface="$IFB" peer="$K3" \
+	wgm_is 1 event=peer_removed interface="$IFB" peer="$K3" \
 	    old_status=inactive &&
-	is 1 event=peer_removed interface="$IFB" peer="$KGB" \
+	wgm_is 1 event=peer_removed interface="$IFB" peer="$KGB" \
 	    old_status=never_connected &&
-	is 2 event=peer_removed interface="$IFB" &&
-	is 1 event=peer_removed interface="$IFA"
+	wgm_is 2 event=peer_removed interface="$IFB" &&
+	wgm_is 1 event=peer_removed interface="$IFA"
 }
 check "the deleted interface logs peer_removed for each of its peers (p3 inactive, its ghost never_connected), nothing more" \
     removed_ifb
@@ -532,7 +507,7 @@ no_secrets() {
 check "the hub's private keys and the preshared key appear nowhere in /raw, /status, /healthz or the daemon's log" \
     no_secrets
 check "no collect_error while the network changed under wgmond" \
-    is 0 event=collect_error
+    wgm_is 0 event=collect_error
 
 chain_ok() {
 	python3 - "$LOG" <<'EOF'
