@@ -159,6 +159,7 @@ run_succeeded(struct snapshot *snap, int64_t now)
 	events_clear(&list);
 	send_status(ERR_NONE, "", now);
 	snapshot_free(current);
+	snapshot_trim(snap);
 	current = snap;
 	failing = 0;
 }

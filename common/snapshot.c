@@ -106,6 +106,25 @@ snapshot_iface_add(struct snapshot *s, const char *name)
 	return (ifp);
 }
 
+/*
+ * Drops the allowed IPs: once sent, a snapshot is kept only to diff the
+ * next one against, which needs keys and statuses.  At 100k peers that
+ * is about half of what the collector holds between runs.
+ */
+void
+snapshot_trim(struct snapshot *s)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+
+	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers) {
+			free(p->aips);
+			p->aips = NULL;
+			p->naips = 0;
+		}
+}
+
 struct iface *
 snapshot_iface_find(struct snapshot *s, const char *name)
 {

@@ -199,6 +199,7 @@ struct imsgev {
 /* snapshot.c */
 struct snapshot	*snapshot_new(void);
 void		 snapshot_free(struct snapshot *);
+void		 snapshot_trim(struct snapshot *);
 struct iface	*snapshot_iface_add(struct snapshot *, const char *);
 struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,

@@ -247,6 +247,25 @@ test_more_peers_than_announced_are_refused(void **state)
 	assert_int_equal(deliver(l, &got), -1);
 }
 
+static void
+test_trim_keeps_what_the_next_diff_needs(void **state)
+{
+	struct snapshot	*s = sample(100);
+	struct peer	*p;
+
+	(void)state;
+	snapshot_trim(s);
+	p = snapshot_peer_find(snapshot_iface_find(s, "wg0"), "PEER1");
+	assert_non_null(p);
+	assert_int_equal(p->naips, 0);
+	assert_null(p->aips);
+	assert_int_equal(p->status, STATUS_CONNECTED);
+	assert_int_equal(s->npeers, 2);
+	assert_non_null(snapshot_peer_find(snapshot_iface_find(s, "wg0"),
+	    "PEER2"));
+	snapshot_free(s);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -260,6 +279,7 @@ main(void)
 		T(test_short_message_is_refused),
 		T(test_end_with_wrong_count_is_refused),
 		T(test_more_peers_than_announced_are_refused),
+		cmocka_unit_test(test_trim_keeps_what_the_next_diff_needs),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
