@@ -321,7 +321,6 @@ send_log_socket(void)
 		fatal("%s", __func__);
 }
 
-/* Made absolute: the daemon leaves its start directory before use. */
 /*
  * The frontend is this binary again, from a fresh image: Linux names it
  * by /proc/self/exe; elsewhere argv[0] must then be an absolute path.
@@ -339,6 +338,7 @@ find_self(const char *argv0)
 #endif
 }
 
+/* Made absolute: the daemon leaves its start directory before use. */
 static void
 check_chroot(char *path, size_t len)
 {
@@ -413,11 +413,6 @@ listen_socket(void)
 }
 
 /*
- * The frontend starts from a fresh image of the binary, so that nothing
- * the collector held in memory (the parser's buffers, the environment)
- * is there for a compromised frontend to find.
- */
-/*
  * Nothing of the collector's environment: only what a sanitizer build
  * needs to run sandboxed (no leak check, which would ptrace).
  */
@@ -441,6 +436,11 @@ frontend_env(void)
 	return (env);
 }
 
+/*
+ * The frontend starts from a fresh image of the binary, so that nothing
+ * the collector held in memory (the parser's buffers, the environment)
+ * is there for a compromised frontend to find.
+ */
 static pid_t
 start_frontend(int fd)
 {

@@ -116,26 +116,23 @@ static struct body *
 body_make(struct evbuffer *buf, struct body *old, int64_t now)
 {
 	struct body	*b;
-	const char	*data;
 	size_t		 len = evbuffer_get_length(buf);
-	char		 etag[sizeof(b->etag)];
 
-	data = (const char *)evbuffer_pullup(buf, -1);
-	snprintf(etag, sizeof(etag), "\"%016" PRIx64 "\"",
-	    body_hash(data, len));
-	if (old != NULL && strcmp(old->etag, etag) == 0 && old->len == len &&
-	    memcmp(old->data, data, len) == 0) {
-		evbuffer_drain(buf, len);
-		old->refcnt++;
-		return (old);
-	}
+	/* One copy out of the evbuffer, not a pullup and then a copy. */
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
 	    (b->data = malloc(len ? len : 1)) == NULL)
 		fatal("%s", __func__);
 	evbuffer_remove(buf, b->data, len);
 	b->len = len;
 	b->refcnt = 1;
-	strlcpy(b->etag, etag, sizeof(b->etag));
+	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"",
+	    body_hash(b->data, len));
+	if (old != NULL && strcmp(old->etag, b->etag) == 0 &&
+	    old->len == len && memcmp(old->data, b->data, len) == 0) {
+		body_unref(b);
+		old->refcnt++;
+		return (old);
+	}
 	b->modified = now;
 	b->gz = body_gzip(b);
 	return (b);
