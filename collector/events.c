@@ -177,30 +177,55 @@ format_head(struct evbuffer *b, const char *name, int64_t ts)
 	    PRId64, name, ts) == -1 ? -1 : 0);
 }
 
+#define AIPS_CUT	",\"allowedIpsTruncated\":true"
+
 /*
- * A peer may route thousands of prefixes; an event line stays within
- * one imsg and one syslog message, and says when its list is cut.
+ * Whether an entry of len bytes, its comma and what must follow it, "]",
+ * the mark of a cut list unless it is the last entry, and "}", still fit
+ * in one event line.
+ */
+static int
+aip_fits(const struct evbuffer *b, size_t len, int first, int last)
+{
+	size_t	tail = 2 + (last ? 0 : sizeof(AIPS_CUT) - 1);
+
+	return (evbuffer_get_length(b) + !first + len + tail <= WGM_EVENT_MAX);
+}
+
+/*
+ * A peer may route thousands of prefixes: an event line stays within
+ * what syslog takes whole (WGM_EVENT_MAX), so its list keeps the entries
+ * that fit, each whole, and says when it is cut.  An entry is escaped
+ * before it is measured: escaping may make it six times as long.
  */
 static int
 format_aips(struct evbuffer *b, const struct peer *p)
 {
-	size_t	i;
+	struct evbuffer	*item;
+	size_t		 i;
+	int		 rc = -1;
 
-	if (evbuffer_add_printf(b, ",\"allowedIps\":[") == -1)
-		return (-1);
+	if ((item = evbuffer_new()) == NULL ||
+	    evbuffer_add_printf(b, ",\"allowedIps\":[") == -1)
+		goto done;
 	for (i = 0; i < p->naips; i++) {
-		if (evbuffer_get_length(b) + WGM_AIP_MAX + 64 > WGM_EVENT_MAX)
+		if (json_string(item, p->aips[i]) == -1)
+			goto done;
+		if (!aip_fits(b, evbuffer_get_length(item), i == 0,
+		    i + 1 == p->naips))
 			break;
 		if ((i > 0 && evbuffer_add(b, ",", 1) == -1) ||
-		    json_string(b, p->aips[i]) == -1)
-			return (-1);
+		    evbuffer_add_buffer(b, item) == -1)
+			goto done;
 	}
-	if (evbuffer_add(b, "]", 1) == -1)
-		return (-1);
-	if (i < p->naips &&
-	    evbuffer_add_printf(b, ",\"allowedIpsTruncated\":true") == -1)
-		return (-1);
-	return (0);
+	if (evbuffer_add(b, "]", 1) == -1 || (i < p->naips &&
+	    evbuffer_add(b, AIPS_CUT, sizeof(AIPS_CUT) - 1) == -1))
+		goto done;
+	rc = 0;
+ done:
+	if (item != NULL)
+		evbuffer_free(item);
+	return (rc);
 }
 
 static int
@@ -210,7 +235,11 @@ format_status(struct evbuffer *b, const char *name, int status)
 	    snapshot_status_name(status)) == -1 ? -1 : 0);
 }
 
-/* One JSON object, keys in the order of DESIGN §5, no newline. */
+/*
+ * One JSON object, keys in the order of DESIGN §5, no newline.  Names,
+ * key and endpoint are bounded by their fixed sizes, under 1,400 bytes
+ * escaped: the rest of WGM_EVENT_MAX is the allowed IPs' room.
+ */
 int
 events_format(struct evbuffer *b, const struct wgm_event *ev)
 {

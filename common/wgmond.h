@@ -40,7 +40,13 @@ struct event;
 #define WGM_OUTPUT_MAX		(64 * 1024 * 1024)
 #define WGM_STDERR_MAX		4096
 #define WGM_DEPTH_MAX		32	/* JSON nesting the parser accepts */
-#define WGM_EVENT_MAX		(16 * 1024 - 64)	/* one event line */
+/*
+ * One event line: a syslog message whole in rsyslog's default
+ * maxMessageSize (8096 bytes, longer ones are cut), with room for the
+ * header before it, "<30>Nov 29 18:30:00 wgmond[4194304]: " (37 bytes).
+ */
+#define WGM_SYSLOG_MAX		8096
+#define WGM_EVENT_MAX		(WGM_SYSLOG_MAX - 64)
 
 #define WGM_HTTP_MAXCONN	256
 #define WGM_HTTP_HDRMAX		8192

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 #include <event2/buffer.h>
+#include <yajl/yajl_tree.h>
 
 #include "wgmond.h"
 #include "collector.h"
@@ -26,13 +27,21 @@
 #define KEY_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 #define KEY_B	"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB="
 
+/*
+ * What rsyslog takes whole by default (maxMessageSize; it cuts longer
+ * datagrams there), and the longest header the frontend puts before an
+ * event: "<30>Nov 29 18:30:00 wgmond[4194304]: ".
+ */
+#define SYSLOG_TAKES	8096
+#define SYSLOG_HEADER	37
+
 /* Two successive runs of the script and the events between them. */
 struct table {
 	struct snapshot		*old;
 	struct snapshot		*new;
 	struct wgm_event_list	 events;
 	int			 runs;
-	char			 line[4096];
+	char			 line[64 * 1024];
 };
 
 static int
@@ -379,12 +388,87 @@ test_collect_error_line(void **state)
 	evbuffer_free(b);
 }
 
+/*
+ * The event line as a log reader parses it: it must be valid JSON and,
+ * with its header, a syslog message that rsyslog takes whole.
+ */
+static yajl_val
+events_parse(struct table *t, int i)
+{
+	const char	*line = events_line(t, i);
+	char		 err[256];
+	yajl_val	 v;
+
+	assert_true(strlen(line) + SYSLOG_HEADER <= SYSLOG_TAKES);
+	if ((v = yajl_tree_parse(line, err, sizeof(err))) == NULL)
+		fail_msg("not JSON: %s: %s", err, line);
+	return (v);
+}
+
+static int
+is_truncated(yajl_val v)
+{
+	const char	*path[] = { "allowedIpsTruncated", NULL };
+
+	return (YAJL_IS_TRUE(yajl_tree_get(v, path, yajl_t_true)));
+}
+
+/* The entries of the event's list, each whole: p's first ones, in order. */
+static size_t
+aips_kept(yajl_val v, const struct peer *p)
+{
+	const char	*path[] = { "allowedIps", NULL };
+	yajl_val	 a;
+	size_t		 i, n;
+
+	assert_non_null(a = yajl_tree_get(v, path, yajl_t_array));
+	n = YAJL_GET_ARRAY(a)->len;
+	assert_true(n <= p->naips);
+	for (i = 0; i < n; i++)
+		assert_string_equal(YAJL_GET_STRING(YAJL_GET_ARRAY(a)->values[i]),
+		    p->aips[i]);
+	return (n);
+}
+
+/* An escaped string's length in the line, quotes included. */
+static size_t
+json_len(const char *s)
+{
+	struct evbuffer	*b;
+	size_t		 len;
+
+	assert_non_null(b = evbuffer_new());
+	assert_int_equal(json_string(b, s), 0);
+	len = evbuffer_get_length(b);
+	evbuffer_free(b);
+	return (len);
+}
+
+/*
+ * A cut list is marked, and cut only where the next entry, with "],"
+ * and the mark and "}", would not fit: never mid-entry, never early.
+ */
+static void
+assert_cut_right(struct table *t, yajl_val v, const struct peer *p)
+{
+	size_t	n = aips_kept(v, p);
+
+	if (n == p->naips) {
+		assert_false(is_truncated(v));
+		return;
+	}
+	assert_true(is_truncated(v));
+	assert_true(strlen(t->line) + 1 + json_len(p->aips[n]) >
+	    WGM_EVENT_MAX);
+}
+
 static void
 test_initial_status_with_huge_allowed_ips_stays_bounded(void **state)
 {
 	struct table	*t = *state;
 	struct peer	*p;
 	char		 aip[WGM_AIP_MAX];
+	yajl_val	 v;
 	int		 i;
 
 	p = table_set(t, "wg0", KEY_A, NOW);
@@ -394,13 +478,105 @@ test_initial_status_with_huge_allowed_ips_stays_bounded(void **state)
 	}
 	classify_run(t, NOW);
 
-	{
-		struct evbuffer	*b = evbuffer_new();
+	v = events_parse(t, 0);
+	assert_true(is_truncated(v));
+	assert_cut_right(t, v, p);
+	yajl_tree_free(v);
+}
 
-		assert_int_equal(events_format(b, events_get(t, 0)), 0);
-		assert_true(evbuffer_get_length(b) <= WGM_EVENT_MAX);
-		evbuffer_free(b);
+/* Fills s, of size len + 1, with control characters, from 1 to 0x1f. */
+static char *
+unprintable(char *s, size_t len, unsigned char first)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		s[i] = (char)(1 + (first + i) % 0x1f);
+	s[len] = '\0';
+	return (s);
+}
+
+/*
+ * Every name at its longest and made of control characters: six bytes
+ * each once escaped.  The line still fits, whole and valid.
+ */
+static void
+test_initial_status_with_unprintable_names_stays_bounded(void **state)
+{
+	struct table	*t = *state;
+	struct peer	*p;
+	char		 name[WGM_NAME_MAX], key[WGM_KEY_MAX];
+	char		 aip[WGM_AIP_MAX];
+	yajl_val	 v;
+	int		 i;
+
+	p = table_set(t, unprintable(name, sizeof(name) - 1, 0),
+	    unprintable(key, sizeof(key) - 1, 7), NOW);
+	p->flags |= PEER_F_ENDPOINT;
+	unprintable(p->endpoint, sizeof(p->endpoint) - 1, 13);
+	for (i = 0; i < 400; i++)
+		assert_int_equal(snapshot_peer_add_aip(p,
+		    unprintable(aip, sizeof(aip) - 1, i)), 0);
+	classify_run(t, NOW);
+
+	v = events_parse(t, 0);
+	assert_true(is_truncated(v));
+	assert_cut_right(t, v, p);
+	yajl_tree_free(v);
+}
+
+/*
+ * Lists around the limit: the last entry may take the room the mark
+ * would need, and then the list is whole and not marked.
+ */
+static void
+test_allowed_ips_cut_only_when_they_do_not_fit(void **state)
+{
+	struct table	*t = *state;
+	struct peer	*p;
+	char		 aip[WGM_AIP_MAX];
+	yajl_val	 v;
+	int		 n, whole = 0;
+
+	for (n = 300; n < 700; n++) {
+		p = table_set(t, "wg0", KEY_A, NOW);
+		while (p->naips < (size_t)n) {
+			snprintf(aip, sizeof(aip), "10.%d.%d.0/24",
+			    (int)p->naips / 250, (int)p->naips % 250);
+			assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+		}
+		t->runs = 0;
+		classify_run(t, NOW);
+		v = events_parse(t, 0);
+		assert_cut_right(t, v, p);
+		if (!is_truncated(v) && strlen(t->line) + 27 > WGM_EVENT_MAX)
+			whole++;
+		yajl_tree_free(v);
 	}
+	/* The case the mark's room would have cut was met. */
+	assert_true(whole > 0);
+}
+
+static void
+test_collect_error_with_unprintable_detail_stays_bounded(void **state)
+{
+	struct evbuffer	*b;
+	char		 detail[WGM_DETAIL_MAX], err[256];
+	char		 line[16 * 1024];
+	size_t		 len;
+	yajl_val	 v;
+
+	(void)state;
+	assert_non_null(b = evbuffer_new());
+	assert_int_equal(events_format_error(b, NOW, ERR_PARSE,
+	    unprintable(detail, sizeof(detail) - 1, 1)), 0);
+	len = evbuffer_get_length(b);
+	assert_true(len + SYSLOG_HEADER <= SYSLOG_TAKES);
+	evbuffer_remove(b, line, len);
+	line[len] = '\0';
+	assert_non_null(v = yajl_tree_parse(line, err, sizeof(err)));
+	yajl_tree_free(v);
+	evbuffer_free(b);
 }
 
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -424,6 +600,10 @@ main(void)
 		T(test_names_are_escaped_in_events),
 		cmocka_unit_test(test_collect_error_line),
 		T(test_initial_status_with_huge_allowed_ips_stays_bounded),
+		T(test_initial_status_with_unprintable_names_stays_bounded),
+		T(test_allowed_ips_cut_only_when_they_do_not_fit),
+		cmocka_unit_test(
+		    test_collect_error_with_unprintable_detail_stays_bounded),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
