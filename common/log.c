@@ -4,6 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <sys/uio.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -68,20 +71,43 @@ logit(int pri, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * One write(2) per line, the newline included, so that the lines of the
+ * two processes do not interleave: stdio would split a long one.
+ */
+static void
+log_stderr(const char *line)
+{
+	struct iovec	iov[2];
+
+	iov[0].iov_base = (void *)line;
+	iov[0].iov_len = strlen(line);
+	iov[1].iov_base = "\n";
+	iov[1].iov_len = 1;
+	(void)writev(STDERR_FILENO, iov, 2);
+}
+
+/* A line already formatted, whatever its length, to where lines go. */
+static void
+log_line(int pri, const char *line)
+{
+	if (debug)
+		log_stderr(line);
+	else if (log_sink != NULL)
+		log_sink(pri, line);
+	else
+		syslog(pri, "%s", line);
+}
+
 void
 vlog(int pri, const char *fmt, va_list ap)
 {
 	char	line[8192];
 	int	saved_errno = errno;
 
-	if (debug) {
-		/* One write per line, so the two processes do not interleave. */
+	if (debug || log_sink != NULL) {
 		vsnprintf(line, sizeof(line), fmt, ap);
-		fprintf(stderr, "%s\n", line);
-		fflush(stderr);
-	} else if (log_sink != NULL) {
-		vsnprintf(line, sizeof(line), fmt, ap);
-		log_sink(pri, line);
+		log_line(pri, line);
 	} else
 		vsyslog(pri, fmt, ap);
 	errno = saved_errno;
@@ -89,12 +115,17 @@ vlog(int pri, const char *fmt, va_list ap)
 
 /*
  * An event is already a JSON object; it goes out as one message, never
- * split or prefixed, so that a log reader can parse each line.
+ * split, cut or prefixed, so that a log reader can parse each line: it
+ * skips vlog()'s buffer.  Its size is bounded where it is made
+ * (WGM_EVENT_MAX, what syslog takes whole).
  */
 void
 log_event(int pri, const char *line)
 {
-	logit(pri, "%s", line);
+	int	saved_errno = errno;
+
+	log_line(pri, line);
+	errno = saved_errno;
 }
 
 void

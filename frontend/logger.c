@@ -23,7 +23,12 @@
 #include "frontend.h"
 
 #define LOGGER_QUEUE_MAX	1024	/* lines kept while syslog is away */
-#define LOGGER_LINE_MAX		(WGM_EVENT_MAX + 128)
+/*
+ * A message is one datagram of at most WGM_SYSLOG_MAX bytes, what rsyslog
+ * takes whole by default (with the NUL snprintf writes); an event, at most
+ * WGM_EVENT_MAX, always fits after its header.
+ */
+#define LOGGER_LINE_MAX		(WGM_SYSLOG_MAX + 1)
 
 /*
  * The frontend's syslog writer.  The chrooted, sandboxed frontend can
