@@ -123,14 +123,17 @@ print(longest)
 EOF
 }
 
+# /raw and /status keep every allowed IP, whatever the events cut.
 raw_ok() {
 	wgm_curl -o "$T/raw.json" "http://127.0.0.1:$PORT/raw" &&
-	    python3 - "$T/raw.json" "$T/ev.json" <<'EOF'
+	    wgm_curl -o "$T/status.json" "http://127.0.0.1:$PORT/status" &&
+	    python3 - "$T/raw.json" "$T/status.json" "$T/ev.json" <<'EOF'
 import json, sys
-raw, doc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+raw, status, doc = [json.load(open(f)) for f in sys.argv[1:4]]
 for i, ifc in doc.items():
     for k, p in ifc["peers"].items():
-        if raw[i]["peers"][k]["allowedIps"] != p["allowedIps"]:
+        if raw[i]["peers"][k]["allowedIps"] != p["allowedIps"] or \
+           status[i][k]["allowedIps"] != p["allowedIps"]:
             sys.exit(1)
 EOF
 }
@@ -155,7 +158,7 @@ stderr_case() {
 	echo "# $2: longest event on stderr: ${longest:-?} bytes"
 	check "$2: the longest event on stderr is over 8000 bytes" \
 	    test "${longest:-0}" -gt 8000
-	check "$2: collector and frontend stay up; /raw serves every allowed IP" \
+	check "$2: collector and frontend stay up; /raw and /status serve every allowed IP" \
 	    up
 	check "$2: no fatal line on stderr" test -z "$(grep -e 'fatal' "$LOG")"
 	wgm_stop
@@ -227,7 +230,7 @@ check "syslog: rsyslogd (8096-byte messages) gets every event whole JSON, cut li
 echo "# syslog: longest event: ${longest:-?} bytes"
 check "syslog: the longest event is over 8000 bytes, near rsyslogd's limit" \
     test "${longest:-0}" -gt 8000
-check "syslog: collector and frontend stay up; /raw serves every allowed IP" up
+check "syslog: collector and frontend stay up; /raw and /status serve every allowed IP" up
 check "syslog: no fatal line" test -z "$(grep -e 'fatal in' "$RSLOG")"
 kill -TERM "$PID" 2>/dev/null
 for i in $(seq 50); do

@@ -399,6 +399,7 @@ events_parse(struct table *t, int i)
 	char		 err[256];
 	yajl_val	 v;
 
+	assert_true(strlen(line) <= WGM_EVENT_MAX);
 	assert_true(strlen(line) + SYSLOG_HEADER <= SYSLOG_TAKES);
 	if ((v = yajl_tree_parse(line, err, sizeof(err))) == NULL)
 		fail_msg("not JSON: %s: %s", err, line);
@@ -571,6 +572,7 @@ test_collect_error_with_unprintable_detail_stays_bounded(void **state)
 	assert_int_equal(events_format_error(b, NOW, ERR_PARSE,
 	    unprintable(detail, sizeof(detail) - 1, 1)), 0);
 	len = evbuffer_get_length(b);
+	assert_true(len <= WGM_EVENT_MAX);
 	assert_true(len + SYSLOG_HEADER <= SYSLOG_TAKES);
 	evbuffer_remove(b, line, len);
 	line[len] = '\0';
