@@ -15,6 +15,12 @@
  * the frontend has been started.
  */
 
+/*
+ * The frontend's end of the imsg channel, where the collector puts it:
+ * the one descriptor the frontend may sendmsg(2) on.
+ */
+#define SANDBOX_FRONTEND_IMSG_FD	3
+
 /* sandbox_linux.c, sandbox_openbsd.c */
 void	sandbox_frontend(void);
 void	sandbox_collector(void);
