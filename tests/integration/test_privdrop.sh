@@ -55,12 +55,12 @@ traced_stop() {
 }
 
 # frontend_order: the frontend's calls of interest, one name a line, from
-# its exec of -F on (strace writes "PID call(...", and a call interrupted
-# by another process's line as "PID call(... <unfinished ...>" then
-# "PID <... call resumed>...").
+# its exec of -F on.  strace writes "PID call(...", the PID padded to five
+# columns, and a call interrupted by another process's line as
+# "PID call(... <unfinished ...>" then "PID <... call resumed>...".
 frontend_order() {
 	local fpid
-	fpid=$(sed -n 's/^\([0-9]*\) execve("[^"]*", \["wgmond", "-F".*/\1/p' \
+	fpid=$(sed -n 's/^\([0-9]*\) *execve("[^"]*", \["wgmond", "-F".*/\1/p' \
 	    "$TRACE" | head -n 1)
 	[ -n "$fpid" ] || return 1
 	awk -v p="$fpid" '$1 == p && /"-F"/ { on = 1 }
@@ -83,12 +83,14 @@ dropped_before_loop() {
 
 for mode in -d ""; do
 	name="frontend${mode:+ with $mode}: chroot, setresuid and seccomp before its first epoll_wait"
+	# strace's output is whole once it has exited.
 	if traced_start $mode; then
+		traced_stop
 		check "$name" dropped_before_loop
 	else
+		traced_stop
 		not_ok "$name (it never answered)"
 	fi
-	traced_stop
 done
 
 # refused_root DIR: -r DIR must be refused as the root directory.
