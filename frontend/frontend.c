@@ -263,6 +263,24 @@ frontend_dispatch_collector(int fd, short event, void *bula)
 	imsg_event_add(iev);
 }
 
+/* The event base and what runs on it, built but not yet run. */
+static void
+frontend_setup(int debug, int lfd, int logfd)
+{
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((builder = snapshot_builder_new()) == NULL)
+		fatal(NULL);
+	iev_collector->base = base;
+	iev_collector->handler = frontend_dispatch_collector;
+	if (!debug) {
+		logger_init(iev_collector);
+		logger_socket(logfd);
+	}
+	if (http_init(base, lfd, fconf.check_interval) == NULL)
+		fatalx("http_init");
+}
+
 /*
  * As slaacd's frontend: everything from root (configuration, sockets)
  * first, then chroot, the drop and the sandbox, and only then a loop.
@@ -290,19 +308,7 @@ frontend_main(int debug, int verbose)
 	imsgbuf_allow_fdpass(&iev_collector->ibuf);
 	frontend_receive(&iev_collector->ibuf, debug, &lfd, &logfd);
 	frontend_drop();
-
-	if ((base = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	if ((builder = snapshot_builder_new()) == NULL)
-		fatal(NULL);
-	iev_collector->base = base;
-	iev_collector->handler = frontend_dispatch_collector;
-	if (!debug) {
-		logger_init(iev_collector);
-		logger_socket(logfd);
-	}
-	if (http_init(base, lfd, fconf.check_interval) == NULL)
-		fatalx("http_init");
+	frontend_setup(debug, lfd, logfd);
 	sandbox_frontend();
 	log_info("listening on %s", fconf.listen);
 	/* Handles what came after the setup messages; adds the event. */

@@ -11,8 +11,8 @@
  * Both functions restrict the calling process for the rest of its life and
  * for every process it starts; neither returns on failure (fatal).
  * sandbox_frontend() is called after chroot and the privilege drop, once
- * every descriptor the frontend needs is open; sandbox_collector() after
- * the frontend has been started.
+ * every descriptor the frontend needs is open, before its event loop first
+ * runs; sandbox_collector() after the frontend has been started.
  */
 
 /*
