@@ -349,6 +349,10 @@ check_chroot(char *path, size_t len)
 		err(1, "chroot directory %s", path);
 	if (strlcpy(path, abs, len) >= len)
 		errx(1, "chroot directory %s: path too long", abs);
+	/* The frontend would then see the whole file system. */
+	if (strcmp(path, "/") == 0)
+		errx(1, "chroot directory / is the root directory: it must "
+		    "be an empty directory such as /var/empty");
 	if (stat(path, &st) == -1)
 		err(1, "chroot directory %s", path);
 	if (!S_ISDIR(st.st_mode))

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -30,24 +31,27 @@
 #include "wgmond.h"
 #include "frontend.h"
 
-#define COLLECTOR_FD	3
+#define COLLECTOR_FD	SANDBOX_FRONTEND_IMSG_FD
+#ifndef INFTIM
+#define INFTIM		(-1)
+#endif
 
 static struct event_base	*base;
 static struct imsgev		*iev_collector;
 static struct snapshot_builder	*builder;
 static struct frontend_conf	 fconf;
 static int			 have_conf;
-static int			 started;
+static int			 have_log;	/* IMSG_LOG_SOCKET came, fd or not */
 
 static void	frontend_dispatch_collector(int, short, void *);
 
 /*
- * Everything that needs privilege happens before this: the listening
- * socket came from the collector and syslog is open.  After it the
- * process can only serve what it is sent.
+ * Everything that needs root is done: the listening socket came from the
+ * collector and syslog is open.  From here the process can only serve
+ * what it is sent, and nothing of it has run yet.
  */
 static void
-frontend_drop(int lfd)
+frontend_drop(void)
 {
 	struct rlimit	rl;
 
@@ -63,18 +67,12 @@ frontend_drop(int lfd)
 	rl.rlim_cur = rl.rlim_max = WGM_HTTP_MAXCONN + 16;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("setrlimit RLIMIT_NOFILE");
-	if (http_init(base, lfd, fconf.check_interval) == NULL)
-		fatalx("http_init");
-	sandbox_frontend();
-	started = 1;
-	log_info("listening on %s", fconf.listen);
 }
 
 static void
 recv_config(struct imsg *imsg)
 {
-	if (have_conf || started ||
-	    imsg_get_data(imsg, &fconf, sizeof(fconf)) == -1)
+	if (have_conf || imsg_get_data(imsg, &fconf, sizeof(fconf)) == -1)
 		fatalx("%s: invalid IMSG_CONFIG", __func__);
 	if (memchr(fconf.chroot, '\0', sizeof(fconf.chroot)) == NULL ||
 	    memchr(fconf.listen, '\0', sizeof(fconf.listen)) == NULL ||
@@ -83,15 +81,86 @@ recv_config(struct imsg *imsg)
 	have_conf = 1;
 }
 
-static void
+static int
 recv_listen(struct imsg *imsg)
 {
 	int	fd;
 
-	if (!have_conf || started || imsg_get_len(imsg) != 0 ||
+	if (!have_conf || imsg_get_len(imsg) != 0 ||
 	    (fd = imsg_get_fd(imsg)) == -1)
 		fatalx("%s: invalid IMSG_LISTEN", __func__);
-	frontend_drop(fd);
+	return (fd);
+}
+
+/* A connected syslog socket, or -1 while syslog is down. */
+static int
+recv_log_socket(struct imsg *imsg)
+{
+	if (imsg_get_len(imsg) != 0)
+		fatalx("%s: invalid IMSG_LOG_SOCKET", __func__);
+	return (imsg_get_fd(imsg));
+}
+
+/*
+ * What the collector sends first, in this order, and nothing else before:
+ * the configuration, the listening socket and, unless logging to stderr,
+ * a syslog socket.
+ */
+static void
+recv_setup(struct imsg *imsg, int *lfd, int *logfd)
+{
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CONFIG:
+		recv_config(imsg);
+		break;
+	case IMSG_LISTEN:
+		if (*lfd != -1)
+			fatalx("%s: second IMSG_LISTEN", __func__);
+		*lfd = recv_listen(imsg);
+		break;
+	case IMSG_LOG_SOCKET:
+		if (*lfd == -1 || have_log)
+			fatalx("%s: IMSG_LOG_SOCKET out of order", __func__);
+		*logfd = recv_log_socket(imsg);
+		have_log = 1;
+		break;
+	default:
+		fatalx("%s: unexpected imsg %u before start", __func__,
+		    imsg_get_type(imsg));
+	}
+}
+
+/*
+ * Waits, with no event loop yet, for all the collector must give before
+ * the frontend drops root.  What follows those messages (the first
+ * snapshot may) stays buffered for the loop.
+ */
+static void
+frontend_receive(struct imsgbuf *ibuf, int debug, int *lfd, int *logfd)
+{
+	struct pollfd	 pfd;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	*lfd = -1;
+	*logfd = -1;
+	while (*lfd == -1 || (!debug && !have_log)) {
+		if ((n = imsg_get(ibuf, &imsg)) == -1)
+			fatal("imsg_get");
+		if (n > 0) {
+			recv_setup(&imsg, lfd, logfd);
+			imsg_free(&imsg);
+			continue;
+		}
+		pfd.fd = ibuf->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, INFTIM) == -1 && errno != EINTR)
+			fatal("poll");
+		if ((n = imsgbuf_read(ibuf)) == -1)
+			fatal("imsgbuf_read");
+		if (n == 0)	/* The collector is gone: so are we. */
+			exit(0);
+	}
 }
 
 static void
@@ -100,8 +169,6 @@ recv_snapshot(struct imsg *imsg)
 	struct snapshot	*done = NULL;
 	int		 r;
 
-	if (!started)
-		fatalx("%s: snapshot before start", __func__);
 	if ((r = snapshot_builder_imsg(builder, imsg, &done)) == -1)
 		fatalx("%s: invalid snapshot message %u", __func__,
 		    imsg_get_type(imsg));
@@ -141,7 +208,7 @@ recv_status(struct imsg *imsg)
 {
 	struct collect_status	cs;
 
-	if (!started || imsg_get_data(imsg, &cs, sizeof(cs)) == -1 ||
+	if (imsg_get_data(imsg, &cs, sizeof(cs)) == -1 ||
 	    memchr(cs.detail, '\0', sizeof(cs.detail)) == NULL ||
 	    cs.error < ERR_NONE || cs.error > ERR_UNSAFE)
 		fatalx("%s: invalid IMSG_COLLECT_STATUS", __func__);
@@ -171,12 +238,6 @@ frontend_dispatch_collector(int fd, short event, void *bula)
 		if (n == 0)
 			break;
 		switch (imsg_get_type(&imsg)) {
-		case IMSG_CONFIG:
-			recv_config(&imsg);
-			break;
-		case IMSG_LISTEN:
-			recv_listen(&imsg);
-			break;
 		case IMSG_SNAP_BEGIN:
 		case IMSG_SNAP_IFACE:
 		case IMSG_SNAP_PEER:
@@ -191,10 +252,7 @@ frontend_dispatch_collector(int fd, short event, void *bula)
 			recv_status(&imsg);
 			break;
 		case IMSG_LOG_SOCKET:
-			if (imsg_get_len(&imsg) != 0)
-				fatalx("%s: invalid IMSG_LOG_SOCKET",
-				    __func__);
-			logger_socket(imsg_get_fd(&imsg));
+			logger_socket(recv_log_socket(&imsg));
 			break;
 		default:
 			fatalx("%s: unexpected imsg %u", __func__,
@@ -205,9 +263,33 @@ frontend_dispatch_collector(int fd, short event, void *bula)
 	imsg_event_add(iev);
 }
 
+/* The event base and what runs on it, built but not yet run. */
+static void
+frontend_setup(int debug, int lfd, int logfd)
+{
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if ((builder = snapshot_builder_new()) == NULL)
+		fatal(NULL);
+	iev_collector->base = base;
+	iev_collector->handler = frontend_dispatch_collector;
+	if (!debug) {
+		logger_init(iev_collector);
+		logger_socket(logfd);
+	}
+	if (http_init(base, lfd, fconf.check_interval) == NULL)
+		fatalx("http_init");
+}
+
+/*
+ * As slaacd's frontend: everything from root (configuration, sockets)
+ * first, then chroot, the drop and the sandbox, and only then a loop.
+ */
 void
 frontend_main(int debug, int verbose)
 {
+	int	lfd, logfd;
+
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose + debug);
 	log_procinit("frontend");
@@ -219,19 +301,18 @@ frontend_main(int debug, int verbose)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 
-	if ((base = event_base_new()) == NULL)
-		fatalx("event_base_new");
-	if ((builder = snapshot_builder_new()) == NULL ||
-	    (iev_collector = calloc(1, sizeof(*iev_collector))) == NULL)
+	if ((iev_collector = calloc(1, sizeof(*iev_collector))) == NULL)
 		fatal(NULL);
 	if (imsgbuf_init(&iev_collector->ibuf, COLLECTOR_FD) == -1)
 		fatal("imsgbuf_init");
 	imsgbuf_allow_fdpass(&iev_collector->ibuf);
-	iev_collector->base = base;
-	iev_collector->handler = frontend_dispatch_collector;
-	if (!debug)
-		logger_init(iev_collector);
-	imsg_event_add(iev_collector);
+	frontend_receive(&iev_collector->ibuf, debug, &lfd, &logfd);
+	frontend_drop();
+	frontend_setup(debug, lfd, logfd);
+	sandbox_frontend();
+	log_info("listening on %s", fconf.listen);
+	/* Handles what came after the setup messages; adds the event. */
+	frontend_dispatch_collector(COLLECTOR_FD, 0, iev_collector);
 	event_base_dispatch(base);
 	fatalx("event loop ended");
 }

@@ -78,11 +78,25 @@ start() {
 	    [ -n "$FPID" ]
 }
 
+# only_sanitizer_env PID: the process's environment holds nothing but
+# what a sanitizer build needs.
+only_sanitizer_env() {
+	! tr '\0' '\n' < "/proc/$1/environ" |
+	    grep -vE '^(ASAN|UBSAN)_OPTIONS=' | grep -q .
+}
+
 # --- The frontend's privileges.
+export WGMOND_TEST_CANARY=frontend-must-not-see-this
 if ! start; then
 	not_ok "the daemon starts"
 	exit 1
 fi
+unset WGMOND_TEST_CANARY
+
+check "the collector has the caller's environment" \
+    grep -qz '^WGMOND_TEST_CANARY=' "/proc/$PID/environ"
+check "the frontend has no environment but the sanitizers' options" \
+    only_sanitizer_env "$FPID"
 
 check "the frontend's real, effective, saved and fs uid are nobody's" \
     test "$(status_field "$FPID" Uid)" = \

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <netinet/in.h>
@@ -170,11 +171,27 @@ assert_ran(int status)
 		fail_msg("child failed at step %d", WEXITSTATUS(status));
 }
 
+/*
+ * pre_fd[0] is where the frontend has its imsg socket, the one descriptor
+ * it may sendmsg(2) on; pre_fd[1] anywhere else.
+ */
 static int
 setup_socketpair(void **state)
 {
+	int	fd = SANDBOX_FRONTEND_IMSG_FD;
+
 	(void)state;
-	return (socketpair(AF_UNIX, SOCK_STREAM, 0, pre_fd));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pre_fd) == -1)
+		return (-1);
+	if (pre_fd[1] == fd && (pre_fd[1] = fcntl(fd, F_DUPFD, fd + 1)) == -1)
+		return (-1);
+	if (pre_fd[0] != fd) {
+		if (dup2(pre_fd[0], fd) == -1)
+			return (-1);
+		close(pre_fd[0]);
+		pre_fd[0] = fd;
+	}
+	return (0);
 }
 
 static int
@@ -476,6 +493,197 @@ test_frontend_ioctl_other_than_fionread_is_killed(void **state)
 	assert_killed(run_sandboxed(sandbox_frontend, do_ioctl_other));
 }
 
+/*
+ * The log writer's socket is a connected datagram socket (to /dev/log),
+ * through which an address would reach any abstract Unix socket, a
+ * namespace the chroot does not cover: log_fd[0] is such a socket,
+ * connected to log_fd[1], and abstract_fd an abstract socket to aim at.
+ */
+static int			 log_fd[2] = { -1, -1 };
+static int			 abstract_fd = -1;
+static struct sockaddr_un	 abstract_sun;
+static socklen_t		 abstract_len;
+
+static int
+setup_log_sockets(void **state)
+{
+	char	*name = abstract_sun.sun_path + 1;
+
+	if (setup_socketpair(state) == -1 ||
+	    socketpair(AF_UNIX, SOCK_DGRAM, 0, log_fd) == -1)
+		return (-1);
+	memset(&abstract_sun, 0, sizeof(abstract_sun));
+	abstract_sun.sun_family = AF_UNIX;
+	snprintf(name, sizeof(abstract_sun.sun_path) - 1,
+	    "wgmond-test-sandbox-%ld", (long)getpid());
+	abstract_len = offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(name);
+	if ((abstract_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK,
+	    0)) == -1 || bind(abstract_fd, (struct sockaddr *)&abstract_sun,
+	    abstract_len) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+teardown_log_sockets(void **state)
+{
+	close(log_fd[0]);
+	close(log_fd[1]);
+	close(abstract_fd);
+	return (teardown_socketpair(state));
+}
+
+/* Nothing reached the abstract socket. */
+static void
+assert_abstract_empty(void)
+{
+	char	c;
+
+	assert_int_equal(recv(abstract_fd, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+static void
+init_msg(struct msghdr *msg, struct iovec *iov, int named)
+{
+	memset(msg, 0, sizeof(*msg));
+	iov->iov_base = "<30>forged";
+	iov->iov_len = 10;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	if (named) {
+		msg->msg_name = &abstract_sun;
+		msg->msg_namelen = abstract_len;
+	}
+}
+
+static int
+do_sendto_address(void)
+{
+	sendto(log_fd[0], "<30>forged", 10, 0,
+	    (struct sockaddr *)&abstract_sun, abstract_len);
+	return (0);
+}
+
+static int
+do_sendmsg_address(void)
+{
+	struct msghdr	msg;
+	struct iovec	iov;
+
+	init_msg(&msg, &iov, 1);
+	sendmsg(log_fd[0], &msg, 0);
+	return (0);
+}
+
+/* Even with no address: sendmsg(2) is for the imsg socket alone. */
+static int
+do_sendmsg_other_fd(void)
+{
+	struct msghdr	msg;
+	struct iovec	iov;
+
+	init_msg(&msg, &iov, 0);
+	sendmsg(log_fd[0], &msg, 0);
+	return (0);
+}
+
+/*
+ * What logger.c and imsg do: send(2) and sendto(2) with no address on
+ * the log socket, sendmsg(2) on the imsg socket, where an address is
+ * refused by the kernel, the socket being a connected stream.
+ */
+static int
+do_log_and_imsg(void)
+{
+	struct msghdr	msg;
+	struct iovec	iov;
+	char		buf[16];
+
+	if (send(log_fd[0], "<30>a", 5, MSG_DONTWAIT | MSG_NOSIGNAL) != 5 ||
+	    read(log_fd[1], buf, sizeof(buf)) != 5)
+		return (1);
+	if (sendto(log_fd[0], "<30>b", 5, 0, NULL, 0) != 5 ||
+	    read(log_fd[1], buf, sizeof(buf)) != 5)
+		return (2);
+	init_msg(&msg, &iov, 0);
+	if (sendmsg(pre_fd[0], &msg, MSG_NOSIGNAL) != 10 ||
+	    read(pre_fd[1], buf, sizeof(buf)) != 10)
+		return (3);
+	init_msg(&msg, &iov, 1);
+	if (sendmsg(pre_fd[0], &msg, MSG_NOSIGNAL) != -1 || errno != EISCONN)
+		return (4);
+	return (0);
+}
+
+static void
+test_frontend_sendto_an_address_is_killed(void **state)
+{
+	(void)state;
+	assert_killed(run_sandboxed(sandbox_frontend, do_sendto_address));
+	assert_abstract_empty();
+}
+
+static void
+test_frontend_sendmsg_to_an_address_is_killed(void **state)
+{
+	(void)state;
+	assert_killed(run_sandboxed(sandbox_frontend, do_sendmsg_address));
+	assert_abstract_empty();
+}
+
+static void
+test_frontend_sendmsg_off_the_imsg_socket_is_killed(void **state)
+{
+	(void)state;
+	assert_killed(run_sandboxed(sandbox_frontend, do_sendmsg_other_fd));
+}
+
+static void
+test_frontend_logs_and_sends_imsg(void **state)
+{
+	(void)state;
+	assert_ran(run_sandboxed(sandbox_frontend, do_log_and_imsg));
+}
+
+/*
+ * newfstatat(2) with AT_EMPTY_PATH still resolves a path that is not
+ * empty, and the filter cannot read the path: none is allowed, not even
+ * the empty one of glibc's fstat(3).
+ */
+static int
+do_stat_path(void)
+{
+	struct stat	sb;
+
+	syscall(SYS_newfstatat, AT_FDCWD, "/etc/passwd", &sb, AT_EMPTY_PATH);
+	return (0);
+}
+
+static int
+do_fstat_libc(void)
+{
+	struct stat	sb;
+
+	fstat(STDIN_FILENO, &sb);
+	return (0);
+}
+
+static void
+test_frontend_stat_of_a_path_is_killed(void **state)
+{
+	(void)state;
+	assert_killed(run_sandboxed(sandbox_frontend, do_stat_path));
+}
+
+static void
+test_frontend_libc_fstat_is_killed(void **state)
+{
+	(void)state;
+	assert_killed(run_sandboxed(sandbox_frontend, do_fstat_libc));
+}
+
 /* What the frontend does while it serves. */
 
 static int
@@ -718,10 +926,8 @@ do_misc(void)
 		return (1);
 	if (getrandom(buf, sizeof(buf), 0) != sizeof(buf))
 		return (2);
-	if (fstat(pre_fd[0], &sb) == -1 || !S_ISSOCK(sb.st_mode))
-		return (3);
-	/* glibc's fstat(3) is newfstatat(2); stdio may use either. */
-	if (syscall(SYS_fstat, pre_fd[0], &sb) == -1)
+	/* fstat(2) names a descriptor, never a path. */
+	if (syscall(SYS_fstat, pre_fd[0], &sb) == -1 || !S_ISSOCK(sb.st_mode))
 		return (4);
 	if (syscall(SYS_futex, &word, FUTEX_WAKE_PRIVATE, 1, NULL,
 	    NULL, 0) == -1)
@@ -1500,6 +1706,20 @@ main(int argc, char *argv[])
 		cmocka_unit_test_setup_teardown(
 		    test_frontend_ioctl_other_than_fionread_is_killed,
 		    setup_socketpair, teardown_socketpair),
+		cmocka_unit_test_setup_teardown(
+		    test_frontend_sendto_an_address_is_killed,
+		    setup_log_sockets, teardown_log_sockets),
+		cmocka_unit_test_setup_teardown(
+		    test_frontend_sendmsg_to_an_address_is_killed,
+		    setup_log_sockets, teardown_log_sockets),
+		cmocka_unit_test_setup_teardown(
+		    test_frontend_sendmsg_off_the_imsg_socket_is_killed,
+		    setup_log_sockets, teardown_log_sockets),
+		cmocka_unit_test_setup_teardown(
+		    test_frontend_logs_and_sends_imsg,
+		    setup_log_sockets, teardown_log_sockets),
+		cmocka_unit_test(test_frontend_stat_of_a_path_is_killed),
+		cmocka_unit_test(test_frontend_libc_fstat_is_killed),
 		cmocka_unit_test_setup_teardown(
 		    test_frontend_reads_and_writes_open_sockets,
 		    setup_socketpair, teardown_socketpair),
