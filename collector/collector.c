@@ -51,6 +51,21 @@ static pid_t			 frontend_pid;
 static struct event		*ev_tick;
 static char			 self_path[PATH_MAX];
 
+/*
+ * How far the frontend has read, in messages: the channel is a FIFO, so
+ * what was ever queued less what is still queued is what it has taken.
+ * A run's snapshot and status are superseded by the next run's: while
+ * the frontend has yet to read the last ones, no more are queued.
+ */
+static struct {
+	uint64_t	 queued;	/* messages ever queued */
+	uint64_t	 state_mark;	/* queued, after the last status */
+	uint64_t	 logsock_mark;	/* queued, after the last log socket */
+	uint64_t	 skipped;	/* snapshots not sent, this stall */
+	uint64_t	 dropped;	/* events not sent, this stall */
+	size_t		 backlog;	/* event bytes queued, this stall */
+} fq;
+
 static void	collector_dispatch_frontend(int, short, void *);
 static void	send_log_socket(void);
 
@@ -78,11 +93,68 @@ collector_trim(void)
 #endif
 }
 
+static uint32_t
+fq_len(void)
+{
+	return (imsgbuf_queuelen(&iev_frontend->ibuf));
+}
+
+/* Nothing is written between before and now: the difference is queued. */
+static void
+fq_count(uint32_t before)
+{
+	fq.queued += fq_len() - before;
+}
+
+/* Whether the frontend has read every message up to the mark. */
+static int
+fq_read(uint64_t mark)
+{
+	return (fq.queued - fq_len() >= mark);
+}
+
+/*
+ * Whether the last snapshot and status are still queued.  When they are
+ * not, a stall that skipped or dropped anything is over: say how much.
+ */
+static int
+frontend_behind(void)
+{
+	if (!fq_read(fq.state_mark))
+		return (1);
+	if (fq.skipped > 0 || fq.dropped > 0)
+		log_warnx("frontend reads again: %llu snapshots skipped, "
+		    "%llu events dropped", (unsigned long long)fq.skipped,
+		    (unsigned long long)fq.dropped);
+	fq.skipped = fq.dropped = 0;
+	fq.backlog = 0;
+	return (0);
+}
+
+/* Events are kept for a stalled frontend, up to a bound. */
+static int
+event_fits(size_t len)
+{
+	if (!frontend_behind())
+		return (1);
+	if (fq.backlog + len <= EVENT_BACKLOG_MAX) {
+		fq.backlog += len;
+		return (1);
+	}
+	if (fq.dropped++ == 0)
+		log_warnx("frontend is not reading: %d bytes of events queued, "
+		    "dropping events until it does", EVENT_BACKLOG_MAX);
+	return (0);
+}
+
 static void
 collector_imsg_compose_frontend(uint32_t type, const void *data, size_t len)
 {
+	uint32_t	before = fq_len();
+
 	if (imsg_compose_event(iev_frontend, type, 0, 0, -1, data, len) == -1)
 		fatal("%s", __func__);
+	fq_count(before);
 }
 
 static void
@@ -91,7 +163,12 @@ send_event_line(int priority, struct evbuffer *b)
 	struct event_hdr	 hdr;
 	struct ibuf		*wbuf;
 	size_t			 len = evbuffer_get_length(b);
+	uint32_t		 before = fq_len();
 
+	if (!event_fits(len)) {
+		evbuffer_drain(b, len);
+		return;
+	}
 	hdr.priority = priority;
 	if ((wbuf = imsg_create(&iev_frontend->ibuf, IMSG_EVENT, 0, 0,
 	    sizeof(hdr) + len + 1)) == NULL ||
@@ -100,6 +177,7 @@ send_event_line(int priority, struct evbuffer *b)
 	    imsg_add(wbuf, "", 1) == -1)
 		fatal("%s", __func__);
 	imsg_close(&iev_frontend->ibuf, wbuf);
+	fq_count(before);
 	imsg_event_add(iev_frontend);
 	evbuffer_drain(b, len);
 }
@@ -109,11 +187,14 @@ send_status(int error, const char *detail, int64_t now)
 {
 	struct collect_status	 cs;
 
+	if (frontend_behind())
+		return;
 	memset(&cs, 0, sizeof(cs));
 	cs.time = now;
 	cs.error = error;
 	strlcpy(cs.detail, detail, sizeof(cs.detail));
 	collector_imsg_compose_frontend(IMSG_COLLECT_STATUS, &cs, sizeof(cs));
+	fq.state_mark = fq.queued;
 }
 
 static void
@@ -130,6 +211,23 @@ run_failed(int error, const char *detail, int64_t now)
 	failing = 1;
 }
 
+/* Only the latest matters: one the frontend has yet to read is enough. */
+static void
+send_snapshot(const struct snapshot *snap)
+{
+	uint32_t	before = fq_len();
+
+	if (frontend_behind()) {
+		if (fq.skipped++ == 0)
+			log_warnx("frontend is not reading: snapshots skipped "
+			    "until it has read the last one");
+		return;
+	}
+	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
+		fatal("%s: snapshot_compose", __func__);
+	fq_count(before);
+}
+
 static void
 run_succeeded(struct snapshot *snap, int64_t now)
 {
@@ -143,8 +241,7 @@ run_succeeded(struct snapshot *snap, int64_t now)
 	if (events_diff(current, snap, current == NULL, &list) == -1 ||
 	    (b = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
-	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
-		fatal("%s: snapshot_compose", __func__);
+	send_snapshot(snap);
 	if (failing) {
 		if (events_format_recovered(b, now) == -1)
 			fatal("%s", __func__);
@@ -193,6 +290,52 @@ collector_tick(int fd, short event, void *arg)
 	script_start();
 }
 
+/*
+ * Polls for the frontend's exit, for at most tenths of a second: a
+ * blocking waitpid would let a stopped frontend hold the collector.
+ */
+static int
+frontend_wait(int tenths, int *status)
+{
+	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+	pid_t		 pid;
+	int		 i;
+
+	for (i = 0; i < tenths; i++) {
+		if ((pid = waitpid(frontend_pid, status, WNOHANG)) ==
+		    frontend_pid)
+			return (0);
+		if (pid == -1 && errno != EINTR)
+			return (0);	/* not ours to wait for any more */
+		nanosleep(&ts, NULL);
+	}
+	return (-1);
+}
+
+/*
+ * The frontend's exit status, after sig (if any) and a grace period;
+ * then SIGKILL, which neither a stopped nor a compromised frontend can
+ * ignore.  Bounded even then, for a process stuck in the kernel.
+ */
+static int
+frontend_reap(int sig)
+{
+	int	status = 0;
+
+	if (frontend_pid <= 0)
+		return (0);
+	if (sig != 0)
+		kill(frontend_pid, sig);
+	if (frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1) {
+		log_warnx("frontend did not exit; killing it");
+		kill(frontend_pid, SIGKILL);
+		if (frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1)
+			log_warnx("frontend not reaped");
+	}
+	frontend_pid = 0;
+	return (status);
+}
+
 static __attribute__((__noreturn__)) void
 collector_shutdown(int status)
 {
@@ -200,11 +343,8 @@ collector_shutdown(int status)
 	/* EOF ends the frontend too, should the signal not reach it. */
 	if (iev_frontend != NULL)
 		close(iev_frontend->ibuf.fd);
-	if (frontend_pid > 0) {
-		kill(frontend_pid, SIGTERM);
-		while (waitpid(frontend_pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
+	if (frontend_pid > 0)
+		frontend_reap(SIGTERM);
 	snapshot_free(current);
 	log_info("terminating");
 	exit(status);
@@ -224,12 +364,15 @@ frontend_lost(int status)
 static __attribute__((__noreturn__)) void
 frontend_gone(void)
 {
-	int	status;
+	frontend_lost(frontend_reap(0));
+}
 
-	while (waitpid(frontend_pid, &status, 0) == -1)
-		if (errno != EINTR)
-			fatal("waitpid");
-	frontend_lost(status);
+/* It broke the protocol: it is broken or compromised, and stopped. */
+static __attribute__((__noreturn__)) void
+frontend_broken(const char *what, const char *why)
+{
+	log_warnx("frontend %s: %s; stopping it", what, why);
+	collector_shutdown(1);
 }
 
 static void
@@ -254,6 +397,24 @@ collector_sig(int sig, short event, void *arg)
 	}
 }
 
+/*
+ * One answer at a time: an honest frontend waits for it before asking
+ * again, and one that does not must not make the collector open and
+ * queue a socket per request.
+ */
+static void
+answer_log_request(void)
+{
+	uint32_t	before;
+
+	if (!fq_read(fq.logsock_mark))
+		return;
+	before = fq_len();
+	send_log_socket();
+	fq_count(before);
+	fq.logsock_mark = fq.queued;
+}
+
 static void
 collector_dispatch_frontend(int fd, short event, void *bula)
 {
@@ -264,8 +425,10 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 
 	(void)fd;
 	if (event & EV_READ) {
+		/* The collector takes no descriptor: one is EBADMSG. */
 		if ((n = imsgbuf_read(ibuf)) == -1 && errno != ECONNRESET)
-			fatal("imsgbuf_read");
+			frontend_broken("channel", errno == EBADMSG ?
+			    "sent a descriptor" : strerror(errno));
 		if (n <= 0)
 			frontend_gone();
 	}
@@ -280,15 +443,14 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 	}
 	for (;;) {
 		if ((n = imsg_get(ibuf, &imsg)) == -1)
-			fatal("imsg_get");
+			frontend_broken("channel", strerror(errno));
 		if (n == 0)
 			break;
 		/* A syslog socket is all the frontend may ask for. */
 		if (imsg_get_type(&imsg) != IMSG_LOG_REQUEST ||
 		    imsg_get_len(&imsg) != 0)
-			fatalx("%s: unexpected imsg %u", __func__,
-			    imsg_get_type(&imsg));
-		send_log_socket();
+			frontend_broken("message", "unexpected");
+		answer_log_request();
 		imsg_free(&imsg);
 	}
 	imsg_event_add(iev);
@@ -588,7 +750,6 @@ main(int argc, char *argv[])
 		fatal(NULL);
 	if (imsgbuf_init(&iev_frontend->ibuf, pair[0]) == -1)
 		fatal("imsgbuf_init");
-	imsgbuf_allow_fdpass(&iev_frontend->ibuf);
 	iev_frontend->base = base;
 	iev_frontend->handler = collector_dispatch_frontend;
 	send_config(lfd);
