@@ -33,8 +33,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
 
 PEERS=10000
 
-# fixture [remove N] [add N] [inactive N]: PEERS peers 0..PEERS-1, each
-# connected (a handshake in the future); less, plus, or aged out peer N.
+# fixture [remove N] [add N] [inactive N] [aged 1]: PEERS peers
+# 0..PEERS-1, each connected (a handshake in the future); less, plus, or
+# aged out peer N; or all of them aged out.
 fixture() {
 	python3 - "$PEERS" "$@" <<-'EOF'
 	import base64, hashlib, json, sys
@@ -48,7 +49,8 @@ fixture() {
 	        continue
 	    peers[key(i)] = {
 	        "endpoint": "192.0.2.%d:%d" % (i % 250 + 1, 1024 + i),
-	        "latestHandshake": 1 if i == opts.get("inactive") else 4000000000,
+	        "latestHandshake": 1 if i == opts.get("inactive") or
+	            opts.get("aged") else 4000000000,
 	        "transferRx": i, "transferTx": 2 * i,
 	        "allowedIps": ["10.%d.%d.%d/32" % (i >> 16, (i >> 8) & 255, i & 255)]}
 	json.dump({"wg0": {"listenPort": 51820, "peers": peers}}, sys.stdout)
@@ -182,6 +184,44 @@ check "initial_status was logged once for each peer" \
 check "and the skipping was announced once in all" \
     test "$(grep -c 'snapshots skipped until' "$LOG")" -eq 1
 wgm_stop
+FPID=
+
+# --- More events than the collector keeps for a stopped frontend: every
+# peer changes status 8 times, 80000 events of about 150 bytes.  What is
+# dropped is counted: logged and dropped add up to all of them.
+fixture 2>/dev/null | wgm_json wg-json.json
+if start && wait_raw "len(d['wg0']['peers']) == $PEERS" 60; then
+	kill -STOP "$FPID"
+	for k in 1 2 3 4 5 6 7 8; do
+		if [ $((k % 2)) = 1 ]; then
+			fixture aged 1
+		else
+			fixture
+		fi 2>/dev/null | wgm_json wg-json.json
+		# Two runs: the second starts after the change.
+		runs=$(wgm_runs)
+		wgm_wait_log 'run done' 30 $((runs + 2))
+	done
+	kill -CONT "$FPID"
+	wgm_wait_log 'frontend reads again' 30
+	dropped=$(sed -n 's/.*frontend reads again: .*, \([0-9]*\) events dropped.*/\1/p' "$LOG")
+	logged=0
+	for ((i = 0; i < 300; i++)); do
+		logged=$(wgm_events status_change | wc -l)
+		[ $((logged + ${dropped:-0})) -ge $((8 * PEERS)) ] && break
+		sleep 0.1
+	done
+	echo "# $((8 * PEERS)) events: $logged logged, $dropped dropped"
+	check "past the bound, events are dropped and counted" \
+	    test "${dropped:-0}" -gt 0
+	check "logged and dropped events add up to all of them" \
+	    test $((logged + ${dropped:-0})) -eq $((8 * PEERS))
+	check "the dropping is announced once" \
+	    test "$(grep -c 'dropping events until' "$LOG")" -eq 1
+	wgm_stop
+else
+	not_ok "the daemon starts and serves $PEERS peers (events case)"
+fi
 FPID=
 
 # Small from here on: only the shutdown paths are looked at.
