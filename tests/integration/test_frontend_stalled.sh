@@ -311,6 +311,22 @@ else
 	not_ok "the daemon starts (descriptor case)"
 fi
 
+# --- Any other message: the same end.
+if start; then
+	kill -STOP "$FPID"
+	fake_frontend "$FPID" 's.sendall(imsg(3, b"x" * 16))'
+	wait_exit 10
+	rc=$?
+	check "a message other than a syslog request: the collector exits 1" \
+	    test "$rc" -eq 1
+	check "and says why" grep -q 'frontend message: unexpected' "$LOG"
+	check "and the frontend is gone" gone "$FPID"
+	kill -KILL "$FPID" 2>/dev/null
+	FPID=
+else
+	not_ok "the daemon starts (unexpected message case)"
+fi
+
 # --- Syslog socket requests from a frontend that reads no answer.
 if start; then
 	kill -STOP "$FPID"
