@@ -52,15 +52,16 @@ static struct event		*ev_tick;
 static char			 self_path[PATH_MAX];
 
 /*
- * How far the frontend has read, in messages: the channel is a FIFO, so
- * what was ever queued less what is still queued is what it has taken.
- * A run's snapshot and status are superseded by the next run's: while
- * the frontend has yet to read the last ones, no more are queued.
+ * How far the frontend has read, in messages written to its socket (the
+ * kernel holds a bounded few): the channel is a FIFO, so a message is
+ * out once as many have been written as were queued up to it.  A run's
+ * snapshot and status are superseded by the next run's: while the last
+ * ones are still queued, no more are.
  */
 static struct {
-	uint64_t	 queued;	/* messages ever queued */
-	uint64_t	 state_mark;	/* queued, after the last status */
-	uint64_t	 logsock_mark;	/* queued, after the last log socket */
+	uint64_t	 written;	/* messages written, ever */
+	uint64_t	 state_mark;	/* written, once the last status is */
+	uint64_t	 logsock_mark;	/* written, once the last answer is */
 	uint64_t	 skipped;	/* snapshots not sent, this stall */
 	uint64_t	 dropped;	/* events not sent, this stall */
 	size_t		 backlog;	/* event bytes queued, this stall */
@@ -93,24 +94,17 @@ collector_trim(void)
 #endif
 }
 
-static uint32_t
-fq_len(void)
+/* The count of writes at which all that is queued now is written. */
+static uint64_t
+fq_mark(void)
 {
-	return (imsgbuf_queuelen(&iev_frontend->ibuf));
+	return (fq.written + imsgbuf_queuelen(&iev_frontend->ibuf));
 }
 
-/* Nothing is written between before and now: the difference is queued. */
-static void
-fq_count(uint32_t before)
-{
-	fq.queued += fq_len() - before;
-}
-
-/* Whether the frontend has read every message up to the mark. */
 static int
 fq_read(uint64_t mark)
 {
-	return (fq.queued - fq_len() >= mark);
+	return (fq.written >= mark);
 }
 
 /*
@@ -150,11 +144,8 @@ event_fits(size_t len)
 static void
 collector_imsg_compose_frontend(uint32_t type, const void *data, size_t len)
 {
-	uint32_t	before = fq_len();
-
 	if (imsg_compose_event(iev_frontend, type, 0, 0, -1, data, len) == -1)
 		fatal("%s", __func__);
-	fq_count(before);
 }
 
 static void
@@ -163,7 +154,6 @@ send_event_line(int priority, struct evbuffer *b)
 	struct event_hdr	 hdr;
 	struct ibuf		*wbuf;
 	size_t			 len = evbuffer_get_length(b);
-	uint32_t		 before = fq_len();
 
 	if (!event_fits(len)) {
 		evbuffer_drain(b, len);
@@ -177,7 +167,6 @@ send_event_line(int priority, struct evbuffer *b)
 	    imsg_add(wbuf, "", 1) == -1)
 		fatal("%s", __func__);
 	imsg_close(&iev_frontend->ibuf, wbuf);
-	fq_count(before);
 	imsg_event_add(iev_frontend);
 	evbuffer_drain(b, len);
 }
@@ -194,7 +183,7 @@ send_status(int error, const char *detail, int64_t now)
 	cs.error = error;
 	strlcpy(cs.detail, detail, sizeof(cs.detail));
 	collector_imsg_compose_frontend(IMSG_COLLECT_STATUS, &cs, sizeof(cs));
-	fq.state_mark = fq.queued;
+	fq.state_mark = fq_mark();
 }
 
 static void
@@ -215,8 +204,6 @@ run_failed(int error, const char *detail, int64_t now)
 static void
 send_snapshot(const struct snapshot *snap)
 {
-	uint32_t	before = fq_len();
-
 	if (frontend_behind()) {
 		if (fq.skipped++ == 0)
 			log_warnx("frontend is not reading: snapshots skipped "
@@ -225,7 +212,6 @@ send_snapshot(const struct snapshot *snap)
 	}
 	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
 		fatal("%s: snapshot_compose", __func__);
-	fq_count(before);
 }
 
 static void
@@ -405,14 +391,10 @@ collector_sig(int sig, short event, void *arg)
 static void
 answer_log_request(void)
 {
-	uint32_t	before;
-
 	if (!fq_read(fq.logsock_mark))
 		return;
-	before = fq_len();
 	send_log_socket();
-	fq_count(before);
-	fq.logsock_mark = fq.queued;
+	fq.logsock_mark = fq_mark();
 }
 
 static void
@@ -422,6 +404,7 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 	struct imsgbuf	*ibuf = &iev->ibuf;
 	struct imsg	 imsg;
 	ssize_t		 n;
+	uint32_t	 queued;
 
 	(void)fd;
 	if (event & EV_READ) {
@@ -433,11 +416,13 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 			frontend_gone();
 	}
 	if (event & EV_WRITE) {
+		queued = imsgbuf_queuelen(ibuf);
 		if (imsgbuf_write(ibuf) == -1) {
 			if (errno == EPIPE || errno == ECONNRESET)
 				frontend_gone();
 			fatal("imsgbuf_write");
 		}
+		fq.written += queued - imsgbuf_queuelen(ibuf);
 		if (imsgbuf_queuelen(ibuf) == 0)
 			collector_trim();
 	}
