@@ -51,6 +51,22 @@ static pid_t			 frontend_pid;
 static struct event		*ev_tick;
 static char			 self_path[PATH_MAX];
 
+/*
+ * How far the frontend has read, in messages written to its socket (the
+ * kernel holds a bounded few): the channel is a FIFO, so a message is
+ * out once as many have been written as were queued up to it.  A run's
+ * snapshot and status are superseded by the next run's: while the last
+ * ones are still queued, no more are.
+ */
+static struct {
+	uint64_t	 written;	/* messages written, ever */
+	uint64_t	 state_mark;	/* written, once the last status is */
+	uint64_t	 logsock_mark;	/* written, once the last answer is */
+	uint64_t	 skipped;	/* snapshots not sent, this stall */
+	uint64_t	 dropped;	/* events not sent, this stall */
+	size_t		 backlog;	/* event bytes queued, this stall */
+} fq;
+
 static void	collector_dispatch_frontend(int, short, void *);
 static void	send_log_socket(void);
 
@@ -78,6 +94,53 @@ collector_trim(void)
 #endif
 }
 
+/* The count of writes at which all that is queued now is written. */
+static uint64_t
+fq_mark(void)
+{
+	return (fq.written + imsgbuf_queuelen(&iev_frontend->ibuf));
+}
+
+static int
+fq_read(uint64_t mark)
+{
+	return (fq.written >= mark);
+}
+
+/*
+ * Whether the last snapshot and status are still queued.  When they are
+ * not, a stall that skipped or dropped anything is over: say how much.
+ */
+static int
+frontend_behind(void)
+{
+	if (!fq_read(fq.state_mark))
+		return (1);
+	if (fq.skipped > 0 || fq.dropped > 0)
+		log_warnx("frontend reads again: %llu snapshots skipped, "
+		    "%llu events dropped", (unsigned long long)fq.skipped,
+		    (unsigned long long)fq.dropped);
+	fq.skipped = fq.dropped = 0;
+	fq.backlog = 0;
+	return (0);
+}
+
+/* Events are kept for a stalled frontend, up to a bound. */
+static int
+event_fits(size_t len)
+{
+	if (!frontend_behind())
+		return (1);
+	if (fq.backlog + len <= EVENT_BACKLOG_MAX) {
+		fq.backlog += len;
+		return (1);
+	}
+	if (fq.dropped++ == 0)
+		log_warnx("frontend is not reading: %d bytes of events queued, "
+		    "dropping events until it does", EVENT_BACKLOG_MAX);
+	return (0);
+}
+
 static void
 collector_imsg_compose_frontend(uint32_t type, const void *data, size_t len)
 {
@@ -92,6 +155,10 @@ send_event_line(int priority, struct evbuffer *b)
 	struct ibuf		*wbuf;
 	size_t			 len = evbuffer_get_length(b);
 
+	if (!event_fits(len)) {
+		evbuffer_drain(b, len);
+		return;
+	}
 	hdr.priority = priority;
 	if ((wbuf = imsg_create(&iev_frontend->ibuf, IMSG_EVENT, 0, 0,
 	    sizeof(hdr) + len + 1)) == NULL ||
@@ -109,11 +176,14 @@ send_status(int error, const char *detail, int64_t now)
 {
 	struct collect_status	 cs;
 
+	if (frontend_behind())
+		return;
 	memset(&cs, 0, sizeof(cs));
 	cs.time = now;
 	cs.error = error;
 	strlcpy(cs.detail, detail, sizeof(cs.detail));
 	collector_imsg_compose_frontend(IMSG_COLLECT_STATUS, &cs, sizeof(cs));
+	fq.state_mark = fq_mark();
 }
 
 static void
@@ -130,6 +200,20 @@ run_failed(int error, const char *detail, int64_t now)
 	failing = 1;
 }
 
+/* Only the latest matters: one the frontend has yet to read is enough. */
+static void
+send_snapshot(const struct snapshot *snap)
+{
+	if (frontend_behind()) {
+		if (fq.skipped++ == 0)
+			log_warnx("frontend is not reading: snapshots skipped "
+			    "until it has read the last one");
+		return;
+	}
+	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
+		fatal("%s: snapshot_compose", __func__);
+}
+
 static void
 run_succeeded(struct snapshot *snap, int64_t now)
 {
@@ -143,8 +227,7 @@ run_succeeded(struct snapshot *snap, int64_t now)
 	if (events_diff(current, snap, current == NULL, &list) == -1 ||
 	    (b = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
-	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
-		fatal("%s: snapshot_compose", __func__);
+	send_snapshot(snap);
 	if (failing) {
 		if (events_format_recovered(b, now) == -1)
 			fatal("%s", __func__);
@@ -193,6 +276,52 @@ collector_tick(int fd, short event, void *arg)
 	script_start();
 }
 
+/*
+ * Polls for the frontend's exit, for at most tenths of a second: a
+ * blocking waitpid would let a stopped frontend hold the collector.
+ */
+static int
+frontend_wait(int tenths, int *status)
+{
+	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
+	pid_t		 pid;
+	int		 i;
+
+	for (i = 0; i < tenths; i++) {
+		if ((pid = waitpid(frontend_pid, status, WNOHANG)) ==
+		    frontend_pid)
+			return (0);
+		if (pid == -1 && errno != EINTR)
+			return (0);	/* not ours to wait for any more */
+		nanosleep(&ts, NULL);
+	}
+	return (-1);
+}
+
+/*
+ * The frontend's exit status, after sig (if any) and a grace period;
+ * then SIGKILL, which neither a stopped nor a compromised frontend can
+ * ignore.  Bounded even then, for a process stuck in the kernel.
+ */
+static int
+frontend_reap(int sig)
+{
+	int	status = 0;
+
+	if (frontend_pid <= 0)
+		return (0);
+	if (sig != 0)
+		kill(frontend_pid, sig);
+	if (frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1) {
+		log_warnx("frontend did not exit; killing it");
+		kill(frontend_pid, SIGKILL);
+		if (frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1)
+			log_warnx("frontend not reaped");
+	}
+	frontend_pid = 0;
+	return (status);
+}
+
 static __attribute__((__noreturn__)) void
 collector_shutdown(int status)
 {
@@ -200,11 +329,8 @@ collector_shutdown(int status)
 	/* EOF ends the frontend too, should the signal not reach it. */
 	if (iev_frontend != NULL)
 		close(iev_frontend->ibuf.fd);
-	if (frontend_pid > 0) {
-		kill(frontend_pid, SIGTERM);
-		while (waitpid(frontend_pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
+	if (frontend_pid > 0)
+		frontend_reap(SIGTERM);
 	snapshot_free(current);
 	log_info("terminating");
 	exit(status);
@@ -224,12 +350,15 @@ frontend_lost(int status)
 static __attribute__((__noreturn__)) void
 frontend_gone(void)
 {
-	int	status;
+	frontend_lost(frontend_reap(0));
+}
 
-	while (waitpid(frontend_pid, &status, 0) == -1)
-		if (errno != EINTR)
-			fatal("waitpid");
-	frontend_lost(status);
+/* It broke the protocol: it is broken or compromised, and stopped. */
+static __attribute__((__noreturn__)) void
+frontend_broken(const char *what, const char *why)
+{
+	log_warnx("frontend %s: %s; stopping it", what, why);
+	collector_shutdown(1);
 }
 
 static void
@@ -254,6 +383,20 @@ collector_sig(int sig, short event, void *arg)
 	}
 }
 
+/*
+ * One answer at a time: an honest frontend waits for it before asking
+ * again, and one that does not must not make the collector open and
+ * queue a socket per request.
+ */
+static void
+answer_log_request(void)
+{
+	if (!fq_read(fq.logsock_mark))
+		return;
+	send_log_socket();
+	fq.logsock_mark = fq_mark();
+}
+
 static void
 collector_dispatch_frontend(int fd, short event, void *bula)
 {
@@ -261,34 +404,38 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 	struct imsgbuf	*ibuf = &iev->ibuf;
 	struct imsg	 imsg;
 	ssize_t		 n;
+	uint32_t	 queued;
 
 	(void)fd;
 	if (event & EV_READ) {
+		/* The collector takes no descriptor: one is EBADMSG. */
 		if ((n = imsgbuf_read(ibuf)) == -1 && errno != ECONNRESET)
-			fatal("imsgbuf_read");
+			frontend_broken("channel", errno == EBADMSG ?
+			    "sent a descriptor" : strerror(errno));
 		if (n <= 0)
 			frontend_gone();
 	}
 	if (event & EV_WRITE) {
+		queued = imsgbuf_queuelen(ibuf);
 		if (imsgbuf_write(ibuf) == -1) {
 			if (errno == EPIPE || errno == ECONNRESET)
 				frontend_gone();
 			fatal("imsgbuf_write");
 		}
+		fq.written += queued - imsgbuf_queuelen(ibuf);
 		if (imsgbuf_queuelen(ibuf) == 0)
 			collector_trim();
 	}
 	for (;;) {
 		if ((n = imsg_get(ibuf, &imsg)) == -1)
-			fatal("imsg_get");
+			frontend_broken("channel", strerror(errno));
 		if (n == 0)
 			break;
 		/* A syslog socket is all the frontend may ask for. */
 		if (imsg_get_type(&imsg) != IMSG_LOG_REQUEST ||
 		    imsg_get_len(&imsg) != 0)
-			fatalx("%s: unexpected imsg %u", __func__,
-			    imsg_get_type(&imsg));
-		send_log_socket();
+			frontend_broken("message", "unexpected");
+		answer_log_request();
 		imsg_free(&imsg);
 	}
 	imsg_event_add(iev);
@@ -592,7 +739,6 @@ main(int argc, char *argv[])
 		fatal(NULL);
 	if (imsgbuf_init(&iev_frontend->ibuf, pair[0]) == -1)
 		fatal("imsgbuf_init");
-	imsgbuf_allow_fdpass(&iev_frontend->ibuf);
 	iev_frontend->base = base;
 	iev_frontend->handler = collector_dispatch_frontend;
 	send_config(lfd);

@@ -32,6 +32,9 @@
 #endif
 #define SCRIPT_PATH_ENV		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRIPT_KILL_GRACE	2	/* seconds from SIGTERM to SIGKILL */
+#define FRONTEND_KILL_GRACE	2	/* seconds the frontend has to exit */
+/* Event bytes queued for a frontend that stopped reading, at most. */
+#define EVENT_BACKLOG_MAX	(8 * 1024 * 1024)
 
 struct config {
 	char			 script[1024];

@@ -33,14 +33,24 @@ imsg_event_add(struct imsgev *iev)
 		fatalx("%s: event", __func__);
 }
 
+/*
+ * imsgbuf_allow_fdpass lets a side take descriptors, and imsg_compose
+ * sends one only then.  The collector sends descriptors but must take
+ * none from the frontend: a message's own goes out without letting any
+ * in.
+ */
 int
 imsg_compose_event(struct imsgev *iev, uint32_t type, uint32_t peerid,
     pid_t pid, int fd, const void *data, size_t datalen)
 {
-	int	ret;
+	struct imsgbuf	*ibuf = &iev->ibuf;
+	int		 flags = ibuf->flags, ret;
 
-	if ((ret = imsg_compose(&iev->ibuf, type, peerid, pid, fd, data,
-	    datalen)) == -1)
+	if (fd != -1)
+		imsgbuf_allow_fdpass(ibuf);
+	ret = imsg_compose(ibuf, type, peerid, pid, fd, data, datalen);
+	ibuf->flags = flags;
+	if (ret == -1)
 		return (-1);
 	imsg_event_add(iev);
 	return (ret);
