@@ -21,6 +21,9 @@
 #include "wgmond.h"
 #include "frontend.h"
 
+/* More than the largest request: the headers' limit, a body of 1 KiB. */
+#define CONN_INMAX	(2 * WGM_HTTP_HDRMAX)
+
 /*
  * evhttp's timeout only measures silence, so a client that sends its
  * request a byte a second holds a connection for ever, and enough of
@@ -32,6 +35,14 @@
  *
  * The record holds a reference on the bufferevent, so that it stays
  * valid until the sweep sees evhttp let go of it (its callbacks gone).
+ *
+ * Nor does evhttp bound what it reads: while it writes a response, and
+ * after it has let go of a connection, it leaves reading on with nobody
+ * to drain the input, so a client that sends without pause is buffered
+ * without end.  A read high watermark makes the bufferevent stop reading
+ * when CONN_INMAX bytes wait unread, whatever evhttp does with its
+ * callbacks.  The output needs no such limit: evhttp writes one response
+ * at a time, and a body goes in it by reference, not copied.
  */
 struct conn {
 	RB_ENTRY(conn)		 entry;
@@ -74,6 +85,7 @@ conn_new(struct event_base *base, void *arg)
 	if ((bev = bufferevent_socket_new(base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return (NULL);
+	bufferevent_setwatermark(bev, EV_READ, 0, CONN_INMAX);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("%s", __func__);
 		return (bev);
