@@ -47,6 +47,7 @@ int		 render_raw(struct evbuffer *, const struct snapshot *);
 int		 render_status(struct evbuffer *, const struct snapshot *);
 
 /* http.c */
+int		 http_date(char *, size_t, int64_t);
 struct evhttp	*http_init(struct event_base *, int, uint32_t);
 void		 http_snapshot(const struct snapshot *);
 void		 http_collect_status(const struct collect_status *);

@@ -171,14 +171,17 @@ http_collect_status(const struct collect_status *cs)
 		last_error = *cs;
 }
 
-static void
+/* -1 for a time with no date: its year does not fit in a struct tm. */
+int
 http_date(char *buf, size_t len, int64_t t)
 {
 	struct tm	tm;
 	time_t		tt = t;
 
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (gmtime_r(&tt, &tm) == NULL)
+		return (-1);
+	return (strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0 ?
+	    -1 : 0);
 }
 
 /* A HEAD gets the headers a GET would, Content-Length included. */
@@ -279,10 +282,11 @@ serve_body(struct evhttp_request *req, struct body *b)
 		b = b->gz;
 		evhttp_add_header(h, "Content-Encoding", "gzip");
 	}
-	http_date(date, sizeof(date), b->modified);
 	snprintf(age, sizeof(age), "%" PRId64, stale_age());
 	evhttp_add_header(h, "ETag", b->etag);
-	evhttp_add_header(h, "Last-Modified", date);
+	/* No date is better than a wrong one. */
+	if (http_date(date, sizeof(date), b->modified) == 0)
+		evhttp_add_header(h, "Last-Modified", date);
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_add_header(h, "X-Snapshot-Age", age);
 	/* The last run failed: this is the last good state, not the current. */
