@@ -21,6 +21,9 @@
 #include "wgmond.h"
 #include "frontend.h"
 
+/* More than the largest request: the headers' limit, a body of 1 KiB. */
+#define CONN_INMAX	(2 * WGM_HTTP_HDRMAX)
+
 /*
  * evhttp's timeout only measures silence, so a client that sends its
  * request a byte a second holds a connection for ever, and enough of
@@ -32,11 +35,23 @@
  *
  * The record holds a reference on the bufferevent, so that it stays
  * valid until the sweep sees evhttp let go of it (its callbacks gone).
+ *
+ * Nor does evhttp bound what it reads: while it writes a response, and
+ * after it has let go of a connection, it leaves reading on with nobody
+ * to drain the input, so a client that sends without pause is buffered
+ * without end.  A read high watermark makes the bufferevent stop reading
+ * when CONN_INMAX bytes wait unread, whatever evhttp does with its
+ * callbacks.  The output is one response at a time, its body shared by
+ * reference, but a client that reads it slowly enough keeps that body
+ * alive after newer ones replace it: each connection records which body
+ * it is sending, and one still sending a body two changes old is closed,
+ * so that no more than two of each are ever held.
  */
 struct conn {
 	RB_ENTRY(conn)		 entry;
 	struct bufferevent	*bev;
 	time_t			 since;
+	uint64_t		 body;		/* serial; 0: none */
 };
 RB_HEAD(conn_tree, conn);
 
@@ -74,6 +89,7 @@ conn_new(struct event_base *base, void *arg)
 	if ((bev = bufferevent_socket_new(base, -1,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return (NULL);
+	bufferevent_setwatermark(bev, EV_READ, 0, CONN_INMAX);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("%s", __func__);
 		return (bev);
@@ -124,16 +140,71 @@ conn_sweep(int fd, short event, void *arg)
 	}
 }
 
+static struct conn *
+conn_find(struct evhttp_request *req)
+{
+	struct conn	 key;
+
+	key.bev = evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(req));
+	return (RB_FIND(conn_tree, &conns, &key));
+}
+
 /* A whole request arrived: its connection gets a new deadline. */
 void
 conn_request(struct evhttp_request *req)
 {
-	struct conn	 key, *c;
+	struct conn	*c;
 
-	key.bev = evhttp_connection_get_bufferevent(
-	    evhttp_request_get_connection(req));
-	if ((c = RB_FIND(conn_tree, &conns, &key)) != NULL)
+	if ((c = conn_find(req)) != NULL) {
 		c->since = conn_now();
+		c->body = 0;
+	}
+}
+
+/* The response to req carries the body of that serial. */
+void
+conn_body(struct evhttp_request *req, uint64_t serial)
+{
+	struct conn	*c;
+
+	if ((c = conn_find(req)) != NULL)
+		c->body = serial;
+}
+
+static int
+conn_kept(uint64_t serial, const uint64_t *keep, size_t nkeep)
+{
+	while (nkeep-- > 0)
+		if (keep[nkeep] == serial)
+			return (1);
+	return (0);
+}
+
+/*
+ * New bodies replaced old ones: a connection still sending a body that
+ * is not among those to keep is shut down, and evhttp frees it and the
+ * body with it when its next write fails.
+ */
+void
+conn_expire(const uint64_t *keep, size_t nkeep)
+{
+	struct conn	*c;
+	int		 s;
+
+	RB_FOREACH(c, conn_tree, &conns) {
+		if (c->body == 0 || conn_kept(c->body, keep, nkeep))
+			continue;
+		if (conn_released(c->bev) || evbuffer_get_length(
+		    bufferevent_get_output(c->bev)) == 0)
+			c->body = 0;
+		else if ((s = bufferevent_getfd(c->bev)) != -1) {
+			log_debug("closing a connection still sending a body "
+			    "two changes old");
+			shutdown(s, SHUT_RDWR);
+			c->body = 0;
+		}
+	}
 }
 
 int

@@ -28,12 +28,15 @@ struct body {
 	char			 etag[24];	/* "\"<16 hex>\"" */
 	int64_t			 modified;	/* when this content first appeared */
 	int			 refcnt;
+	uint64_t		 serial;	/* its gzip form's too */
 	struct body		*gz;		/* the same, gzip-encoded */
 };
 
 /* conn.c */
 int		 conn_init(struct event_base *, struct evhttp *);
 void		 conn_request(struct evhttp_request *);
+void		 conn_body(struct evhttp_request *, uint64_t);
+void		 conn_expire(const uint64_t *, size_t);
 
 /* frontend.c */
 void		 frontend_main(int, int);
@@ -47,6 +50,7 @@ int		 render_raw(struct evbuffer *, const struct snapshot *);
 int		 render_status(struct evbuffer *, const struct snapshot *);
 
 /* http.c */
+int		 http_date(char *, size_t, int64_t);
 struct evhttp	*http_init(struct event_base *, int, uint32_t);
 void		 http_snapshot(const struct snapshot *);
 void		 http_collect_status(const struct collect_status *);

@@ -35,6 +35,9 @@
 
 static struct body		*raw_body;
 static struct body		*status_body;
+static uint64_t			 raw_prev;	/* serials of the bodies */
+static uint64_t			 status_prev;	/* they last replaced */
+static uint64_t			 body_serial;
 static struct collect_status	 last_status;
 static struct collect_status	 last_error;	/* kept after recovery */
 static int64_t			 last_success;	/* 0: never */
@@ -102,6 +105,7 @@ body_gzip(const struct body *b)
 	gz->len = z.total_out;
 	deflateEnd(&z);
 	gz->refcnt = 1;
+	gz->serial = b->serial;
 	gz->modified = b->modified;
 	snprintf(gz->etag, sizeof(gz->etag), "\"%.16s-gz\"", b->etag + 1);
 	return (gz);
@@ -134,8 +138,22 @@ body_make(struct evbuffer *buf, struct body *old, int64_t now)
 		return (old);
 	}
 	b->modified = now;
+	b->serial = ++body_serial;
 	b->gz = body_gzip(b);
 	return (b);
+}
+
+/* Two of each body at most: the current one and the one it replaced. */
+static void
+http_expire(void)
+{
+	uint64_t	keep[4];
+
+	keep[0] = raw_body->serial;
+	keep[1] = raw_prev;
+	keep[2] = status_body->serial;
+	keep[3] = status_prev;
+	conn_expire(keep, 4);
 }
 
 void
@@ -153,11 +171,16 @@ http_snapshot(const struct snapshot *s)
 		fatalx("%s: render_status", __func__);
 	nstatus = body_make(buf, status_body, s->time);
 	evbuffer_free(buf);
+	if (raw_body != NULL && raw_body != nraw)
+		raw_prev = raw_body->serial;
+	if (status_body != NULL && status_body != nstatus)
+		status_prev = status_body->serial;
 	body_unref(raw_body);
 	body_unref(status_body);
 	raw_body = nraw;
 	status_body = nstatus;
 	snapshot_time = s->time;
+	http_expire();
 }
 
 void
@@ -171,14 +194,17 @@ http_collect_status(const struct collect_status *cs)
 		last_error = *cs;
 }
 
-static void
+/* -1 for a time with no date: its year does not fit in a struct tm. */
+int
 http_date(char *buf, size_t len, int64_t t)
 {
 	struct tm	tm;
 	time_t		tt = t;
 
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (gmtime_r(&tt, &tm) == NULL)
+		return (-1);
+	return (strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0 ?
+	    -1 : 0);
 }
 
 /* A HEAD gets the headers a GET would, Content-Length included. */
@@ -279,10 +305,11 @@ serve_body(struct evhttp_request *req, struct body *b)
 		b = b->gz;
 		evhttp_add_header(h, "Content-Encoding", "gzip");
 	}
-	http_date(date, sizeof(date), b->modified);
 	snprintf(age, sizeof(age), "%" PRId64, stale_age());
 	evhttp_add_header(h, "ETag", b->etag);
-	evhttp_add_header(h, "Last-Modified", date);
+	/* No date is better than a wrong one. */
+	if (http_date(date, sizeof(date), b->modified) == 0)
+		evhttp_add_header(h, "Last-Modified", date);
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_add_header(h, "X-Snapshot-Age", age);
 	/* The last run failed: this is the last good state, not the current. */
@@ -314,6 +341,7 @@ serve_body(struct evhttp_request *req, struct body *b)
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
+	conn_body(req, b->serial);
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
