@@ -95,6 +95,7 @@ void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 
 /* script.c */
 int		 script_check(const char *, char *, size_t);
+void		 script_check_config(const char *);
 void		 script_init(struct event_base *, const struct config *,
 		    script_done_cb);
 int		 script_start(void);
