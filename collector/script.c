@@ -438,12 +438,14 @@ child_exec(int out, int err)
 
 	argv[3] = (char *)conf->script;
 	setpgid(0, 0);
-	/* Only 0, 1 and 2 are the script's: the rest closes on exec. */
+	/* Only 0, 1 and 2 are the script's. */
 	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
 	    move_fd(null, STDIN_FILENO) == -1 ||
 	    move_fd(out, STDOUT_FILENO) == -1 ||
 	    move_fd(err, STDERR_FILENO) == -1)
 		_exit(127);
+	/* Nor what the daemon was started with and kept. */
+	closefrom(STDERR_FILENO + 1);
 	child_signals();
 	execve(SUDO_PATH, argv, envp);
 	dprintf(STDERR_FILENO, "execve %s: %s\n", SUDO_PATH, strerror(errno));
