@@ -32,6 +32,8 @@
 #endif
 #define SCRIPT_PATH_ENV		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRIPT_KILL_GRACE	2	/* seconds from SIGTERM to SIGKILL */
+/* What the parsed output of a run may cost the collector (parse.c). */
+#define PARSE_MEM_MAX		(256 * 1024 * 1024)
 
 struct config {
 	char			 script[1024];
@@ -85,6 +87,7 @@ struct parser	*parse_new(struct snapshot *);
 int		 parse_feed(struct parser *, const unsigned char *, size_t);
 int		 parse_finish(struct parser *);
 const char	*parse_error(struct parser *);
+int		 parse_error_code(struct parser *);
 void		 parse_free(struct parser *);
 
 /* classify.c */

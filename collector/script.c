@@ -261,7 +261,8 @@ run_verdict(void)
 		run_fail(ERR_EXIT, "exit status %d%s%s",
 		    WEXITSTATUS(run->status), line[0] ? ": " : "", line);
 	} else if (run->error == ERR_NONE && parse_finish(run->parser) == -1)
-		run_fail(ERR_PARSE, "%s", parse_error(run->parser));
+		run_fail(parse_error_code(run->parser), "%s",
+		    parse_error(run->parser));
 }
 
 static void
@@ -322,6 +323,9 @@ script_read_out(int fd, short event, void *arg)
 	}
 	run->total += n;
 	if (run->total > WGM_OUTPUT_MAX) {
+		/* Whatever it holds, output past the cap is too large. */
+		if (run->error == ERR_PARSE)
+			run->error = ERR_NONE;
 		run_fail(ERR_TOO_LARGE, "output exceeds %d bytes",
 		    WGM_OUTPUT_MAX);
 		run_signal(SIGKILL);
@@ -332,7 +336,8 @@ script_read_out(int fd, short event, void *arg)
 	/* After a parse error the rest is read and dropped. */
 	if (!run->parse_failed && parse_feed(run->parser, buf, n) == -1) {
 		run->parse_failed = 1;
-		run_fail(ERR_PARSE, "%s", parse_error(run->parser));
+		run_fail(parse_error_code(run->parser), "%s",
+		    parse_error(run->parser));
 	}
 	/* The chunk held the private keys: not left on the stack. */
 	explicit_bzero(buf, n);
