@@ -226,20 +226,13 @@ close_fd(struct event **ev, int *fd)
 	}
 }
 
-/* The first line of stderr, without the noise of control characters. */
+/* The first line of stderr, as text fit for a log line. */
 static void
 stderr_line(char *buf, size_t len)
 {
-	size_t	i;
-
 	run->err[run->errlen] = '\0';
-	for (i = 0; i < run->errlen && run->err[i] != '\n'; i++)
-		;
-	run->err[i] = '\0';
-	for (i = 0; run->err[i] != '\0'; i++)
-		if ((unsigned char)run->err[i] < 0x20)
-			run->err[i] = ' ';
-	strlcpy(buf, run->err, len);
+	run->err[strcspn(run->err, "\r\n")] = '\0';
+	json_clean_text(buf, len, run->err);
 }
 
 static void
