@@ -33,7 +33,9 @@
 #define SCRIPT_PATH_ENV		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRIPT_KILL_GRACE	2	/* seconds from SIGTERM to SIGKILL */
 /* What the parsed output of a run may cost the collector (parse.c). */
+#ifndef PARSE_MEM_MAX
 #define PARSE_MEM_MAX		(256 * 1024 * 1024)
+#endif
 
 struct config {
 	char			 script[1024];

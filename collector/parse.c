@@ -102,19 +102,22 @@ static const char *const expected[] = {
 
 /*
  * What an element of the document costs the collector until the run's
- * snapshot is sent (DESIGN.md §3): its struct, its copy in the imsgs
- * queued for the frontend, its event and that event's line, each with
- * an allocator's overhead.  An allowed IP costs twice its slot (the
- * array doubles), its copy and its text in the peer's first event; past
- * the first WGM_PEER_AIPS, a SNAP_AIPS message for each WGM_AIPS_CHUNK.
+ * snapshot is sent (DESIGN.md §3): its struct, its copy in an imsg queued
+ * for the frontend, its event and that event's line and imsg, each with
+ * an allocator's overhead.  An allowed IP costs twice its slot (the array
+ * doubles), its copy and its text in the peer's first event; past the
+ * first WGM_PEER_AIPS, a SNAP_AIPS message for each WGM_AIPS_CHUNK.
  */
-#define PARSE_MEM_ALLOC	32
-#define PARSE_MEM_IFACE	(sizeof(struct iface) + sizeof(struct snap_iface) + \
-			    2 * PARSE_MEM_ALLOC)
-#define PARSE_MEM_PEER	(sizeof(struct peer) + sizeof(struct snap_peer) + \
-			    sizeof(struct wgm_event) + 128 + 4 * PARSE_MEM_ALLOC)
+#define PARSE_MEM_ALLOC	16	/* malloc's own */
+#define PARSE_MEM_IMSG	96	/* an ibuf, its header, two allocations */
+#define PARSE_MEM_IFACE	(sizeof(struct iface) + PARSE_MEM_ALLOC + \
+			    sizeof(struct snap_iface) + PARSE_MEM_IMSG)
+#define PARSE_MEM_PEER	(sizeof(struct peer) + PARSE_MEM_ALLOC + \
+			    sizeof(struct snap_peer) + PARSE_MEM_IMSG + \
+			    sizeof(struct wgm_event) + PARSE_MEM_ALLOC + \
+			    128 + PARSE_MEM_IMSG)
 #define PARSE_MEM_AIP	(3 * WGM_AIP_MAX + 3)
-#define PARSE_MEM_CHUNK	(sizeof(struct snap_aips) + PARSE_MEM_ALLOC)
+#define PARSE_MEM_CHUNK	(sizeof(struct snap_aips) + PARSE_MEM_IMSG)
 
 struct parser {
 	yajl_handle	 yajl;
