@@ -109,7 +109,7 @@ static const char *const expected[] = {
  * first WGM_PEER_AIPS, a SNAP_AIPS message for each WGM_AIPS_CHUNK.
  */
 #define PARSE_MEM_ALLOC	16	/* malloc's own */
-#define PARSE_MEM_IMSG	96	/* an ibuf, its header, two allocations */
+#define PARSE_MEM_IMSG	96	/* ibuf, header, two allocations */
 #define PARSE_MEM_IFACE	(sizeof(struct iface) + PARSE_MEM_ALLOC + \
 			    sizeof(struct snap_iface) + PARSE_MEM_IMSG)
 #define PARSE_MEM_PEER	(sizeof(struct peer) + PARSE_MEM_ALLOC + \
@@ -130,12 +130,12 @@ struct parser {
 	size_t		 skip;		/* those in an unknown value */
 	size_t		 naip;		/* index in allowedIps */
 	size_t		 fed;		/* bytes */
-	size_t		 run;		/* bytes of the token being read */
+	size_t		 run;		/* bytes of the token read */
 	int		 instr;		/* the token is a string */
 	int		 esc;		/* after its backslash */
-	size_t		 mem;		/* what the run costs, PARSE_MEM_* */
+	size_t		 mem;		/* its cost, PARSE_MEM_* */
 	int		 failed;
-	int		 code;		/* ERR_PARSE or ERR_TOO_LARGE */
+	int		 code;		/* ERR_PARSE, ERR_TOO_LARGE */
 	char		 err[WGM_DETAIL_MAX];
 };
 
@@ -253,8 +253,12 @@ parse_text_cost(const char *s)
 {
 	size_t	n = 2;
 
-	for (; *s != '\0'; s++)
-		n += (unsigned char)*s < 0x20 ? 6 : 1 + (*s == '"' || *s == '\\');
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20)
+			n += 6;
+		else
+			n += 1 + (*s == '"' || *s == '\\');
+	}
 	return (n);
 }
 
@@ -397,7 +401,8 @@ parse_copy(struct parser *p, enum pfield f, const char *what,
 	/* yajl checks the bytes, not what \u escapes make: \udc00 alone. */
 	for (i = 0; i < len; i += n)
 		if ((n = json_utf8_len(s + i, len - i)) == 0)
-			return (parse_fail(p, f, "%s is not valid UTF-8", what));
+			return (parse_fail(p, f, "%s is not valid UTF-8",
+			    what));
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	return (1);

@@ -965,7 +965,8 @@ static void
 test_control_characters_in_error_escaped(void **state)
 {
 	(void)state;
-	expect_error("{\"w\\u0007g\\n\\\\\\u007f\\u0085\": {\"listenPort\": \"x\"}}",
+	expect_error("{\"w\\u0007g\\n\\\\\\u007f\\u0085\": "
+	    "{\"listenPort\": \"x\"}}",
 	    "w\\x07g\\x0a\\x5c\\x7f\\xc2\\x85.listenPort: expected an integer");
 }
 
