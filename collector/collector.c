@@ -709,6 +709,7 @@ main(int argc, char *argv[])
 	if (r == -1)
 		errx(1, "%s", errbuf);
 	if (conf.noaction) {
+		script_check_config(conf.script);
 		config_print(stdout, &conf);
 		exit(0);
 	}

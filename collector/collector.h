@@ -35,6 +35,10 @@
 #define FRONTEND_KILL_GRACE	2	/* seconds the frontend has to exit */
 /* Event bytes queued for a frontend that stopped reading, at most. */
 #define EVENT_BACKLOG_MAX	(8 * 1024 * 1024)
+/* What the parsed output of a run may cost the collector (parse.c). */
+#ifndef PARSE_MEM_MAX
+#define PARSE_MEM_MAX		(256 * 1024 * 1024)
+#endif
 
 struct config {
 	char			 script[1024];
@@ -88,6 +92,7 @@ struct parser	*parse_new(struct snapshot *);
 int		 parse_feed(struct parser *, const unsigned char *, size_t);
 int		 parse_finish(struct parser *);
 const char	*parse_error(struct parser *);
+int		 parse_error_code(struct parser *);
 void		 parse_free(struct parser *);
 
 /* classify.c */
@@ -98,6 +103,7 @@ void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 
 /* script.c */
 int		 script_check(const char *, char *, size_t);
+void		 script_check_config(const char *);
 void		 script_init(struct event_base *, const struct config *,
 		    script_done_cb);
 int		 script_start(void);

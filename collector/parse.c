@@ -100,6 +100,25 @@ static const char *const expected[] = {
 
 #define PARSE_RUN_MAX	(1024 * 1024)
 
+/*
+ * What an element of the document costs the collector until the run's
+ * snapshot is sent (DESIGN.md §3): its struct, its copy in an imsg queued
+ * for the frontend, its event and that event's line and imsg, each with
+ * an allocator's overhead.  An allowed IP costs twice its slot (the array
+ * doubles), its copy and its text in the peer's first event; past the
+ * first WGM_PEER_AIPS, a SNAP_AIPS message for each WGM_AIPS_CHUNK.
+ */
+#define PARSE_MEM_ALLOC	16	/* malloc's own */
+#define PARSE_MEM_IMSG	96	/* ibuf, header, two allocations */
+#define PARSE_MEM_IFACE	(sizeof(struct iface) + PARSE_MEM_ALLOC + \
+			    sizeof(struct snap_iface) + PARSE_MEM_IMSG)
+#define PARSE_MEM_PEER	(sizeof(struct peer) + PARSE_MEM_ALLOC + \
+			    sizeof(struct snap_peer) + PARSE_MEM_IMSG + \
+			    sizeof(struct wgm_event) + PARSE_MEM_ALLOC + \
+			    128 + PARSE_MEM_IMSG)
+#define PARSE_MEM_AIP	(3 * WGM_AIP_MAX + 3)
+#define PARSE_MEM_CHUNK	(sizeof(struct snap_aips) + PARSE_MEM_IMSG)
+
 struct parser {
 	yajl_handle	 yajl;
 	struct snapshot	*snap;
@@ -111,9 +130,12 @@ struct parser {
 	size_t		 skip;		/* those in an unknown value */
 	size_t		 naip;		/* index in allowedIps */
 	size_t		 fed;		/* bytes */
-	size_t		 run;		/* bytes since the last quote */
-	size_t		 bslash;	/* backslashes ending the last read */
+	size_t		 run;		/* bytes of the token read */
+	int		 instr;		/* the token is a string */
+	int		 esc;		/* after its backslash */
+	size_t		 mem;		/* its cost, PARSE_MEM_* */
 	int		 failed;
+	int		 code;		/* ERR_PARSE, ERR_TOO_LARGE */
 	char		 err[WGM_DETAIL_MAX];
 };
 
@@ -172,33 +194,72 @@ parse_path(struct parser *p, enum pfield f, char *buf, size_t len)
 		    p->iface->name, p->peer->key, p->naip);
 }
 
-/* Returns 0, which makes yajl stop, as a callback must on error. */
+/*
+ * Names and keys in a message may hold any character but NUL: the
+ * message becomes text fit for a log line.  Returns 0, which makes yajl
+ * stop, as a callback must on error.
+ */
 static int
-parse_failx(struct parser *p, const char *fmt, ...)
+parse_failed(struct parser *p, const char *msg)
 {
-	va_list	ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(p->err, sizeof(p->err), fmt, ap);
-	va_end(ap);
+	json_clean_text(p->err, sizeof(p->err), msg);
 	p->failed = 1;
 	return (0);
 }
 
 static int
+parse_failx(struct parser *p, const char *fmt, ...)
+{
+	char	msg[WGM_DETAIL_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return (parse_failed(p, msg));
+}
+
+static int
 parse_fail(struct parser *p, enum pfield f, const char *fmt, ...)
 {
+	char	msg[WGM_DETAIL_MAX];
 	va_list	ap;
 	size_t	n;
 
-	parse_path(p, f, p->err, sizeof(p->err));
-	(void)strlcat(p->err, ": ", sizeof(p->err));
-	n = strlen(p->err);
+	parse_path(p, f, msg, sizeof(msg));
+	(void)strlcat(msg, ": ", sizeof(msg));
+	n = strlen(msg);
 	va_start(ap, fmt);
-	(void)vsnprintf(p->err + n, sizeof(p->err) - n, fmt, ap);
+	(void)vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
 	va_end(ap);
-	p->failed = 1;
-	return (0);
+	return (parse_failed(p, msg));
+}
+
+/* Past the budget a run is refused as too large, not as unparsable. */
+static int
+parse_cost(struct parser *p, size_t n)
+{
+	p->mem += n;
+	if (p->mem <= PARSE_MEM_MAX)
+		return (1);
+	p->code = ERR_TOO_LARGE;
+	return (parse_failx(p, "the parsed output would take more than "
+	    "%d MiB", PARSE_MEM_MAX / (1024 * 1024)));
+}
+
+/* The length of s in a JSON string: what an event line holds of it. */
+static size_t
+parse_text_cost(const char *s)
+{
+	size_t	n = 2;
+
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20)
+			n += 6;
+		else
+			n += 1 + (*s == '"' || *s == '\\');
+	}
+	return (n);
 }
 
 static int
@@ -331,10 +392,17 @@ static int
 parse_copy(struct parser *p, enum pfield f, const char *what,
     const unsigned char *s, size_t len, char *buf, size_t size)
 {
+	size_t	i, n;
+
 	if (memchr(s, '\0', len) != NULL)
 		return (parse_fail(p, f, "%s contains a NUL byte", what));
 	if (len >= size)
 		return (parse_fail(p, f, "%s too long", what));
+	/* yajl checks the bytes, not what \u escapes make: \udc00 alone. */
+	for (i = 0; i < len; i += n)
+		if ((n = json_utf8_len(s + i, len - i)) == 0)
+			return (parse_fail(p, f, "%s is not valid UTF-8",
+			    what));
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 	return (1);
@@ -345,7 +413,14 @@ parse_aip(struct parser *p, const unsigned char *s, size_t len)
 {
 	char	aip[WGM_AIP_MAX];
 
+	size_t	cost = PARSE_MEM_AIP;
+
 	if (!parse_copy(p, PF_AIP, "string", s, len, aip, sizeof(aip)))
+		return (0);
+	if (p->naip >= WGM_PEER_AIPS &&
+	    (p->naip - WGM_PEER_AIPS) % WGM_AIPS_CHUNK == 0)
+		cost += PARSE_MEM_CHUNK;
+	if (!parse_cost(p, cost + parse_text_cost(aip)))
 		return (0);
 	if (snapshot_peer_add_aip(p->peer, aip) == -1)
 		return (parse_fail(p, PF_AIP, "%s", strerror(errno)));
@@ -370,7 +445,8 @@ parse_string(void *ctx, const unsigned char *s, size_t len)
 		break;
 	case PF_ENDPOINT:
 		ok = parse_copy(p, p->field, "string", s, len,
-		    p->peer->endpoint, sizeof(p->peer->endpoint));
+		    p->peer->endpoint, sizeof(p->peer->endpoint)) &&
+		    parse_cost(p, parse_text_cost(p->peer->endpoint));
 		break;
 	case PF_AIP:
 		ok = parse_aip(p, s, len);
@@ -453,7 +529,7 @@ parse_iface_key(struct parser *p, const unsigned char *s, size_t len)
 	if (len == 0)
 		return (parse_fail(p, PF_TOP, "empty interface name"));
 	if (!parse_copy(p, PF_TOP, "interface name", s, len, name,
-	    sizeof(name)))
+	    sizeof(name)) || !parse_cost(p, PARSE_MEM_IFACE))
 		return (0);
 	if ((p->iface = snapshot_iface_add(p->snap, name)) == NULL) {
 		if (errno != EEXIST)
@@ -472,7 +548,9 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 
 	if (len == 0)
 		return (parse_fail(p, PF_PEERS, "empty peer key"));
-	if (!parse_copy(p, PF_PEERS, "peer key", s, len, key, sizeof(key)))
+	if (!parse_copy(p, PF_PEERS, "peer key", s, len, key, sizeof(key)) ||
+	    !parse_cost(p, PARSE_MEM_PEER + parse_text_cost(key) +
+	    parse_text_cost(p->iface->name)))
 		return (0);
 	if ((p->peer = snapshot_peer_add(p->snap, p->iface, key)) == NULL) {
 		if (errno != EEXIST)
@@ -518,18 +596,6 @@ parse_map_key(void *ctx, const unsigned char *s, size_t len)
 	}
 }
 
-/* yajl ends its messages with a newline; an event detail is one line. */
-static void
-parse_oneline(char *s)
-{
-	char	*d;
-
-	for (d = s; *s != '\0'; s++)
-		if (*s != '\n' && *s != '\r')
-			*d++ = *s;
-	*d = '\0';
-}
-
 /* A callback's failure has left its message; yajl's own is syntax. */
 static int
 parse_status(struct parser *p, yajl_status st)
@@ -540,11 +606,13 @@ parse_status(struct parser *p, yajl_status st)
 		return (0);
 	if (!p->failed) {
 		msg = yajl_get_error(p->yajl, 0, NULL, 0);
+		/* yajl ends its message with a newline. */
+		if (msg != NULL)
+			msg[strcspn((char *)msg, "\r\n")] = '\0';
 		(void)parse_failx(p, "invalid JSON: %s",
 		    msg != NULL ? (char *)msg : "unknown error");
 		if (msg != NULL)
 			yajl_free_error(p->yajl, msg);
-		parse_oneline(p->err);
 	}
 	return (-1);
 }
@@ -557,6 +625,7 @@ parse_new(struct snapshot *snap)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return (NULL);
 	p->snap = snap;
+	p->code = ERR_PARSE;
 	p->in = PF_NONE;
 	p->field = PF_TOP;
 	if ((p->yajl = yajl_alloc(&parse_callbacks, NULL, p)) == NULL) {
@@ -566,51 +635,49 @@ parse_new(struct snapshot *snap)
 	return (p);
 }
 
-/* Odd backslashes before a quote, this read's and the last's, escape it. */
-static int
-parse_escaped(struct parser *p, const unsigned char *buf,
-    const unsigned char *q)
-{
-	size_t	n = 0;
-
-	while (q > buf && q[-1] == '\\') {
-		q--;
-		n++;
-	}
-	if (q == buf)
-		n += p->bslash;
-	return (n % 2 == 1);
-}
-
 /*
  * yajl keeps a token that spans two reads and scans it again from its
  * start on every read: a string or number megabytes long costs time
- * quadratic in its length.  Real output has a quote every few dozen
- * bytes, so a longer run than PARSE_RUN_MAX between two is refused
- * before it reaches yajl.  memchr keeps the look cheap.
+ * quadratic in its length.  A token longer than PARSE_RUN_MAX is refused
+ * before it reaches yajl.  Strings, with their escapes, and the runs of
+ * other bytes between structural characters and blanks are the tokens.
  */
+static int
+parse_delim(unsigned char c)
+{
+	switch (c) {
+	case '{': case '}': case '[': case ']': case ',': case ':':
+	case ' ': case '\t': case '\r': case '\n':
+		return (1);
+	}
+	return (0);
+}
+
 static int
 parse_guard(struct parser *p, const unsigned char *buf, size_t len)
 {
-	const unsigned char	*q, *from = buf, *end = buf + len;
-	size_t			 n;
+	size_t	i;
 
-	while ((q = memchr(from, '"', end - from)) != NULL) {
-		p->run += q - from;
-		if (p->run > PARSE_RUN_MAX)
-			break;
-		if (!parse_escaped(p, buf, q))
+	for (i = 0; i < len; i++) {
+		if (p->instr) {
+			if (p->esc)
+				p->esc = 0;
+			else if (buf[i] == '\\')
+				p->esc = 1;
+			else if (buf[i] == '"')
+				p->instr = 0;
+			p->run = p->instr ? p->run + 1 : 0;
+		} else if (buf[i] == '"') {
+			p->instr = 1;
 			p->run = 0;
-		from = q + 1;
+		} else if (parse_delim(buf[i]))
+			p->run = 0;
+		else
+			p->run++;
+		if (p->run > PARSE_RUN_MAX)
+			return (parse_failx(p, "a string or value longer "
+			    "than %d bytes", PARSE_RUN_MAX));
 	}
-	if (q == NULL)
-		p->run += end - from;
-	if (p->run > PARSE_RUN_MAX)
-		return (parse_failx(p, "a string or value longer than %d bytes",
-		    PARSE_RUN_MAX));
-	for (n = 0; n < len && buf[len - 1 - n] == '\\'; n++)
-		;
-	p->bslash = n == len ? p->bslash + n : n;
 	return (1);
 }
 
@@ -642,6 +709,13 @@ const char *
 parse_error(struct parser *p)
 {
 	return (p->err);
+}
+
+/* ERR_PARSE, or ERR_TOO_LARGE past the budget of PARSE_MEM_MAX. */
+int
+parse_error_code(struct parser *p)
+{
+	return (p->code);
 }
 
 void

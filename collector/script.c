@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -68,60 +69,61 @@ script_running(void)
 	return (run != NULL);
 }
 
+/* The script itself: root's, and nobody else may write it. */
 static int
-unsafe_mode(const char *path, const struct stat *st, char *err, size_t len)
+unsafe_file(const char *path, const struct stat *st, char *err, size_t len)
 {
-	if (st->st_mode & S_IWOTH && !(S_ISDIR(st->st_mode) &&
-	    st->st_mode & S_ISVTX)) {
+	if (!S_ISREG(st->st_mode))
+		snprintf(err, len, "%s is not a regular file", path);
+	else if (st->st_uid != 0)
+		snprintf(err, len, "%s is owned by uid %u, not root", path,
+		    (unsigned)st->st_uid);
+	else if (st->st_mode & S_IWOTH)
 		snprintf(err, len, "%s is writable by others", path);
-		return (1);
-	}
-	if (st->st_mode & S_IWGRP && st->st_gid != 0 &&
-	    !(S_ISDIR(st->st_mode) && st->st_mode & S_ISVTX)) {
+	else if (st->st_mode & S_IWGRP)
 		snprintf(err, len, "%s is writable by group %u", path,
 		    (unsigned)st->st_gid);
-		return (1);
-	}
-	if (st->st_mode & S_IWGRP && st->st_gid == 0 &&
-	    !S_ISDIR(st->st_mode)) {
-		snprintf(err, len, "%s is writable by group root", path);
-		return (1);
-	}
-	return (0);
+	else
+		return (0);
+	return (1);
 }
 
 /*
- * Whoever can change the script, or rename it away in a directory above
- * it, runs commands as root.  As sshd's StrictModes: a regular file
- * owned by root, and nothing on the way to it writable by group or
- * others unless it is a sticky directory.  Returns 0, ERR_EXEC or
- * ERR_UNSAFE with the reason in err.
+ * A directory on the way: whoever owns it can chmod it, whoever can
+ * write it can rename entries in it, and either can swap the script
+ * between this check and bash's open.  Root's sticky directories are
+ * the exception: there nobody renames an entry of root's.  A symbolic
+ * link would make the path another one: the start-up resolved them.
  */
-int
-script_check(const char *path, char *err, size_t len)
+static int
+unsafe_dir(const char *path, const struct stat *st, char *err, size_t len)
+{
+	if (S_ISLNK(st->st_mode))
+		snprintf(err, len, "%s is a symbolic link", path);
+	else if (!S_ISDIR(st->st_mode))
+		snprintf(err, len, "%s is not a directory", path);
+	else if (st->st_uid != 0)
+		snprintf(err, len, "%s is owned by uid %u, not root", path,
+		    (unsigned)st->st_uid);
+	else if (st->st_mode & S_ISVTX)
+		return (0);
+	else if (st->st_mode & S_IWOTH)
+		snprintf(err, len, "%s is writable by others", path);
+	else if (st->st_mode & S_IWGRP)
+		snprintf(err, len, "%s is writable by group %u", path,
+		    (unsigned)st->st_gid);
+	else
+		return (0);
+	return (1);
+}
+
+/* Every directory above path, from its parent up to "/". */
+static int
+script_check_dirs(const char *path, char *err, size_t len)
 {
 	struct stat	 st;
 	char		 dir[PATH_MAX], *slash;
 
-	if (lstat(path, &st) == -1) {
-		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return (ERR_EXEC);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, len, "%s is not a regular file", path);
-		return (ERR_UNSAFE);
-	}
-	if (st.st_uid != 0) {
-		snprintf(err, len, "%s is owned by uid %u, not root", path,
-		    (unsigned)st.st_uid);
-		return (ERR_UNSAFE);
-	}
-	if (unsafe_mode(path, &st, err, len))
-		return (ERR_UNSAFE);
-	if (!(st.st_mode & S_IXUSR)) {
-		snprintf(err, len, "%s is not executable", path);
-		return (ERR_EXEC);
-	}
 	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
 		snprintf(err, len, "script path too long");
 		return (ERR_EXEC);
@@ -131,16 +133,57 @@ script_check(const char *path, char *err, size_t len)
 			slash[1] = '\0';
 		else
 			*slash = '\0';
-		if (stat(dir, &st) == -1) {
+		if (lstat(dir, &st) == -1) {
 			snprintf(err, len, "%s: %s", dir, strerror(errno));
 			return (ERR_EXEC);
 		}
-		if (unsafe_mode(dir, &st, err, len))
+		if (unsafe_dir(dir, &st, err, len))
 			return (ERR_UNSAFE);
 		if (slash == dir)
 			break;
 	}
 	return (0);
+}
+
+/*
+ * Whoever can change the script, or swap it in a directory above it,
+ * runs commands as root (DESIGN.md §3).  Returns 0, ERR_EXEC or
+ * ERR_UNSAFE with the reason, which names the offending path, in err.
+ */
+int
+script_check(const char *path, char *err, size_t len)
+{
+	struct stat	 st;
+	int		 e;
+
+	if (lstat(path, &st) == -1) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return (ERR_EXEC);
+	}
+	if (unsafe_file(path, &st, err, len))
+		return (ERR_UNSAFE);
+	if ((e = script_check_dirs(path, err, len)) != 0)
+		return (e);
+	if (!(st.st_mode & S_IXUSR)) {
+		snprintf(err, len, "%s is not executable", path);
+		return (ERR_EXEC);
+	}
+	return (0);
+}
+
+/*
+ * -n checks what start-up would: an unsafe script exits 1.  One that is
+ * missing is not refused here, as it may be installed after the check.
+ */
+void
+script_check_config(const char *path)
+{
+	char	abs[PATH_MAX], err[WGM_DETAIL_MAX];
+
+	if (realpath(path, abs) == NULL)
+		return;
+	if (script_check(abs, err, sizeof(err)) == ERR_UNSAFE)
+		errx(1, "unsafe script: %s", err);
 }
 
 static void
@@ -183,20 +226,13 @@ close_fd(struct event **ev, int *fd)
 	}
 }
 
-/* The first line of stderr, without the noise of control characters. */
+/* The first line of stderr, as text fit for a log line. */
 static void
 stderr_line(char *buf, size_t len)
 {
-	size_t	i;
-
 	run->err[run->errlen] = '\0';
-	for (i = 0; i < run->errlen && run->err[i] != '\n'; i++)
-		;
-	run->err[i] = '\0';
-	for (i = 0; run->err[i] != '\0'; i++)
-		if ((unsigned char)run->err[i] < 0x20)
-			run->err[i] = ' ';
-	strlcpy(buf, run->err, len);
+	run->err[strcspn(run->err, "\r\n")] = '\0';
+	json_clean_text(buf, len, run->err);
 }
 
 static void
@@ -218,7 +254,8 @@ run_verdict(void)
 		run_fail(ERR_EXIT, "exit status %d%s%s",
 		    WEXITSTATUS(run->status), line[0] ? ": " : "", line);
 	} else if (run->error == ERR_NONE && parse_finish(run->parser) == -1)
-		run_fail(ERR_PARSE, "%s", parse_error(run->parser));
+		run_fail(parse_error_code(run->parser), "%s",
+		    parse_error(run->parser));
 }
 
 static void
@@ -279,6 +316,9 @@ script_read_out(int fd, short event, void *arg)
 	}
 	run->total += n;
 	if (run->total > WGM_OUTPUT_MAX) {
+		/* Whatever it holds, output past the cap is too large. */
+		if (run->error == ERR_PARSE)
+			run->error = ERR_NONE;
 		run_fail(ERR_TOO_LARGE, "output exceeds %d bytes",
 		    WGM_OUTPUT_MAX);
 		run_signal(SIGKILL);
@@ -289,7 +329,8 @@ script_read_out(int fd, short event, void *arg)
 	/* After a parse error the rest is read and dropped. */
 	if (!run->parse_failed && parse_feed(run->parser, buf, n) == -1) {
 		run->parse_failed = 1;
-		run_fail(ERR_PARSE, "%s", parse_error(run->parser));
+		run_fail(parse_error_code(run->parser), "%s",
+		    parse_error(run->parser));
 	}
 	/* The chunk held the private keys: not left on the stack. */
 	explicit_bzero(buf, n);
@@ -324,6 +365,12 @@ script_read_err(int fd, short event, void *arg)
 	}
 }
 
+/*
+ * Timed out: SIGTERM to the group, SIGKILL after a grace, and after one
+ * more the run ends whatever is left.  A process outside the group may
+ * hold stdout for good, and one stuck in the kernel may not die: the
+ * run's outcome is already known, so neither is waited for.
+ */
 static void
 script_timeout(int fd, short event, void *arg)
 {
@@ -339,13 +386,45 @@ script_timeout(int fd, short event, void *arg)
 		evtimer_add(run->ev_timeout, &tv);
 		return;
 	}
-	/* Still there after SIGTERM: nothing in the group gets a choice. */
-	run_signal(SIGKILL);
-	if (!run->reaped || run->fd_out == -1)
+	if (!run->killed) {
+		run_signal(SIGKILL);
+		close_fd(&run->ev_out, &run->fd_out);
+		close_fd(&run->ev_err, &run->fd_err);
+		evtimer_add(run->ev_timeout, &tv);
+		run_maybe_done();
 		return;
-	/* A process outside the group holds stdout: stop waiting for it. */
-	close_fd(&run->ev_out, &run->fd_out);
+	}
+	/* SIGCHLD reaps it whenever it goes: its pid is no run's then. */
+	log_warnx("script pid %ld not reaped after SIGKILL; run ended",
+	    (long)run->pid);
+	run->reaped = 1;
 	run_maybe_done();
+}
+
+/* Makes fd the descriptor to, open across exec. */
+static int
+move_fd(int fd, int to)
+{
+	if (fd == to)
+		return (fcntl(fd, F_SETFD, 0));
+	return (dup2(fd, to));
+}
+
+/*
+ * What the collector set for itself is not the script's: ignored
+ * signals (SIGHUP, SIGPIPE) and the mask survive exec.
+ */
+static void
+child_signals(void)
+{
+	sigset_t	set;
+	int		sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
 }
 
 static void
@@ -353,20 +432,19 @@ child_exec(int out, int err)
 {
 	char		*argv[] = { "sudo", "-n", BASH_PATH, NULL, NULL };
 	char		*envp[] = { SCRIPT_PATH_ENV, "LANG=C", NULL };
-	sigset_t	 set;
 	int		 null;
 
 	argv[3] = (char *)conf->script;
 	setpgid(0, 0);
-	if ((null = open("/dev/null", O_RDONLY)) == -1 ||
-	    dup2(null, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
-	    dup2(err, STDERR_FILENO) == -1)
+	/* Only 0, 1 and 2 are the script's. */
+	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
+	    move_fd(null, STDIN_FILENO) == -1 ||
+	    move_fd(out, STDOUT_FILENO) == -1 ||
+	    move_fd(err, STDERR_FILENO) == -1)
 		_exit(127);
-	/* An ignored SIGPIPE would be inherited through exec. */
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
+	/* Nor what the daemon was started with and kept. */
+	closefrom(STDERR_FILENO + 1);
+	child_signals();
 	execve(SUDO_PATH, argv, envp);
 	dprintf(STDERR_FILENO, "execve %s: %s\n", SUDO_PATH, strerror(errno));
 	_exit(127);

@@ -226,6 +226,8 @@ RB_PROTOTYPE(iface_tree, iface, entry, iface_cmp);
 
 /* json.c */
 int		 json_string(struct evbuffer *, const char *);
+size_t		 json_utf8_len(const unsigned char *, size_t);
+void		 json_clean_text(char *, size_t, const char *);
 
 /* imsgev.c */
 void		 imsg_event_add(struct imsgev *);

@@ -41,6 +41,13 @@ make_fixtures() {
 	python3 -c 'import sys; n = 10000
 sys.stdout.write("{\"wg0\": {\"x\": " + "[" * n + "]" * n + "}}\n")' \
 	    > "$T/deep.json"
+	printf '{"wg0": {"publicKey": "\\udc00"}}\n' > "$T/surrogate.json"
+	printf '{"w\\u0007g\\n0": {"listenPort": "x"}}\n' > "$T/control.json"
+	# Tiny peers: 11 MB of output, gigabytes once parsed whole.
+	python3 -c 'import sys; n = 1000000
+sys.stdout.write("{\"wg0\": {\"peers\": {" +
+    ",".join("\"%x\":{}" % i for i in range(n)) + "}}}\n")' \
+	    > "$T/manypeers.json"
 }
 
 # The script reads its mode at each run and records it, with its pid,
@@ -53,7 +60,7 @@ write_script() {
 	mode=$(cat "$T/mode")
 	echo "$mode $$" >> "$T/runs"
 	case $mode in
-	good|invalid|truncated|wrongtype|bignum|deep)
+	good|invalid|truncated|wrongtype|bignum|deep|surrogate|control|manypeers)
 		cat "$T/$mode.json"
 		;;
 	hang)
@@ -81,6 +88,11 @@ write_script() {
 		printf '{"wg0": {"x": "'
 		head -c 70000000 /dev/zero | tr '\0' ' '
 		printf '"}}\n'
+		;;
+	zeros)
+		printf '{"wg0": {"x": ['
+		yes '0,' | head -c 80000000
+		printf '0]}}\n'
 		;;
 	esac
 	EOS
@@ -330,6 +342,32 @@ bad_case "more than 64 MiB of output" too_large \
 bad_case "more than 64 MiB of output in one JSON string" 'too_large|parse' \
     '64 MiB|67108864|exceeds|too large|long' 1 \
     'set_mode largestring' 'set_mode good' largestring
+# A valid document, only too long: neither a long value nor a parse error.
+bad_case "80 MB of 0, in one array" too_large '64 MiB|67108864|exceeds' 1 \
+    'set_mode zeros' 'set_mode good' zeros
+# yajl makes \udc00 bytes that are not UTF-8: never stored, never in /raw.
+bad_case "a lone low surrogate" parse 'publicKey.*UTF-8' 1 \
+    'set_mode surrogate' 'set_mode good' surrogate
+l0=$(wc -l < "$LOG")
+bad_case "an interface name with control characters" parse \
+    '^w\\x07g\\x0a0\.listenPort: expected an integer$' 1 \
+    'set_mode control' 'set_mode good' control
+if ! tail -n +"$((l0 + 1))" "$LOG" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+	ok "an interface name with control characters: none of them in the log"
+else
+	not_ok "an interface name with control characters: none of them in the log"
+fi
+# The collector's peak memory (VmHWM, under ASan here) stays well below
+# what a million peers would cost it.
+bad_case "a million tiny peers" too_large 'more than 256 MiB' 1 \
+    'set_mode manypeers' 'set_mode good' manypeers
+hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
+if [ -n "$hwm" ] && [ "$hwm" -lt $((1024 * 1024)) ]; then
+	ok "a million tiny peers: the collector's peak RSS stays under 1 GiB"
+else
+	not_ok "a million tiny peers: the collector's peak RSS stays under 1 GiB"
+fi
+echo "# collector VmHWM after a million tiny peers: $hwm kB"
 bad_case "script group-writable" unsafe "$SCRIPT.*writable" 0 \
     'chmod 0775 "$SCRIPT"' 'chmod 0755 "$SCRIPT"'
 bad_case "script owned by nobody" unsafe "$SCRIPT.*(owned|uid|root)" 0 \

@@ -907,10 +907,125 @@ test_escaped_quotes_split_anywhere_are_not_delimiters(void **state)
 	}
 }
 
+/* The guard counts tokens, not bytes between quotes (issue 8, item 9). */
+static void
+test_megabytes_of_short_numbers_accepted(void **state)
+{
+	struct run	 r;
+	char		*doc;
+	size_t		 i, n = 3 * 1024 * 1024 / 2;
+	const char	*head = "{\"wg0\":{\"x\":[", *tail = "0]}}";
+
+	(void)state;
+	assert_non_null(doc = malloc(strlen(head) + 2 * n + strlen(tail) + 1));
+	strcpy(doc, head);
+	for (i = 0; i < n; i++)
+		memcpy(doc + strlen(head) + 2 * i, "0,", 2);
+	strcpy(doc + strlen(head) + 2 * n, tail);
+	run_pieces(&r, doc, strlen(doc), 65536, 65536);
+	free(doc);
+	assert_int_equal(r.rc, 0);
+	run_free(&r);
+}
+
+/*
+ * yajl makes a lone high surrogate escape "?", but passes a lone low one
+ * on as bytes that are not UTF-8.
+ */
+static void
+test_lone_surrogates_rejected(void **state)
+{
+	(void)state;
+	expect_error("{\"w\\udc00\": {}}",
+	    "(top level): interface name is not valid UTF-8");
+	expect_error("{\"wg0\": {\"peers\": {\"k\\udc00\": {}}}}",
+	    "wg0.peers: peer key is not valid UTF-8");
+	expect_error(PEER("\"endpoint\": \"\\udc00:1\""),
+	    PEER_PATH ".endpoint: string is not valid UTF-8");
+	expect_error(PEER("\"allowedIps\": [\"10.0.0.1/32\", \"\\ude00\"]"),
+	    PEER_PATH ".allowedIps[1]: string is not valid UTF-8");
+	expect_error(IFACE("\"publicKey\": \"\\udfff\\ud800\""),
+	    "wg0.publicKey: string is not valid UTF-8");
+}
+
+static void
+test_surrogate_pair_accepted(void **state)
+{
+	struct run	r;
+
+	(void)state;
+	run_whole(&r, "{\"w\\ud83d\\ude00\": {}}");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(snapshot_iface_find(r.snap, "w\xf0\x9f\x98\x80"));
+	run_free(&r);
+}
+
+/* A name quoted in an error keeps no control character for the log. */
+static void
+test_control_characters_in_error_escaped(void **state)
+{
+	(void)state;
+	expect_error("{\"w\\u0007g\\n\\\\\\u007f\\u0085\": "
+	    "{\"listenPort\": \"x\"}}",
+	    "w\\x07g\\x0a\\x5c\\x7f\\xc2\\x85.listenPort: expected an integer");
+}
+
+/*
+ * Tiny peers cost the collector far more than their bytes: past the
+ * budget the run is refused as too large, with the figure.
+ */
+static void
+test_memory_budget_refuses_too_many_peers(void **state)
+{
+	struct snapshot	*snap;
+	struct parser	*p;
+	char		 buf[64];
+	size_t		 i, n = PARSE_MEM_MAX / 1000;
+	int		 rc = 0;
+
+	(void)state;
+	assert_non_null(snap = snapshot_new());
+	assert_non_null(p = parse_new(snap));
+	rc = parse_feed(p, (const unsigned char *)"{\"wg0\":{\"peers\":{", 17);
+	for (i = 0; i < n && rc == 0; i++) {
+		snprintf(buf, sizeof(buf), "%s\"%zx\":{}", i ? "," : "", i);
+		rc = parse_feed(p, (const unsigned char *)buf, strlen(buf));
+	}
+	assert_int_equal(rc, -1);
+	assert_true(i < n);
+	assert_int_equal(parse_error_code(p), ERR_TOO_LARGE);
+	assert_string_equal(parse_error(p),
+	    "the parsed output would take more than 256 MiB");
+	parse_free(p);
+	snapshot_free(snap);
+}
+
+static void
+test_syntax_error_is_a_parse_error(void **state)
+{
+	struct snapshot	*snap;
+	struct parser	*p;
+
+	(void)state;
+	assert_non_null(snap = snapshot_new());
+	assert_non_null(p = parse_new(snap));
+	assert_int_equal(parse_feed(p, (const unsigned char *)"{x", 2), -1);
+	assert_int_equal(parse_error_code(p), ERR_PARSE);
+	assert_null(strchr(parse_error(p), '\n'));
+	parse_free(p);
+	snapshot_free(snap);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_megabytes_of_short_numbers_accepted),
+		cmocka_unit_test(test_lone_surrogates_rejected),
+		cmocka_unit_test(test_surrogate_pair_accepted),
+		cmocka_unit_test(test_control_characters_in_error_escaped),
+		cmocka_unit_test(test_memory_budget_refuses_too_many_peers),
+		cmocka_unit_test(test_syntax_error_is_a_parse_error),
 		cmocka_unit_test(test_full_document_fills_snapshot),
 		cmocka_unit_test(test_megabytes_long_string_refused_early),
 		cmocka_unit_test(test_megabytes_long_number_refused_early),
