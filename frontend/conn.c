@@ -37,6 +37,7 @@ struct conn {
 	RB_ENTRY(conn)		 entry;
 	struct bufferevent	*bev;
 	time_t			 since;
+	int			 stream;	/* /events: no deadline */
 };
 RB_HEAD(conn_tree, conn);
 
@@ -113,7 +114,7 @@ conn_sweep(int fd, short event, void *arg)
 			free(c);
 			continue;
 		}
-		if (now - c->since <= WGM_HTTP_TIMEOUT ||
+		if (c->stream || now - c->since <= WGM_HTTP_TIMEOUT ||
 		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
 		    (s = bufferevent_getfd(c->bev)) == -1)
 			continue;
@@ -134,6 +135,18 @@ conn_request(struct evhttp_request *req)
 	    evhttp_request_get_connection(req));
 	if ((c = RB_FIND(conn_tree, &conns, &key)) != NULL)
 		c->since = conn_now();
+}
+
+/* A stream of events (sse.c) is a response that never ends. */
+void
+conn_stream(struct evhttp_request *req)
+{
+	struct conn	 key, *c;
+
+	key.bev = evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(req));
+	if ((c = RB_FIND(conn_tree, &conns, &key)) != NULL)
+		c->stream = 1;
 }
 
 int
