@@ -106,7 +106,12 @@ def main(argv):
     elif cmd == "eval":
         print(json.dumps(p.eval(args[0])))
     elif cmd == "shot":
-        r = p.call("Page.captureScreenshot", format="png")
+        w, h = p.eval("[document.documentElement.scrollWidth, "
+                      "document.documentElement.scrollHeight]")
+        r = p.call("Page.captureScreenshot", format="png",
+                   captureBeyondViewport=True,
+                   clip={"x": 0, "y": 0, "width": w, "height": h,
+                         "scale": 1})
         open(args[0], "wb").write(base64.b64decode(r["data"]))
     elif cmd == "errors":
         print(json.dumps(p.eval("window.__errs")))
