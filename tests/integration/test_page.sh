@@ -149,6 +149,15 @@ if [ -n "${WGM_PAGE_SHOT:-}" ]; then
 	cdp shot "$WGM_PAGE_SHOT"
 fi
 
+# The script fails: the page keeps the last good table and says why.
+echo '{"wg0": ' | wgm_json page.json
+check "the page says its data is stale when the last run failed" \
+    cdp wait 15 'document.body.dataset.state === "stale" &&
+	document.getElementById("health").textContent.includes("failed (parse")'
+fixture old never
+check "the page is live again when a run succeeds" \
+    cdp wait 15 'document.body.dataset.state === "live"'
+
 # The daemon stops: the page says so.  It comes back: so does the page.
 wgm_stop
 check "the page says its data is stale when the daemon is gone" \
