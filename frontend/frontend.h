@@ -24,6 +24,7 @@ struct event_base;
 #define SSE_UNSENT_MAX		(1024 * 1024)	/* a stream's unsent bytes */
 #define SSE_HEARTBEAT		15		/* seconds between comments */
 #define SSE_WRITE_TIMEOUT	60		/* seconds a write may stall */
+#define SSE_INPUT_MAX		4096		/* bytes read from a stream */
 #define SSE_RETRY_MS		3000		/* a browser's reconnect delay */
 
 /*

@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -187,12 +189,40 @@ static void
 sub_send_text(struct sse_sub *s, const char *fmt, ...)
 {
 	va_list	ap;
+	int	rc;
 
 	va_start(ap, fmt);
-	if (evbuffer_add_vprintf(chunk, fmt, ap) == -1)
-		fatal("%s", __func__);
+	rc = evbuffer_add_vprintf(chunk, fmt, ap);
 	va_end(ap);
+	if (rc == -1)
+		fatal("%s", __func__);
 	evhttp_send_reply_chunk(s->req, chunk);
+}
+
+static void
+heartbeat(int fd, short event, void *arg)
+{
+	struct sse_sub	*s;
+
+	(void)fd;
+	(void)event;
+	(void)arg;
+	TAILQ_FOREACH(s, &subs, entry)
+		sub_send_text(s, ":\n\n");
+}
+
+/* Made with the first stream: until then there is nothing to keep. */
+static void
+sse_setup(struct event_base *base)
+{
+	struct timeval	tv = { SSE_HEARTBEAT, 0 };
+
+	if (ev_heartbeat != NULL)
+		return;
+	if ((chunk = evbuffer_new()) == NULL ||
+	    (ev_heartbeat = event_new(base, -1, EV_PERSIST, heartbeat,
+	    NULL)) == NULL || event_add(ev_heartbeat, &tv) == -1)
+		fatal("%s", __func__);
 }
 
 void
@@ -212,34 +242,6 @@ sse_event(const char *line)
 		if (sub_unsent(s) > SSE_UNSENT_MAX)
 			sub_drop(s, "over 1 MiB unsent");
 	}
-}
-
-static void	heartbeat(int, short, void *);
-
-/* Made with the first stream: until then there is nothing to keep. */
-static void
-sse_setup(struct event_base *base)
-{
-	struct timeval	tv = { SSE_HEARTBEAT, 0 };
-
-	if (ev_heartbeat != NULL)
-		return;
-	if ((chunk = evbuffer_new()) == NULL ||
-	    (ev_heartbeat = event_new(base, -1, EV_PERSIST, heartbeat,
-	    NULL)) == NULL || event_add(ev_heartbeat, &tv) == -1)
-		fatal("%s", __func__);
-}
-
-static void
-heartbeat(int fd, short event, void *arg)
-{
-	struct sse_sub	*s;
-
-	(void)fd;
-	(void)event;
-	(void)arg;
-	TAILQ_FOREACH(s, &subs, entry)
-		sub_send_text(s, ":\n\n");
 }
 
 /*
@@ -282,13 +284,16 @@ sub_replay(struct sse_sub *s, uint64_t after)
 /*
  * A stream has no deadline (conn.c), and evhttp's own timeout would end
  * it after WGM_HTTP_TIMEOUT s without a byte from the client: only the
- * write timeout stays, for a client that takes nothing at all.
+ * write timeout stays, for a client that takes nothing at all.  evhttp
+ * keeps reading a connection it writes a reply to, to see it close, and
+ * would keep whatever the client sends: past a few bytes it stops.
  */
 static void
 sub_start(struct evhttp_request *req)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct timeval		 wtv = { SSE_WRITE_TIMEOUT, 0 };
+	struct bufferevent	*bev;
 	struct sse_sub		*s;
 	int64_t			 after;
 
@@ -302,8 +307,9 @@ sub_start(struct evhttp_request *req)
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
 	evhttp_send_reply_start(req, 200, "OK");
-	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(s->evcon),
-	    NULL, &wtv);
+	bev = evhttp_connection_get_bufferevent(s->evcon);
+	bufferevent_set_timeouts(bev, NULL, &wtv);
+	bufferevent_setwatermark(bev, EV_READ, 0, SSE_INPUT_MAX);
 	evhttp_connection_set_closecb(s->evcon, sub_closed, s);
 	conn_stream(req);
 	TAILQ_INSERT_TAIL(&subs, s, entry);

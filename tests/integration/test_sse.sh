@@ -256,6 +256,29 @@ bounded() {
 check "the frontend's memory stays bounded" bounded
 kill "$SLOWPID" 2>/dev/null
 
+# ---- A client that sends on its stream has the frontend keep none of it.
+rss0=$(rss)
+python3 - "$PORT" <<'EOF'
+import socket, sys, time
+s = socket.socket()
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+s.settimeout(5)
+junk = b"x" * 65536
+try:
+    for i in range(512):
+        s.sendall(junk)
+except OSError:
+    pass
+time.sleep(2)
+EOF
+rss1=$(rss)
+flood_bounded() {
+	echo "#   frontend RSS ${rss0} KiB before, ${rss1} KiB after"
+	[ "$rss1" -lt $((rss0 + 16384)) ]
+}
+check "32 MiB sent on a stream do not grow the frontend" flood_bounded
+
 # ---- The first stream: every event, in order, and kept past the deadline.
 n5=$(nevents)
 wait_for 10 has_id all "$n5"
