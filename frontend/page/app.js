@@ -217,6 +217,9 @@ function connect() {
 document.addEventListener("DOMContentLoaded", () => {
 	renderHealth();
 	connect();
-	setInterval(renderAges, 1000);
+	setInterval(() => {
+		renderAges();
+		renderHealth();
+	}, 1000);
 	setInterval(refresh, POLL_MS);
 });
