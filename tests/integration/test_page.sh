@@ -139,6 +139,12 @@ csp=$(wgm_curl -D - -o /dev/null "http://127.0.0.1:$PORT/" |
     tr -d '\r' | sed -n 's/^Content-Security-Policy: //p')
 check "/ carries Content-Security-Policy default-src 'self'" \
     grep -q "^default-src 'self'" <<<"$csp"
+etag=$(wgm_curl -I "http://127.0.0.1:$PORT/app.js" | tr -d '\r' |
+    sed -n 's/^ETag: //p')
+code=$(wgm_curl -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" \
+    "http://127.0.0.1:$PORT/app.js")
+check "/app.js has an ETag and answers If-None-Match with 304" \
+    test -n "$etag" -a "$code" = 304
 
 # A status change reaches the row through /events.
 fixture old never
