@@ -52,6 +52,7 @@ struct conn {
 	struct bufferevent	*bev;
 	time_t			 since;
 	uint64_t		 body;		/* serial; 0: none */
+	int			 stream;	/* /events: no deadline */
 };
 RB_HEAD(conn_tree, conn);
 
@@ -129,7 +130,7 @@ conn_sweep(int fd, short event, void *arg)
 			free(c);
 			continue;
 		}
-		if (now - c->since <= WGM_HTTP_TIMEOUT ||
+		if (c->stream || now - c->since <= WGM_HTTP_TIMEOUT ||
 		    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
 		    (s = bufferevent_getfd(c->bev)) == -1)
 			continue;
@@ -205,6 +206,16 @@ conn_expire(const uint64_t *keep, size_t nkeep)
 			c->body = 0;
 		}
 	}
+}
+
+/* A stream of events (sse.c) is a response that never ends. */
+void
+conn_stream(struct evhttp_request *req)
+{
+	struct conn	*c;
+
+	if ((c = conn_find(req)) != NULL)
+		c->stream = 1;
 }
 
 int

@@ -201,6 +201,7 @@ recv_event(struct imsg *imsg)
 	    hdr.priority != LOG_INFO)
 		fatalx("%s: invalid priority %d", __func__, hdr.priority);
 	log_event(hdr.priority, line);
+	sse_event(line);
 }
 
 static void

@@ -18,6 +18,15 @@ struct evhttp;
 struct evhttp_request;
 struct event_base;
 
+/* GET /events (DESIGN §9). */
+#define SSE_RING_MAX		1024		/* events kept for resuming */
+#define SSE_SUBS_MAX		64		/* streams at once */
+#define SSE_UNSENT_MAX		(1024 * 1024)	/* a stream's unsent bytes */
+#define SSE_HEARTBEAT		15		/* seconds between comments */
+#define SSE_WRITE_TIMEOUT	60		/* seconds a write may stall */
+#define SSE_INPUT_MAX		4096		/* bytes read from a stream */
+#define SSE_RETRY_MS		3000		/* a browser's reconnect delay */
+
 /*
  * A rendered response body.  Rendered once per snapshot and shared by
  * every response that is still being written when the next one arrives.
@@ -37,6 +46,7 @@ int		 conn_init(struct event_base *, struct evhttp *);
 void		 conn_request(struct evhttp_request *);
 void		 conn_body(struct evhttp_request *, uint64_t);
 void		 conn_expire(const uint64_t *, size_t);
+void		 conn_stream(struct evhttp_request *);
 
 /* frontend.c */
 void		 frontend_main(int, int);
@@ -44,6 +54,11 @@ void		 frontend_main(int, int);
 /* logger.c */
 void		 logger_init(struct imsgev *);
 void		 logger_socket(int);
+
+/* page.c */
+int		 page_route(struct evhttp_request *, const char *);
+void		 page_error(struct evhttp_request *, int, const char *,
+		    const char *);
 
 /* render.c */
 int		 render_raw(struct evbuffer *, const struct snapshot *);
@@ -54,5 +69,9 @@ int		 http_date(char *, size_t, int64_t);
 struct evhttp	*http_init(struct event_base *, int, uint32_t);
 void		 http_snapshot(const struct snapshot *);
 void		 http_collect_status(const struct collect_status *);
+
+/* sse.c */
+void		 sse_event(const char *);
+void		 sse_serve(struct evhttp_request *);
 
 #endif /* FRONTEND_H */

@@ -390,6 +390,8 @@ http_route(struct evhttp_request *req, void *arg)
 	uint32_t		 interval = *(uint32_t *)arg;
 
 	conn_request(req);
+	if (path != NULL && page_route(req, path))
+		return;
 	if (path == NULL || (strcmp(path, "/raw") != 0 &&
 	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0)) {
 		reply_json(req, 404, "Not Found",
