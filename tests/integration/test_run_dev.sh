@@ -83,6 +83,37 @@ wait "$RUN_PID" 2>/dev/null
 RUN_PID=
 PID=
 
+# The daemon's own variables win over make run's choices.
+wgm_script env.sh <<'EOS'
+#!/bin/sh
+echo '{}'
+EOS
+: > "$LOG"
+WIREGUARD_MONITOR_WG_JSON_SCRIPT=$T/env.sh WIREGUARD_MONITOR_CHROOT=$CHROOT \
+    WIREGUARD_MONITOR_USER=daemon "$CLONE/tools/run-dev" \
+    -l "127.0.0.1:$PORT" -i 1 >>"$LOG" 2>&1 &
+RUN_PID=$!
+PID=$RUN_PID
+frontend_is_daemon() {
+	local f i
+	for ((i = 0; i < 50; i++)); do
+		f=$(wgm_frontend_pid)
+		[ -n "$f" ] && break
+		sleep 0.1
+	done
+	[ -n "$f" ] && [ "$(awk '/^Uid:/ { print $2 }' "/proc/$f/status")" = \
+	    "$(id -u daemon)" ] &&
+	    [ "$(readlink "/proc/$f/root")" = "$CHROOT" ]
+}
+check "WIREGUARD_MONITOR_WG_JSON_SCRIPT, _CHROOT and _USER are used instead of make run's choices" \
+    eval 'wgm_wait_log "listening on" 30 &&
+    grep -q "collector started: script $T/env.sh" "$LOG" &&
+    ! grep -q "^make run: ./wgmond.* -[sru] " "$LOG" && frontend_is_daemon'
+kill -TERM "$RUN_PID" 2>/dev/null
+wait "$RUN_PID" 2>/dev/null
+RUN_PID=
+PID=
+
 # wgmond's own check is as strict as ever: the checkout's script refused.
 : > "$LOG"
 "$CLONE/wgmond" -d -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" \
