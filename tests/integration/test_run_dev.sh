@@ -6,7 +6,9 @@
 # the user's, group-writable (Debian's umask 002 for such a user).  wgmond
 # refuses such a script and such a chroot, and must go on refusing them;
 # make run stages both in /run/wgmond-dev and says so first.  Prints one
-# `ok - NAME` / `not ok - NAME` line per case.
+# `ok - NAME` / `not ok - NAME` line per case.  The staging directory is
+# the test's own (WGMOND_DEV_DIR), so that a make run or another test
+# running meanwhile does not change it underneath.
 #
 #	bash tests/integration/test_run_dev.sh
 
@@ -23,6 +25,8 @@ run_cleanup() {
 	wgm_cleanup
 }
 trap run_cleanup EXIT
+export WGMOND_DEV_DIR=$T/dev
+DEV=$WGMOND_DEV_DIR
 
 # The files make run uses, in a checkout of nobody's, umask 002.
 CLONE=$T/clone
@@ -47,12 +51,12 @@ PID=$RUN_PID		# run-dev execs wgmond: the same process
 
 check "make run from a user's group-writable checkout starts wgmond" \
     wgm_wait_log 'listening on' 30
-check "its first lines say what it staged in /run/wgmond-dev" \
-    eval 'head -n 1 "$LOG" | grep -q "staged in /run/wgmond-dev" &&
-    head -n 4 "$LOG" | grep -q "/run/wgmond-dev/wg-json, a copy of tools/wg-json" &&
-    head -n 4 "$LOG" | grep -q "/run/wgmond-dev/empty, the empty directory"'
+check "its first lines say what it staged, and where" \
+    eval 'head -n 1 "$LOG" | grep -q "staged in $DEV (root:root 0755)" &&
+    head -n 4 "$LOG" | grep -q "$DEV/wg-json, a copy of tools/wg-json" &&
+    head -n 4 "$LOG" | grep -q "$DEV/empty, the empty directory"'
 check "the daemon runs the staged copy of tools/wg-json" \
-    grep -q 'collector started: script /run/wgmond-dev/wg-json' "$LOG"
+    grep -q "collector started: script $DEV/wg-json" "$LOG"
 
 # /raw after the first good run (any content: this machine's WireGuard).
 raw_ok() {
@@ -72,11 +76,11 @@ owner_mode() {
 	stat -c '%U:%G %a' "$1"
 }
 check "the staged script, chroot and directory are root:root 0755" \
-    eval '[ "$(owner_mode /run/wgmond-dev)" = "root:root 755" ] &&
-    [ "$(owner_mode /run/wgmond-dev/wg-json)" = "root:root 755" ] &&
-    [ "$(owner_mode /run/wgmond-dev/empty)" = "root:root 755" ]'
+    eval '[ "$(owner_mode "$DEV")" = "root:root 755" ] &&
+    [ "$(owner_mode "$DEV/wg-json")" = "root:root 755" ] &&
+    [ "$(owner_mode "$DEV/empty")" = "root:root 755" ]'
 check "the staged script is tools/wg-json as it is now" \
-    cmp -s "$CLONE/tools/wg-json" /run/wgmond-dev/wg-json
+    cmp -s "$CLONE/tools/wg-json" "$DEV/wg-json"
 
 kill -TERM "$RUN_PID" 2>/dev/null
 wait "$RUN_PID" 2>/dev/null
