@@ -23,7 +23,11 @@ for f in wgmond build/bench/cycle; do
 	fi
 done
 
-out=$(timeout 180 bench/run --smoke 2>&1)
+# bench/run names the commit with git describe --dirty, which rewrites
+# .git/index: as root (make check through sudo) in a user's checkout, that
+# would leave the index root's.  The smoke run's RESULTS.md is thrown away,
+# so it gets no repository.
+out=$(GIT_DIR=/dev/null timeout 180 bench/run --smoke 2>&1)
 rc=$?
 n=0
 while read -r tag name status why; do
