@@ -5,7 +5,7 @@
 
 What the Flask program does with the script's output each check:
 json.loads of the text, then its own classify(), imported from
-shared/baseline/seedref/main.py (not a copy), and for information its
+bench/baseline/main.py (not a copy), and for information its
 log_changes() with the syslog call replaced by a counter.  CPU time
 (time.process_time), median over the repetitions; "now" moves by 10 s
 and back between two repetitions, as bench/cycle does.
@@ -64,8 +64,7 @@ def main_():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", "--now", type=int, default=int(time.time()))
     ap.add_argument("-r", "--reps", type=int, default=5)
-    ap.add_argument("--seedref", default=os.path.join(
-        here, "..", "..", "shared", "baseline", "seedref"))
+    ap.add_argument("--seedref", default=os.path.join(here, "baseline"))
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
     main = load_seedref(a.seedref)

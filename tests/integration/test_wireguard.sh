@@ -39,7 +39,11 @@ wgm_setup
 C=5
 D=10
 PORT=5000		# the hub's own loopback
-WG_JSON=$TOP/tools/wg-json
+# wgmond runs only a script of root's that nobody else can write, and a
+# checkout made by a user with sudo (umask 002) is neither: a copy, as
+# make run makes one.
+WG_JSON=$T/wg-json
+install -o root -g root -m 0755 "$TOP/tools/wg-json" "$WG_JSON" || exit 1
 T_START=$(date +%s)
 
 if ! wgnet_setup; then

@@ -99,11 +99,19 @@ wgnet_ns() {
 	echo "$WGNET_RUN-$1"
 }
 
+# The pid of the process that holds NODE's mount namespace (wgnet__node):
+# commands enter it with its root directory (nsenter --root), which is the
+# caller's own root where that is a chroot, too.
+wgnet__holder() {
+	cat "$WGNET_DIR/holders/$1"
+}
+
 wgnet_in() {
 	local node=$1
 	shift
 	nsenter --net="/run/netns/$WGNET_RUN-$node" \
-	    --mount="$WGNET_DIR/$node.mnt" --wd="$PWD" -- "$@"
+	    --target="$(wgnet__holder "$node")" --mount --root --wd="$PWD" \
+	    -- "$@"
 }
 
 # wgnet_bg NODE CMD...: CMD in the background in NODE; its pid (CMD's own:
@@ -113,7 +121,8 @@ wgnet_bg() {
 	local node=$1
 	shift
 	nsenter --net="/run/netns/$WGNET_RUN-$node" \
-	    --mount="$WGNET_DIR/$node.mnt" --wd="$PWD" -- "$@" &
+	    --target="$(wgnet__holder "$node")" --mount --root --wd="$PWD" \
+	    -- "$@" &
 	WGNET_BG_PID=$!
 }
 
@@ -166,6 +175,7 @@ wgnet__remove_run() {
 		esac
 	done
 	if [ -d "/run/$run" ]; then
+		# Mounts made by earlier versions of this file.
 		for m in "/run/$run"/*.mnt; do
 			[ -e "$m" ] && umount "$m" 2>/dev/null
 		done
@@ -201,14 +211,32 @@ wgnet__on_exit() {
 	exit "$rc"
 }
 
-# A node: its netns with lo up, and its mount namespace (pinned by a bind
-# mount on $WGNET_DIR/NODE.mnt) with a private /run/wireguard.
+# A node: its netns with lo up, and its mount namespace with a private
+# /run/wireguard, held by a process that sleeps in both (pid in
+# $WGNET_DIR/holders/NODE; ended with the netns's other processes).
+# Commands enter through the holder (nsenter --target) rather than a
+# namespace file: entering a mount namespace by file sets the root to the
+# namespace's, which in a chroot (a fresh Debian root made by debootstrap)
+# is the host's, where the files of this run are not.
 wgnet__node() {
+	local pid i
 	ip netns add "$WGNET_RUN-$1" || return 1
 	ip -n "$WGNET_RUN-$1" link set lo up || return 1
-	touch "$WGNET_DIR/$1.mnt" || return 1
-	unshare --mount="$WGNET_DIR/$1.mnt" --propagation private \
-	    mount -t tmpfs -o mode=0755,size=1m "$WGNET_RUN" /run/wireguard
+	nsenter --net="/run/netns/$WGNET_RUN-$1" \
+	    unshare --mount --propagation private \
+	    sh -c 'mount -t tmpfs -o mode=0755,size=1m "$0" /run/wireguard &&
+	    exec sleep infinity' "$WGNET_RUN" </dev/null >/dev/null \
+	    2>>"$WGNET_DIR/log/$1.holder" &
+	pid=$!
+	echo "$pid" > "$WGNET_DIR/holders/$1"
+	# Ready once it sleeps: the mount is done.
+	for ((i = 0; i < 100; i++)); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "wgnet: the mount namespace of $1 could not be made" >&2
+	return 1
 }
 
 wgnet__key() {
@@ -429,7 +457,8 @@ wgnet__plan() {
 wgnet__build() {
 	local x p
 	wgnet__plan
-	mkdir -p "$WGNET_DIR/keys" "$WGNET_DIR/pids" "$WGNET_DIR/log" &&
+	mkdir -p "$WGNET_DIR/keys" "$WGNET_DIR/pids" "$WGNET_DIR/log" \
+	    "$WGNET_DIR/holders" &&
 	    chmod 0700 "$WGNET_DIR/keys" || return 1
 	[ -d /run/wireguard ] || mkdir -m 0755 /run/wireguard || return 1
 	for x in hub "${WGNET_PEERS[@]}"; do
@@ -485,11 +514,7 @@ wgnet_setup() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 
-	# The run's directory is its own private mount, so that the mount
-	# namespaces pinned in it do not propagate anywhere.
-	mkdir -m 0700 "$WGNET_DIR" &&
-	    mount --bind "$WGNET_DIR" "$WGNET_DIR" &&
-	    mount --make-private "$WGNET_DIR" || return 1
+	mkdir -m 0700 "$WGNET_DIR" || return 1
 	echo "$$ $(wgnet__starttime $$)" > "$WGNET_DIR/owner"
 	: > "$WGNET_DIR/tracked"
 	wgnet__build
