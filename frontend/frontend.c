@@ -279,6 +279,7 @@ frontend_setup(int debug, int lfd, int logfd)
 	}
 	if (http_init(base, lfd, fconf.check_interval) == NULL)
 		fatalx("http_init");
+	metrics_init(fconf.connected, fconf.disconnected);
 }
 
 /*

@@ -32,9 +32,12 @@
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
 
 #define BODY_WRITE_MAX	(4 * 1024 * 1024)
+#define METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 static struct body		*raw_body;
 static struct body		*status_body;
+static struct body		*metrics_body;	/* its per-peer part */
+static uint64_t			 metrics_prev;
 static uint64_t			 raw_prev;	/* serials of the bodies */
 static uint64_t			 status_prev;	/* they last replaced */
 static uint64_t			 body_serial;
@@ -147,20 +150,22 @@ body_make(struct evbuffer *buf, struct body *old, int64_t now)
 static void
 http_expire(void)
 {
-	uint64_t	keep[4];
+	uint64_t	keep[6];
 
 	keep[0] = raw_body->serial;
 	keep[1] = raw_prev;
 	keep[2] = status_body->serial;
 	keep[3] = status_prev;
-	conn_expire(keep, 4);
+	keep[4] = metrics_body->serial;
+	keep[5] = metrics_prev;
+	conn_expire(keep, 6);
 }
 
 void
 http_snapshot(const struct snapshot *s)
 {
 	struct evbuffer	*buf;
-	struct body	*nraw, *nstatus;
+	struct body	*nraw, *nstatus, *nmetrics;
 
 	if ((buf = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
@@ -170,15 +175,22 @@ http_snapshot(const struct snapshot *s)
 	if (render_status(buf, s) == -1)
 		fatalx("%s: render_status", __func__);
 	nstatus = body_make(buf, status_body, s->time);
+	if (metrics_render_peers(buf, s) == -1)
+		fatalx("%s: metrics_render_peers", __func__);
+	nmetrics = body_make(buf, metrics_body, s->time);
 	evbuffer_free(buf);
 	if (raw_body != NULL && raw_body != nraw)
 		raw_prev = raw_body->serial;
 	if (status_body != NULL && status_body != nstatus)
 		status_prev = status_body->serial;
+	if (metrics_body != NULL && metrics_body != nmetrics)
+		metrics_prev = metrics_body->serial;
 	body_unref(raw_body);
 	body_unref(status_body);
+	body_unref(metrics_body);
 	raw_body = nraw;
 	status_body = nstatus;
+	metrics_body = nmetrics;
 	snapshot_time = s->time;
 	http_expire();
 }
@@ -188,6 +200,7 @@ http_collect_status(const struct collect_status *cs)
 {
 	last_status = *cs;
 	have_status = 1;
+	metrics_status(cs);
 	if (cs->error == ERR_NONE)
 		last_success = cs->time;
 	else
@@ -287,6 +300,26 @@ accepts_gzip(struct evhttp_request *req)
 	return (0);
 }
 
+/* Appends the shared body to the response, by reference. */
+static int
+body_send(struct evhttp_request *req, struct body *b)
+{
+	/*
+	 * libevent writes 16 KiB per loop iteration by default: a body of
+	 * hundreds of kilobytes would take dozens of round trips.
+	 */
+	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(req)), BODY_WRITE_MAX);
+	b->refcnt++;
+	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
+	    b->data, b->len, body_cleanup, b) == -1) {
+		body_unref(b);
+		return (-1);
+	}
+	conn_body(req, b->serial);
+	return (0);
+}
+
 static void
 serve_body(struct evhttp_request *req, struct body *b)
 {
@@ -328,20 +361,42 @@ serve_body(struct evhttp_request *req, struct body *b)
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
-	/*
-	 * libevent writes 16 KiB per loop iteration by default: a body of
-	 * hundreds of kilobytes would take dozens of round trips.
-	 */
-	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
-	    evhttp_request_get_connection(req)), BODY_WRITE_MAX);
-	b->refcnt++;
-	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
-	    b->data, b->len, body_cleanup, b) == -1) {
-		body_unref(b);
+	if (body_send(req, b) == -1) {
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	conn_body(req, b->serial);
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+/*
+ * The per-peer part, rendered with the snapshot, then what changes with
+ * every run.  Served before the first good run too, without peers, so
+ * that a failing script shows as wgmond_last_collect_success 0, not as
+ * an exporter that is down.
+ */
+static void
+serve_metrics(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
+	char			 len[32];
+
+	evhttp_add_header(h, "Content-Type", METRICS_TYPE);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (metrics_render_self(out) == -1) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out) +
+		    (metrics_body != NULL ? metrics_body->len : 0));
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	} else if (metrics_body != NULL && body_send(req, metrics_body) ==
+	    -1) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
@@ -391,7 +446,8 @@ http_route(struct evhttp_request *req, void *arg)
 
 	conn_request(req);
 	if (path == NULL || (strcmp(path, "/raw") != 0 &&
-	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0)) {
+	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0 &&
+	    strcmp(path, "/metrics") != 0)) {
 		reply_json(req, 404, "Not Found",
 		    "{\"error\":\"not found\"}");
 		return;
@@ -407,6 +463,8 @@ http_route(struct evhttp_request *req, void *arg)
 		serve_body(req, raw_body);
 	else if (strcmp(path, "/status") == 0)
 		serve_body(req, status_body);
+	else if (strcmp(path, "/metrics") == 0)
+		serve_metrics(req);
 	else
 		serve_healthz(req, interval);
 }
