@@ -117,10 +117,11 @@ body_gzip(const struct body *b)
 /*
  * Renders once per snapshot.  An unchanged body is kept as it is, with
  * its ETag, its Last-Modified and its gzip form, so that clients polling
- * with If-None-Match get a 304 and nothing is compressed again.
+ * with If-None-Match get a 304 and nothing is compressed again.  A body
+ * served only as a part of a response (/metrics) is not compressed.
  */
 static struct body *
-body_make(struct evbuffer *buf, struct body *old, int64_t now)
+body_make(struct evbuffer *buf, struct body *old, int64_t now, int gzip)
 {
 	struct body	*b;
 	size_t		 len = evbuffer_get_length(buf);
@@ -142,7 +143,8 @@ body_make(struct evbuffer *buf, struct body *old, int64_t now)
 	}
 	b->modified = now;
 	b->serial = ++body_serial;
-	b->gz = body_gzip(b);
+	if (gzip)
+		b->gz = body_gzip(b);
 	return (b);
 }
 
@@ -171,13 +173,13 @@ http_snapshot(const struct snapshot *s)
 		fatal("%s", __func__);
 	if (render_raw(buf, s) == -1)
 		fatalx("%s: render_raw", __func__);
-	nraw = body_make(buf, raw_body, s->time);
+	nraw = body_make(buf, raw_body, s->time, 1);
 	if (render_status(buf, s) == -1)
 		fatalx("%s: render_status", __func__);
-	nstatus = body_make(buf, status_body, s->time);
+	nstatus = body_make(buf, status_body, s->time, 1);
 	if (metrics_render_peers(buf, s) == -1)
 		fatalx("%s: metrics_render_peers", __func__);
-	nmetrics = body_make(buf, metrics_body, s->time);
+	nmetrics = body_make(buf, metrics_body, s->time, 0);
 	evbuffer_free(buf);
 	if (raw_body != NULL && raw_body != nraw)
 		raw_prev = raw_body->serial;
