@@ -144,6 +144,9 @@ check "wgmond_last_collect_success is 0 after a failed run" \
     is wgmond_last_collect_success 0
 check "wgmond_last_success_timestamp_seconds is 0 before any good run" \
     is wgmond_last_success_timestamp_seconds 0
+check "every event name and every error has its series from the start" eval \
+    'test "$(grep -c "^wgmond_events_total{" "$T/m")" = 6 &&
+     test "$(grep -c "^wgmond_collect_errors_total{" "$T/m")" = 7'
 check "no peer series before the first good run" \
     test "$(grep -c '^wireguard_peer_info{' "$T/m")" = 0
 check "promtool check metrics is silent before the first good run" \
@@ -215,6 +218,16 @@ check "a status change shows in wgmond_peer_status and wgmond_peers" eval \
 check "a status change counts in wgmond_events_total{event=\"status_change\"}" \
     is 'wgmond_events_total{event="status_change"}' 1
 
+# ---- A failed run: the last good run's peers stay, success is 0.
+touch "$T/fail"
+wait_series wgmond_last_collect_success 0 >/dev/null
+check "after a failed run, the peers of the last good run are still there" eval \
+    "is 'wgmond_last_collect_success' 0 &&
+     is 'wireguard_peer_receive_bytes_total{$P1}' 1024 &&
+     is 'wgmond_collect_errors_total{error=\"exit\"}' 2"
+rm -f "$T/fail"
+wait_series wgmond_last_collect_success 1 >/dev/null
+
 # ---- HEAD: the headers of a GET, no body.
 head_ok() {
 	local len
@@ -246,6 +259,57 @@ check "an endpoint's \\, \" and newline are escaped" \
     is "wireguard_peer_info{$D,public_key=\"$K1\",endpoint=\"e\\\"\\\\\\n:1\",name=\"\"}" 1
 check "promtool check metrics is silent with escaped label values" \
     promtool_silent
+wgm_stop
+
+# ---- A reader too slow to take /metrics before two newer snapshots
+# replace it would keep every one alive: the frontend closes it instead.
+# 10,000 peers make the text larger than the 4 MiB a socket's send buffer
+# may take on Linux; the interface's key changes at each run, and so does
+# the text.  The reader takes 128 KiB every half second.
+"$TOP/bench/gen" -p 10000 -j "$T/big.json" >/dev/null
+wgm_script change <<EOS
+#!/bin/sh
+sed "1s/\"publicKey\": *\"[^\"]*\"/\"publicKey\": \"K\$(date +%s%N)\"/" "$T/big.json"
+EOS
+if ! wgm_start -s "$T/change" -i 1 || ! wgm_wait_log 'run done' 30; then
+	not_ok "daemon starts with 10,000 peers"
+	exit 1
+fi
+wait_series 'wgmond_last_collect_success' 1 >/dev/null
+python3 - "$PORT" > "$T/cut" <<'PY'
+import re, socket, sys, time
+# short(reply): how many bytes of its body are missing; -1: no headers yet.
+def short(b):
+    end = b.find(b"\r\n\r\n")
+    m = re.search(rb"\r\nContent-Length: (\d+)\r\n", b[:end + 2], re.I)
+    return -1 if end == -1 or m is None else int(m.group(1)) - len(b) + end + 4
+s = socket.socket()
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+s.settimeout(0.1)
+got, done, t0 = b"", False, time.time()
+while time.time() - t0 < 120 and not done:
+    try:
+        d = s.recv(131072)
+        got += d
+        done = d == b"" or short(got) == 0
+    except socket.timeout:
+        pass
+    except OSError:
+        done = True
+    time.sleep(0.5)
+print(int(got.startswith(b"HTTP/1.1 200") and short(got) > 0), len(got))
+PY
+read -r cut got < "$T/cut"
+echo "# slow /metrics reader: cut ${cut:-?}, after ${got:-?} bytes"
+check "a /metrics read too slowly for two snapshots is cut short" \
+    test "${cut:-0}" -eq 1
+check "because it still held a body two changes old" \
+    grep -q 'closing a connection still sending a body two changes old' "$LOG"
+code=$(curl -s -m 20 -o "$T/m" -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")
+check "a reader that keeps up gets /metrics whole meanwhile, 10,000 peers" eval \
+    'test "$code" = 200 &&
+     test "$(grep -c "^wireguard_peer_info{" "$T/m")" = 10000'
 wgm_stop
 
 wgm_done
