@@ -51,7 +51,7 @@ static pid_t			 frontend_pid;
 static struct event		*ev_tick;
 static char			 self_path[PATH_MAX];
 static struct timespec		 run_start;	/* monotonic */
-static uint64_t			 nevents[WGM_NEVENTS];	/* since start */
+static uint64_t			 nevents[WGM_NEVENTS];	/* totals */
 static uint64_t			 nerrors[WGM_NERRORS];
 
 /*

@@ -48,7 +48,8 @@ void		 logger_socket(int);
 /* metrics.c */
 void		 metrics_init(uint32_t, uint32_t);
 void		 metrics_status(const struct collect_status *);
-int		 metrics_render_peers(struct evbuffer *, const struct snapshot *);
+int		 metrics_render_peers(struct evbuffer *,
+		    const struct snapshot *);
 int		 metrics_render_self(struct evbuffer *);
 
 /* render.c */

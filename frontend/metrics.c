@@ -27,7 +27,7 @@
  * format requires, so the peer tree is walked once per family.
  */
 
-#define MOUT_BUFSZ	8192	/* lines are gathered, then added at once */
+#define MOUT_BUFSZ	8192	/* lines gathered, then added at once */
 #define MOUT_LINE	1024	/* more than any one line, escaped */
 
 struct mout {
@@ -268,7 +268,8 @@ peer_counts(struct mout *o, const struct snapshot *s)
 			mo_puts(o, "wgmond_peers{");
 			mo_label(o, "device", ifp->name);
 			mo_puts(o, ",");
-			mo_label(o, "status", snapshot_status_name(statuses[i]));
+			mo_label(o, "status",
+			    snapshot_status_name(statuses[i]));
 			mo_printf(o, "} %zu\n", n[statuses[i]]);
 		}
 	}
