@@ -30,6 +30,7 @@ struct body {
 	int			 refcnt;
 	uint64_t		 serial;	/* its gzip form's too */
 	struct body		*gz;		/* the same, gzip-encoded */
+	uint32_t		 crc;		/* /metrics: CRC-32 of data */
 };
 
 /* conn.c */
@@ -51,6 +52,9 @@ void		 metrics_status(const struct collect_status *);
 int		 metrics_render_peers(struct evbuffer *,
 		    const struct snapshot *);
 int		 metrics_render_self(struct evbuffer *);
+struct body	*metrics_gzip_head(struct body *);
+int		 metrics_gzip_tail(struct evbuffer *, struct evbuffer *,
+		    const struct body *);
 
 /* render.c */
 int		 render_raw(struct evbuffer *, const struct snapshot *);

@@ -180,6 +180,8 @@ http_snapshot(const struct snapshot *s)
 	if (metrics_render_peers(buf, s) == -1)
 		fatalx("%s: metrics_render_peers", __func__);
 	nmetrics = body_make(buf, metrics_body, s->time, 0);
+	if (nmetrics->gz == NULL)
+		nmetrics->gz = metrics_gzip_head(nmetrics);
 	evbuffer_free(buf);
 	if (raw_body != NULL && raw_body != nraw)
 		raw_prev = raw_body->serial;
@@ -376,28 +378,45 @@ serve_body(struct evhttp_request *req, struct body *b)
  * that a failing script shows as wgmond_last_collect_success 0, not as
  * an exporter that is down.
  */
+static int
+metrics_body_send(struct evhttp_request *req, int gz)
+{
+	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
+	struct evbuffer	*self;
+	int		 r = -1;
+
+	if ((self = evbuffer_new()) == NULL)
+		return (-1);
+	if (metrics_render_self(self) == 0 && (metrics_body == NULL ||
+	    body_send(req, gz ? metrics_body->gz : metrics_body) == 0))
+		r = gz ? metrics_gzip_tail(out, self, metrics_body) :
+		    evbuffer_add_buffer(out, self);
+	evbuffer_free(self);
+	return (r);
+}
+
 static void
 serve_metrics(struct evhttp_request *req)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
 	char			 len[32];
+	int			 gz;
 
-	evhttp_add_header(h, "Content-Type", METRICS_TYPE);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (metrics_render_self(out) == -1) {
+	gz = metrics_body != NULL && accepts_gzip(req);
+	if (metrics_body_send(req, gz) == -1) {
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
+	evhttp_add_header(h, "Content-Type", METRICS_TYPE);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (gz)
+		evhttp_add_header(h, "Content-Encoding", "gzip");
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out) +
-		    (metrics_body != NULL ? metrics_body->len : 0));
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out));
 		evhttp_add_header(h, "Content-Length", len);
 		evbuffer_drain(out, evbuffer_get_length(out));
-	} else if (metrics_body != NULL && body_send(req, metrics_body) ==
-	    -1) {
-		evhttp_send_error(req, 500, NULL);
-		return;
 	}
 	evhttp_send_reply(req, 200, "OK", NULL);
 }

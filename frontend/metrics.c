@@ -11,10 +11,14 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 
+#include <zlib.h>
+
+#include "log.h"
 #include "wgmond.h"
 #include "frontend.h"
 
@@ -29,6 +33,7 @@
 
 #define MOUT_BUFSZ	8192	/* lines gathered, then added at once */
 #define MOUT_LINE	1024	/* more than any one line, escaped */
+#define GZ_SLACK	64	/* a full flush's marker, and more */
 
 struct mout {
 	struct evbuffer	*b;
@@ -390,4 +395,93 @@ metrics_status(const struct collect_status *cs)
 	have_status = 1;
 	if (cs->error == ERR_NONE)
 		last_success = cs->time;
+}
+
+/*
+ * The gzip form is one member (some clients, curl among them, read only
+ * the first of several) made of two raw deflate streams: the peers' text,
+ * compressed once per snapshot and ended with a full flush, so that it
+ * ends on a byte and nothing after it refers back into it; then the part
+ * of each scrape, compressed on its own, whose last block ends the
+ * member.  The trailer's CRC-32 is combined from the two parts'.
+ */
+static z_stream *
+gz_init(z_stream *z)
+{
+	memset(z, 0, sizeof(*z));
+	if (deflateInit2(z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		fatalx("%s: deflateInit2", __func__);
+	return (z);
+}
+
+/* The header and the peers' text, from a body made once per snapshot. */
+struct body *
+metrics_gzip_head(struct body *b)
+{
+	static const unsigned char	 hdr[10] = { 0x1f, 0x8b, 8, 0, 0, 0, 0,
+					    0, 0, 3 };
+	struct body			*gz;
+	z_stream			 z;
+	size_t				 bound;
+
+	bound = sizeof(hdr) + deflateBound(gz_init(&z), b->len) + GZ_SLACK;
+	if ((gz = calloc(1, sizeof(*gz))) == NULL ||
+	    (gz->data = malloc(bound)) == NULL)
+		fatal("%s", __func__);
+	memcpy(gz->data, hdr, sizeof(hdr));
+	z.next_in = (unsigned char *)b->data;
+	z.avail_in = b->len;
+	z.next_out = (unsigned char *)gz->data + sizeof(hdr);
+	z.avail_out = bound - sizeof(hdr);
+	if (deflate(&z, Z_FULL_FLUSH) != Z_OK || z.avail_in != 0 ||
+	    z.avail_out == 0)
+		fatalx("%s: deflate", __func__);
+	gz->len = sizeof(hdr) + z.total_out;
+	deflateEnd(&z);
+	gz->refcnt = 1;
+	gz->serial = b->serial;
+	gz->modified = b->modified;
+	b->crc = crc32(0, (unsigned char *)b->data, b->len);
+	return (gz);
+}
+
+static void
+le32(unsigned char *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+/* Appends the scrape's own part to a response whose head is b's gzip. */
+int
+metrics_gzip_tail(struct evbuffer *out, struct evbuffer *self,
+    const struct body *b)
+{
+	unsigned char	*in, *buf, trailer[8];
+	size_t		 len = evbuffer_get_length(self), bound;
+	z_stream	 z;
+	int		 r;
+
+	if ((in = evbuffer_pullup(self, -1)) == NULL && len > 0)
+		return (-1);
+	bound = deflateBound(gz_init(&z), len) + GZ_SLACK;
+	if ((buf = malloc(bound)) == NULL) {
+		deflateEnd(&z);
+		return (-1);
+	}
+	z.next_in = in;
+	z.avail_in = len;
+	z.next_out = buf;
+	z.avail_out = bound;
+	r = deflate(&z, Z_FINISH);
+	le32(trailer, crc32_combine(b->crc, crc32(0, in, len), len));
+	le32(trailer + 4, b->len + len);
+	if (r != Z_STREAM_END || evbuffer_add(out, buf, z.total_out) == -1 ||
+	    evbuffer_add(out, trailer, sizeof(trailer)) == -1)
+		r = -1;
+	deflateEnd(&z);
+	free(buf);
+	return (r == -1 ? -1 : 0);
 }

@@ -236,6 +236,31 @@ head_ok() {
 	[ -n "$len" ] && [ "$len" -gt 1000 ]
 }
 check "HEAD /metrics is 200 with a Content-Length" head_ok
+
+# ---- gzip: one member (curl reads only the first of several), the same
+# text.  A run each second changes only the wgmond_last_* series.
+gz_same() {
+	wgm_curl -o "$T/plain" "http://127.0.0.1:$PORT/metrics" &&
+	    wgm_curl --compressed -D "$T/h" -o "$T/gz" \
+	    "http://127.0.0.1:$PORT/metrics" &&
+	    grep -qi '^Content-Encoding: gzip' "$T/h" &&
+	    cmp <(grep -v '^wgmond_last_' "$T/plain") \
+	    <(grep -v '^wgmond_last_' "$T/gz")
+}
+check "GET /metrics with gzip: curl --compressed gets the same text" gz_same
+one_member() {
+	wgm_curl -H 'Accept-Encoding: gzip' -o "$T/m.gz" \
+	    "http://127.0.0.1:$PORT/metrics" &&
+	python3 -c '
+import sys, zlib
+d = open(sys.argv[1], "rb").read()
+o = zlib.decompressobj(31)
+t = o.decompress(d)
+sys.exit(not (o.eof and o.unused_data == b"" and b"wgmond_build_info" in t))
+' "$T/m.gz"
+}
+check "GET /metrics with gzip is a single gzip member, its CRC and length right" \
+    one_member
 code=$(wgm_curl -X POST -o /dev/null -w '%{http_code}' \
     "http://127.0.0.1:$PORT/metrics")
 check "POST /metrics is 405" test "$code" = 405
