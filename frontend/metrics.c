@@ -28,7 +28,8 @@
  * once per snapshot (metrics_render_peers); the few wgmond_* series that
  * change without a snapshot (counters, the last run) once per scrape
  * (metrics_render_self).  Each family's lines are consecutive, as the
- * format requires, so the peer tree is walked once per family.
+ * format requires, so the peer tree is walked once per family.  The
+ * gzip form is made the same way: see metrics_gzip_head.
  */
 
 #define MOUT_BUFSZ	8192	/* lines gathered, then added at once */
@@ -45,7 +46,7 @@ struct mout {
 typedef void	 (*peer_fn)(struct mout *, const struct iface *,
 		    const struct peer *);
 
-/* The names of enum wgm_event_type and of the errors, in their order. */
+/* The event names of enum wgm_event_type, in its order, as logged. */
 static const char	*event_names[WGM_NEVENTS] = {
 	"initial_status", "status_change", "new_peer", "peer_removed",
 	"collect_error", "collect_recovered"
