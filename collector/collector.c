@@ -50,6 +50,9 @@ static int			 failing;	/* the last run failed */
 static pid_t			 frontend_pid;
 static struct event		*ev_tick;
 static char			 self_path[PATH_MAX];
+static struct timespec		 run_start;	/* monotonic */
+static uint64_t			 nevents[WGM_NEVENTS];	/* totals */
+static uint64_t			 nerrors[WGM_NERRORS];
 
 /*
  * How far the frontend has read, in messages written to its socket (the
@@ -171,6 +174,19 @@ send_event_line(int priority, struct evbuffer *b)
 	evbuffer_drain(b, len);
 }
 
+/* Microseconds since the run in progress started. */
+static uint64_t
+run_elapsed(void)
+{
+	struct timespec	now;
+	int64_t		us;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	us = (int64_t)(now.tv_sec - run_start.tv_sec) * 1000000 +
+	    (now.tv_nsec - run_start.tv_nsec) / 1000;
+	return (us > 0 ? (uint64_t)us : 0);
+}
+
 static void
 send_status(int error, const char *detail, int64_t now)
 {
@@ -182,6 +198,9 @@ send_status(int error, const char *detail, int64_t now)
 	cs.time = now;
 	cs.error = error;
 	strlcpy(cs.detail, detail, sizeof(cs.detail));
+	cs.duration_us = run_elapsed();
+	memcpy(cs.events, nevents, sizeof(cs.events));
+	memcpy(cs.errors, nerrors, sizeof(cs.errors));
 	collector_imsg_compose_frontend(IMSG_COLLECT_STATUS, &cs, sizeof(cs));
 	fq.state_mark = fq_mark();
 }
@@ -196,6 +215,8 @@ run_failed(int error, const char *detail, int64_t now)
 		fatal("%s", __func__);
 	send_event_line(LOG_ERR, b);
 	evbuffer_free(b);
+	nevents[EVENT_COLLECT_ERROR]++;
+	nerrors[error]++;
 	send_status(error, detail, now);
 	failing = 1;
 }
@@ -232,11 +253,13 @@ run_succeeded(struct snapshot *snap, int64_t now)
 		if (events_format_recovered(b, now) == -1)
 			fatal("%s", __func__);
 		send_event_line(LOG_INFO, b);
+		nevents[EVENT_RECOVERED]++;
 	}
 	TAILQ_FOREACH(ev, &list, entry) {
 		if (events_format(b, ev) == -1)
 			fatal("%s", __func__);
 		send_event_line(events_priority(ev), b);
+		nevents[ev->type]++;
 	}
 	evbuffer_free(b);
 	events_clear(&list);
@@ -273,6 +296,7 @@ collector_tick(int fd, short event, void *arg)
 		log_debug("previous run still going; tick skipped");
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &run_start);
 	script_start();
 }
 
@@ -638,6 +662,8 @@ send_config(int lfd)
 	fc.uid = pw->pw_uid;
 	fc.gid = pw->pw_gid;
 	fc.check_interval = conf.check_interval;
+	fc.connected = conf.connected;
+	fc.disconnected = conf.disconnected;
 	strlcpy(fc.chroot, conf.chroot, sizeof(fc.chroot));
 	strlcpy(fc.listen, conf.listen, sizeof(fc.listen));
 	collector_imsg_compose_frontend(IMSG_CONFIG, &fc, sizeof(fc));

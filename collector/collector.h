@@ -58,13 +58,6 @@ struct config {
 	int			 verbose;
 };
 
-enum wgm_event_type {
-	EVENT_INITIAL,
-	EVENT_CHANGE,
-	EVENT_NEW_PEER,
-	EVENT_REMOVED
-};
-
 struct wgm_event {
 	TAILQ_ENTRY(wgm_event)	 entry;
 	int			 type;

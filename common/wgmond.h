@@ -23,6 +23,7 @@
 struct evbuffer;
 struct event;
 
+#define WGMOND_VERSION		"0.1.0"
 #define WGMOND_USER		"_wgmon"
 #define WGMOND_CHROOT		"/var/empty"
 #define WGMOND_HOST		"127.0.0.1"
@@ -83,6 +84,18 @@ enum collect_err {
 	ERR_TOO_LARGE,
 	ERR_UNSAFE
 };
+#define WGM_NERRORS		(ERR_UNSAFE + 1)
+
+/* Every event of DESIGN.md section 5: those about a peer, then a run's. */
+enum wgm_event_type {
+	EVENT_INITIAL,
+	EVENT_CHANGE,
+	EVENT_NEW_PEER,
+	EVENT_REMOVED,
+	EVENT_COLLECT_ERROR,
+	EVENT_RECOVERED
+};
+#define WGM_NEVENTS		(EVENT_RECOVERED + 1)
 
 struct peer {
 	RB_ENTRY(peer)		 entry;
@@ -157,10 +170,17 @@ struct snap_end {
 	uint32_t		 npeers;
 };
 
+/*
+ * The counters are totals since start, not this run's: a status the
+ * collector skips for a stalled frontend loses no count.
+ */
 struct collect_status {
 	int64_t			 time;		/* wall clock, end of run */
 	int32_t			 error;		/* enum collect_err */
 	char			 detail[WGM_DETAIL_MAX];
+	uint64_t		 duration_us;	/* script start to sent */
+	uint64_t		 events[WGM_NEVENTS];
+	uint64_t		 errors[WGM_NERRORS];
 };
 
 /* Sent once to the frontend, with IMSG_LISTEN carrying the socket. */
@@ -168,6 +188,8 @@ struct frontend_conf {
 	uid_t			 uid;
 	gid_t			 gid;
 	uint32_t		 check_interval;
+	uint32_t		 connected;	/* -C, for /metrics */
+	uint32_t		 disconnected;	/* -D */
 	char			 chroot[256];
 	char			 listen[128];	/* for the start line */
 };

@@ -76,7 +76,8 @@ recv_config(struct imsg *imsg)
 		fatalx("%s: invalid IMSG_CONFIG", __func__);
 	if (memchr(fconf.chroot, '\0', sizeof(fconf.chroot)) == NULL ||
 	    memchr(fconf.listen, '\0', sizeof(fconf.listen)) == NULL ||
-	    fconf.uid == 0 || fconf.check_interval == 0)
+	    fconf.uid == 0 || fconf.check_interval == 0 ||
+	    fconf.connected == 0 || fconf.disconnected < fconf.connected)
 		fatalx("%s: invalid IMSG_CONFIG", __func__);
 	have_conf = 1;
 }
@@ -280,6 +281,7 @@ frontend_setup(int debug, int lfd, int logfd)
 	}
 	if (http_init(base, lfd, fconf.check_interval) == NULL)
 		fatalx("http_init");
+	metrics_init(fconf.connected, fconf.disconnected);
 }
 
 /*

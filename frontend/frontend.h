@@ -39,6 +39,7 @@ struct body {
 	int			 refcnt;
 	uint64_t		 serial;	/* its gzip form's too */
 	struct body		*gz;		/* the same, gzip-encoded */
+	uint32_t		 crc;		/* /metrics: CRC-32 of data */
 };
 
 /* conn.c */
@@ -54,6 +55,16 @@ void		 frontend_main(int, int);
 /* logger.c */
 void		 logger_init(struct imsgev *);
 void		 logger_socket(int);
+
+/* metrics.c */
+void		 metrics_init(uint32_t, uint32_t);
+void		 metrics_status(const struct collect_status *);
+int		 metrics_render_peers(struct evbuffer *,
+		    const struct snapshot *);
+int		 metrics_render_self(struct evbuffer *);
+struct body	*metrics_gzip_head(struct body *);
+int		 metrics_gzip_tail(struct evbuffer *, struct evbuffer *,
+		    const struct body *);
 
 /* page.c */
 int		 page_route(struct evhttp_request *, const char *);

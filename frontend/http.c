@@ -32,9 +32,12 @@
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
 
 #define BODY_WRITE_MAX	(4 * 1024 * 1024)
+#define METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 static struct body		*raw_body;
 static struct body		*status_body;
+static struct body		*metrics_body;	/* its per-peer part */
+static uint64_t			 metrics_prev;
 static uint64_t			 raw_prev;	/* serials of the bodies */
 static uint64_t			 status_prev;	/* they last replaced */
 static uint64_t			 body_serial;
@@ -114,10 +117,11 @@ body_gzip(const struct body *b)
 /*
  * Renders once per snapshot.  An unchanged body is kept as it is, with
  * its ETag, its Last-Modified and its gzip form, so that clients polling
- * with If-None-Match get a 304 and nothing is compressed again.
+ * with If-None-Match get a 304 and nothing is compressed again.  A body
+ * served only as a part of a response (/metrics) is not compressed.
  */
 static struct body *
-body_make(struct evbuffer *buf, struct body *old, int64_t now)
+body_make(struct evbuffer *buf, struct body *old, int64_t now, int gzip)
 {
 	struct body	*b;
 	size_t		 len = evbuffer_get_length(buf);
@@ -139,7 +143,8 @@ body_make(struct evbuffer *buf, struct body *old, int64_t now)
 	}
 	b->modified = now;
 	b->serial = ++body_serial;
-	b->gz = body_gzip(b);
+	if (gzip)
+		b->gz = body_gzip(b);
 	return (b);
 }
 
@@ -147,38 +152,49 @@ body_make(struct evbuffer *buf, struct body *old, int64_t now)
 static void
 http_expire(void)
 {
-	uint64_t	keep[4];
+	uint64_t	keep[6];
 
 	keep[0] = raw_body->serial;
 	keep[1] = raw_prev;
 	keep[2] = status_body->serial;
 	keep[3] = status_prev;
-	conn_expire(keep, 4);
+	keep[4] = metrics_body->serial;
+	keep[5] = metrics_prev;
+	conn_expire(keep, 6);
 }
 
 void
 http_snapshot(const struct snapshot *s)
 {
 	struct evbuffer	*buf;
-	struct body	*nraw, *nstatus;
+	struct body	*nraw, *nstatus, *nmetrics;
 
 	if ((buf = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
 	if (render_raw(buf, s) == -1)
 		fatalx("%s: render_raw", __func__);
-	nraw = body_make(buf, raw_body, s->time);
+	nraw = body_make(buf, raw_body, s->time, 1);
 	if (render_status(buf, s) == -1)
 		fatalx("%s: render_status", __func__);
-	nstatus = body_make(buf, status_body, s->time);
+	nstatus = body_make(buf, status_body, s->time, 1);
+	if (metrics_render_peers(buf, s) == -1)
+		fatalx("%s: metrics_render_peers", __func__);
+	nmetrics = body_make(buf, metrics_body, s->time, 0);
+	if (nmetrics->gz == NULL)
+		nmetrics->gz = metrics_gzip_head(nmetrics);
 	evbuffer_free(buf);
 	if (raw_body != NULL && raw_body != nraw)
 		raw_prev = raw_body->serial;
 	if (status_body != NULL && status_body != nstatus)
 		status_prev = status_body->serial;
+	if (metrics_body != NULL && metrics_body != nmetrics)
+		metrics_prev = metrics_body->serial;
 	body_unref(raw_body);
 	body_unref(status_body);
+	body_unref(metrics_body);
 	raw_body = nraw;
 	status_body = nstatus;
+	metrics_body = nmetrics;
 	snapshot_time = s->time;
 	http_expire();
 }
@@ -188,6 +204,7 @@ http_collect_status(const struct collect_status *cs)
 {
 	last_status = *cs;
 	have_status = 1;
+	metrics_status(cs);
 	if (cs->error == ERR_NONE)
 		last_success = cs->time;
 	else
@@ -287,6 +304,26 @@ accepts_gzip(struct evhttp_request *req)
 	return (0);
 }
 
+/* Appends the shared body to the response, by reference. */
+static int
+body_send(struct evhttp_request *req, struct body *b)
+{
+	/*
+	 * libevent writes 16 KiB per loop iteration by default: a body of
+	 * hundreds of kilobytes would take dozens of round trips.
+	 */
+	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(req)), BODY_WRITE_MAX);
+	b->refcnt++;
+	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
+	    b->data, b->len, body_cleanup, b) == -1) {
+		body_unref(b);
+		return (-1);
+	}
+	conn_body(req, b->serial);
+	return (0);
+}
+
 static void
 serve_body(struct evhttp_request *req, struct body *b)
 {
@@ -328,20 +365,59 @@ serve_body(struct evhttp_request *req, struct body *b)
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
-	/*
-	 * libevent writes 16 KiB per loop iteration by default: a body of
-	 * hundreds of kilobytes would take dozens of round trips.
-	 */
-	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
-	    evhttp_request_get_connection(req)), BODY_WRITE_MAX);
-	b->refcnt++;
-	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
-	    b->data, b->len, body_cleanup, b) == -1) {
-		body_unref(b);
+	if (body_send(req, b) == -1) {
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	conn_body(req, b->serial);
+	evhttp_send_reply(req, 200, "OK", NULL);
+}
+
+/*
+ * The per-peer part, rendered with the snapshot, then what changes with
+ * every run.  Served before the first good run too, without peers, so
+ * that a failing script shows as wgmond_last_collect_success 0, not as
+ * an exporter that is down.
+ */
+static int
+metrics_body_send(struct evhttp_request *req, int gz)
+{
+	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
+	struct evbuffer	*self;
+	int		 r = -1;
+
+	if ((self = evbuffer_new()) == NULL)
+		return (-1);
+	if (metrics_render_self(self) == 0 && (metrics_body == NULL ||
+	    body_send(req, gz ? metrics_body->gz : metrics_body) == 0))
+		r = gz ? metrics_gzip_tail(out, self, metrics_body) :
+		    evbuffer_add_buffer(out, self);
+	evbuffer_free(self);
+	return (r);
+}
+
+static void
+serve_metrics(struct evhttp_request *req)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
+	char			 len[32];
+	int			 gz;
+
+	gz = metrics_body != NULL && accepts_gzip(req);
+	if (metrics_body_send(req, gz) == -1) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evhttp_add_header(h, "Content-Type", METRICS_TYPE);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (gz)
+		evhttp_add_header(h, "Content-Encoding", "gzip");
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out));
+		evhttp_add_header(h, "Content-Length", len);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	}
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
@@ -393,7 +469,8 @@ http_route(struct evhttp_request *req, void *arg)
 	if (path != NULL && page_route(req, path))
 		return;
 	if (path == NULL || (strcmp(path, "/raw") != 0 &&
-	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0)) {
+	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0 &&
+	    strcmp(path, "/metrics") != 0)) {
 		reply_json(req, 404, "Not Found",
 		    "{\"error\":\"not found\"}");
 		return;
@@ -409,6 +486,8 @@ http_route(struct evhttp_request *req, void *arg)
 		serve_body(req, raw_body);
 	else if (strcmp(path, "/status") == 0)
 		serve_body(req, status_body);
+	else if (strcmp(path, "/metrics") == 0)
+		serve_metrics(req);
 	else
 		serve_healthz(req, interval);
 }
