@@ -36,7 +36,8 @@
 #define USAGE_TEXT							\
 	"usage: wgmond [-dnv] [-C connected] [-D disconnected] [-i check] " \
 	"[-l address:port]\n"						\
-	"              [-r chroot] [-s script] [-t timeout] [-u user]"
+	"              [-N names] [-r chroot] [-s script] [-t timeout] " \
+	"[-u user]"
 
 struct fixture {
 	struct config	 conf;
