@@ -107,7 +107,7 @@ static int	 config_listen(struct config *, const char *, char *, size_t);
 static int	 config_resolve(struct config *, const char *, const char *,
 		    char *, size_t);
 static int	 config_name_file(struct config *, const char *, const char *,
-		    size_t, char *, size_t);
+		    const char *, size_t, char *, size_t);
 static int	 config_names(struct config *, struct flags *, char *, size_t);
 
 static int
@@ -376,10 +376,10 @@ config_resolve(struct config *conf, const char *name, const char *value,
 	return (0);
 }
 
-/* One names file, len bytes of v, added to the list. */
+/* One names file, len bytes at path, from the value v, to the list. */
 static int
 config_name_file(struct config *conf, const char *name, const char *v,
-    size_t len, char *err, size_t errlen)
+    const char *path, size_t len, char *err, size_t errlen)
 {
 	if (len == 0)
 		return (config_error(err, errlen, "%s: invalid value \"%s\": "
@@ -391,7 +391,7 @@ config_name_file(struct config *conf, const char *name, const char *v,
 		return (config_error(err, errlen, "%s: invalid value \"%s\": "
 		    "a file name longer than %zu bytes", name, v,
 		    sizeof(conf->names[0]) - 1));
-	memcpy(conf->names[conf->nnames], v, len);
+	memcpy(conf->names[conf->nnames], path, len);
 	conf->names[conf->nnames++][len] = '\0';
 	return (0);
 }
@@ -411,8 +411,8 @@ config_names(struct config *conf, struct flags *fl, char *err,
 		for (s = v;; s = end + 1) {
 			if ((end = strchr(s, ':')) == NULL)
 				end = s + strlen(s);
-			if (config_name_file(conf, NAMES_ENV, v, end - s, err,
-			    errlen) == -1)
+			if (config_name_file(conf, NAMES_ENV, v, s, end - s,
+			    err, errlen) == -1)
 				return (-1);
 			if (*end == '\0')
 				break;
@@ -422,7 +422,7 @@ config_names(struct config *conf, struct flags *fl, char *err,
 		return (0);
 	conf->nnames = 0;
 	for (i = 0; i < fl->nnames; i++)
-		if (config_name_file(conf, "-N", fl->names[i],
+		if (config_name_file(conf, "-N", fl->names[i], fl->names[i],
 		    strlen(fl->names[i]), err, errlen) == -1)
 			return (-1);
 	return (0);

@@ -447,7 +447,7 @@ file_load(struct names_file *f, char *err, size_t errlen)
 	f->names = r.names;
 	total = total - f->count + r.count;
 	f->count = r.count;
-	log_info("%s: %zu peer names", f->path, f->count);
+	log_info("names from %s: %zu", f->path, f->count);
 	return (0);
 }
 
