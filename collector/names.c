@@ -326,7 +326,8 @@ wg_line(struct reader *r, const struct line *l, char *s)
 
 	if (*s == '[') {
 		wg_section_end(r);
-		r->in_peer = strcasecmp(s, "[Peer]") == 0;
+		s[strcspn(s, "#")] = '\0';
+		r->in_peer = strcasecmp(trim(s), "[Peer]") == 0;
 	} else if (!r->in_peer)
 		return;
 	else if (*s == '#') {

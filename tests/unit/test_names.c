@@ -175,7 +175,7 @@ test_wireguard_configuration_friendly_names(void **state)
 	    "PublicKey = " KEY_A "\n"
 	    "AllowedIPs = 10.0.0.2/32\n"
 	    "\n"
-	    "[peer]\n"
+	    "[peer] # Bob\n"
 	    "PublicKey=" KEY_B "  # Bob's key\n"
 	    "#friendly_name=Bob \"the <b>builder</b>\"\n"
 	    "[Peer]\n"

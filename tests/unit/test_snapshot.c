@@ -202,6 +202,7 @@ test_unterminated_peer_name_is_refused(void **state)
 {
 	struct link		*l = *state;
 	struct snap_begin	 sb = { 0, 1, 1 };
+	struct snap_end		 se = { 1 };
 	struct snap_iface	 si;
 	struct snap_peer	 sp;
 	struct snapshot		*got = NULL;
@@ -218,7 +219,10 @@ test_unterminated_peer_name_is_refused(void **state)
 	    sizeof(si)), 1);
 	assert_int_equal(imsg_compose(&l->w, IMSG_SNAP_PEER, 1, 0, -1, &sp,
 	    sizeof(sp)), 1);
+	assert_int_equal(imsg_compose(&l->w, IMSG_SNAP_END, 1, 0, -1, &se,
+	    sizeof(se)), 1);
 	assert_int_equal(deliver(l, &got), -1);
+	snapshot_free(got);
 }
 
 static void
