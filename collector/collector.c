@@ -243,6 +243,7 @@ run_succeeded(struct snapshot *snap, int64_t now)
 	struct evbuffer		*b;
 
 	TAILQ_INIT(&list);
+	names_apply(snap);
 	classify_snapshot(snap, now, conf.connected, conf.disconnected);
 	snap->generation = ++generation;
 	if (events_diff(current, snap, current == NULL, &list) == -1 ||
@@ -296,6 +297,7 @@ collector_tick(int fd, short event, void *arg)
 		log_debug("previous run still going; tick skipped");
 		return;
 	}
+	names_check();
 	clock_gettime(CLOCK_MONOTONIC, &run_start);
 	script_start();
 }
@@ -397,6 +399,9 @@ collector_sig(int sig, short event, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		collector_shutdown(0);
+	case SIGHUP:
+		names_reload();
+		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == frontend_pid)
@@ -563,6 +568,16 @@ resolve_script(void)
 		errx(1, "script: %s", reason);
 }
 
+/* A names file that cannot be read at start is a configuration error. */
+static void
+load_names(void)
+{
+	char	err[CONF_PATH_MAX + WGM_DETAIL_MAX];
+
+	if (names_init(&conf, err, sizeof(err)) == -1)
+		errx(1, "%s", err);
+}
+
 static int
 listen_socket(void)
 {
@@ -675,21 +690,22 @@ send_config(int lfd)
 static void
 setup_events(void)
 {
-	static struct event	*ev_term, *ev_int, *ev_chld;
+	static struct event	*ev_term, *ev_int, *ev_chld, *ev_hup;
 	struct timeval		 tv;
 
 	ev_term = evsignal_new(base, SIGTERM, collector_sig, NULL);
 	ev_int = evsignal_new(base, SIGINT, collector_sig, NULL);
 	ev_chld = evsignal_new(base, SIGCHLD, collector_sig, NULL);
+	ev_hup = evsignal_new(base, SIGHUP, collector_sig, NULL);
 	ev_tick = event_new(base, -1, EV_PERSIST, collector_tick, NULL);
 	if (ev_term == NULL || ev_int == NULL || ev_chld == NULL ||
-	    ev_tick == NULL)
+	    ev_hup == NULL || ev_tick == NULL)
 		fatalx("%s: event_new", __func__);
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
 	evsignal_add(ev_chld, NULL);
+	evsignal_add(ev_hup, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
 	tv.tv_sec = conf.check_interval;
 	tv.tv_usec = 0;
 	event_add(ev_tick, &tv);
@@ -736,6 +752,9 @@ main(int argc, char *argv[])
 		errx(1, "%s", errbuf);
 	if (conf.noaction) {
 		script_check_config(conf.script);
+		/* Bad lines of the names files are told on stderr. */
+		log_init(1, LOG_DAEMON);
+		load_names();
 		config_print(stdout, &conf);
 		exit(0);
 	}
@@ -751,6 +770,7 @@ main(int argc, char *argv[])
 	log_init(conf.debug, LOG_DAEMON);
 	log_setverbose(conf.verbose + conf.debug);
 	log_procinit("collector");
+	load_names();
 	if (!conf.debug && daemon(0, 0) == -1)
 		fatal("daemon");
 

@@ -23,6 +23,8 @@
 #define CONF_DISCONNECTED	240
 #define CONF_CHECK		10
 #define CONF_TIMEOUT		10
+#define CONF_NAMES_MAX		16	/* names files, -N */
+#define CONF_PATH_MAX		1024
 
 #ifndef SUDO_PATH
 #define SUDO_PATH		"/usr/bin/sudo"
@@ -36,12 +38,23 @@
 /* Event bytes queued for a frontend that stopped reading, at most. */
 #define EVENT_BACKLOG_MAX	(8 * 1024 * 1024)
 /* What the parsed output of a run may cost the collector (parse.c). */
+/*
+ * The names files (names.c): what they may cost, whatever they hold.
+ * Lines are cut at NAMES_LINE_MAX (such a line is bad), a file past
+ * NAMES_FILE_MAX is refused whole, and at most NAMES_MAX names are held
+ * from all files together, about 160 bytes each.
+ */
+#define NAMES_LINE_MAX		1024
+#define NAMES_LINE_MAX_TEXT	"1024"
+#define NAMES_FILE_MAX		(16 * 1024 * 1024)
+#define NAMES_MAX		100000
+#define NAMES_WARN_MAX		10	/* bad lines named, per reading */
 #ifndef PARSE_MEM_MAX
 #define PARSE_MEM_MAX		(256 * 1024 * 1024)
 #endif
 
 struct config {
-	char			 script[1024];
+	char			 script[CONF_PATH_MAX];
 	uint32_t		 connected;
 	uint32_t		 disconnected;
 	uint32_t		 check_interval;
@@ -53,6 +66,8 @@ struct config {
 	socklen_t		 listen_len;
 	char			 user[64];
 	char			 chroot[256];
+	char			 names[CONF_NAMES_MAX][CONF_PATH_MAX];
+	size_t			 nnames;
 	int			 debug;
 	int			 noaction;
 	int			 verbose;
@@ -64,6 +79,7 @@ struct wgm_event {
 	int64_t			 timestamp;
 	char			 iface[WGM_NAME_MAX];
 	char			 peer[WGM_KEY_MAX];
+	char			 name[WGM_PEERNAME_MAX];	/* "": none */
 	int			 status;	/* new status */
 	int			 old_status;
 	const struct peer	*p;		/* in the new snapshot */
@@ -79,6 +95,16 @@ typedef void (*script_done_cb)(struct snapshot *, int, const char *);
 /* config.c */
 int		 config_init(struct config *, int, char *[], char *, size_t);
 void		 config_print(FILE *, const struct config *);
+
+/* names.c */
+int		 names_init(const struct config *, char *, size_t);
+void		 names_check(void);
+void		 names_reload(void);
+void		 names_clear(void);
+const char	*names_lookup(const char *);
+void		 names_apply(struct snapshot *);
+int		 names_valid_key(const char *);
+const char	*names_bad_name(const char *);
 
 /* parse.c */
 struct parser	*parse_new(struct snapshot *);

@@ -20,11 +20,13 @@
 #define INTERVAL_MAX	86400
 #define PORT_MAX	65535
 #define DIGITS		"0123456789"
+#define NAMES_ENV	"WIREGUARD_MONITOR_PEER_NAMES"
 
 #define USAGE								\
 	"usage: wgmond [-dnv] [-C connected] [-D disconnected] [-i check] " \
 	"[-l address:port]\n"						\
-	"              [-r chroot] [-s script] [-t timeout] [-u user]"
+	"              [-N names] [-r chroot] [-s script] [-t timeout] " \
+	"[-u user]"
 
 /* Where a string or a number lives in struct config. */
 #define CONF_STR(f)	offsetof(struct config, f),			\
@@ -85,6 +87,8 @@ static const struct setting settings[S_COUNT] = {
 struct flags {
 	char		*arg[S_COUNT];
 	char		*listen;
+	char		*names[CONF_NAMES_MAX + 1];	/* one too many: error */
+	size_t		 nnames;
 };
 
 static int	 config_error(char *, size_t, const char *, ...)
@@ -102,6 +106,9 @@ static const char *config_split(struct config *, const char *,
 static int	 config_listen(struct config *, const char *, char *, size_t);
 static int	 config_resolve(struct config *, const char *, const char *,
 		    char *, size_t);
+static int	 config_name_file(struct config *, const char *, const char *,
+		    const char *, size_t, char *, size_t);
+static int	 config_names(struct config *, struct flags *, char *, size_t);
 
 static int
 config_error(char *err, size_t errlen, const char *fmt, ...)
@@ -164,7 +171,7 @@ config_flags(struct config *conf, struct flags *fl, int argc, char *argv[],
 	 */
 	optreset = 1;
 	optind = 1;
-	while ((ch = getopt(argc, argv, ":C:dD:hi:l:nr:s:t:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, ":C:dD:hi:l:nN:r:s:t:u:v")) != -1) {
 		switch (ch) {
 		case 'C':
 			fl->arg[S_CONNECTED] = optarg;
@@ -185,6 +192,10 @@ config_flags(struct config *conf, struct flags *fl, int argc, char *argv[],
 			break;
 		case 'n':
 			conf->noaction = 1;
+			break;
+		case 'N':
+			if (fl->nnames <= CONF_NAMES_MAX)
+				fl->names[fl->nnames++] = optarg;
 			break;
 		case 'r':
 			fl->arg[S_CHROOT] = optarg;
@@ -365,6 +376,58 @@ config_resolve(struct config *conf, const char *name, const char *value,
 	return (0);
 }
 
+/* One names file, len bytes at path, from the value v, to the list. */
+static int
+config_name_file(struct config *conf, const char *name, const char *v,
+    const char *path, size_t len, char *err, size_t errlen)
+{
+	if (len == 0)
+		return (config_error(err, errlen, "%s: invalid value \"%s\": "
+		    "empty file name", name, v));
+	if (conf->nnames >= CONF_NAMES_MAX)
+		return (config_error(err, errlen, "%s: invalid value \"%s\": "
+		    "more than %d files", name, v, CONF_NAMES_MAX));
+	if (len >= sizeof(conf->names[0]))
+		return (config_error(err, errlen, "%s: invalid value \"%s\": "
+		    "a file name longer than %zu bytes", name, v,
+		    sizeof(conf->names[0]) - 1));
+	memcpy(conf->names[conf->nnames], path, len);
+	conf->names[conf->nnames++][len] = '\0';
+	return (0);
+}
+
+/*
+ * The names files: the variable's, separated by ':', unless -N is given,
+ * once per file.  The variable is checked even then, like every other.
+ */
+static int
+config_names(struct config *conf, struct flags *fl, char *err,
+    size_t errlen)
+{
+	const char	*v, *s, *end;
+	size_t		 i;
+
+	if ((v = getenv(NAMES_ENV)) != NULL) {
+		for (s = v;; s = end + 1) {
+			if ((end = strchr(s, ':')) == NULL)
+				end = s + strlen(s);
+			if (config_name_file(conf, NAMES_ENV, v, s, end - s,
+			    err, errlen) == -1)
+				return (-1);
+			if (*end == '\0')
+				break;
+		}
+	}
+	if (fl->nnames == 0)
+		return (0);
+	conf->nnames = 0;
+	for (i = 0; i < fl->nnames; i++)
+		if (config_name_file(conf, "-N", fl->names[i], fl->names[i],
+		    strlen(fl->names[i]), err, errlen) == -1)
+			return (-1);
+	return (0);
+}
+
 int
 config_init(struct config *conf, int argc, char *argv[], char *err,
     size_t errlen)
@@ -402,6 +465,8 @@ config_init(struct config *conf, int argc, char *argv[], char *err,
 		    "is less than connected interval %u (%s)",
 		    conf->disconnected, from[S_DISCONNECTED],
 		    conf->connected, from[S_CONNECTED]));
+	if (config_names(conf, &fl, err, errlen) == -1)
+		return (-1);
 
 	if (fl.listen != NULL) {
 		if (config_listen(conf, fl.listen, err, errlen) == -1)
@@ -414,6 +479,8 @@ config_init(struct config *conf, int argc, char *argv[], char *err,
 void
 config_print(FILE *fp, const struct config *conf)
 {
+	size_t	i;
+
 	fprintf(fp, "script %s\n", conf->script);
 	fprintf(fp, "connected %u\n", conf->connected);
 	fprintf(fp, "disconnected %u\n", conf->disconnected);
@@ -422,4 +489,6 @@ config_print(FILE *fp, const struct config *conf)
 	fprintf(fp, "listen %s\n", conf->listen);
 	fprintf(fp, "user %s\n", conf->user);
 	fprintf(fp, "chroot %s\n", conf->chroot);
+	for (i = 0; i < conf->nnames; i++)
+		fprintf(fp, "names %s\n", conf->names[i]);
 }

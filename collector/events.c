@@ -49,6 +49,7 @@ event_add(struct wgm_event_list *list, int type, int64_t ts,
 	ev->timestamp = ts;
 	strlcpy(ev->iface, ifp->name, sizeof(ev->iface));
 	strlcpy(ev->peer, p->key, sizeof(ev->peer));
+	strlcpy(ev->name, p->name, sizeof(ev->name));
 	ev->status = status;
 	ev->old_status = old;
 	ev->p = type == EVENT_REMOVED ? NULL : p;
@@ -235,10 +236,22 @@ format_status(struct evbuffer *b, const char *name, int status)
 	    snapshot_status_name(status)) == -1 ? -1 : 0);
 }
 
+/* The peer's name, right after its key, when it has one. */
+static int
+format_name(struct evbuffer *b, const struct wgm_event *ev)
+{
+	if (ev->name[0] == '\0')
+		return (0);
+	if (evbuffer_add_printf(b, ",\"name\":") == -1)
+		return (-1);
+	return (json_string(b, ev->name));
+}
+
 /*
- * One JSON object, keys in the order of DESIGN §5, no newline.  Names,
- * key and endpoint are bounded by their fixed sizes, under 1,400 bytes
- * escaped: the rest of WGM_EVENT_MAX is the allowed IPs' room.
+ * One JSON object, keys in the order of DESIGN §5, no newline.  The
+ * interface, key, name and endpoint are bounded by their fixed sizes,
+ * under 1,700 bytes escaped: the rest of WGM_EVENT_MAX is the allowed
+ * IPs' room, and format_aips measures what the line already holds.
  */
 int
 events_format(struct evbuffer *b, const struct wgm_event *ev)
@@ -247,7 +260,7 @@ events_format(struct evbuffer *b, const struct wgm_event *ev)
 	    evbuffer_add_printf(b, ",\"interface\":") == -1 ||
 	    json_string(b, ev->iface) == -1 ||
 	    evbuffer_add_printf(b, ",\"peer\":") == -1 ||
-	    json_string(b, ev->peer) == -1)
+	    json_string(b, ev->peer) == -1 || format_name(b, ev) == -1)
 		return (-1);
 	switch (ev->type) {
 	case EVENT_INITIAL:

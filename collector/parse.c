@@ -107,15 +107,19 @@ static const char *const expected[] = {
  * an allocator's overhead.  An allowed IP costs twice its slot (the array
  * doubles), its copy and its text in the peer's first event; past the
  * first WGM_PEER_AIPS, a SNAP_AIPS message for each WGM_AIPS_CHUNK.
+ * A name from the names files comes after parsing: its room in the event
+ * line, escaped at its longest, is charged to every peer.
  */
 #define PARSE_MEM_ALLOC	16	/* malloc's own */
 #define PARSE_MEM_IMSG	96	/* ibuf, header, two allocations */
+#define PARSE_MEM_NAME	(sizeof(",\"name\":\"\"") + \
+			    2 * (WGM_PEERNAME_MAX - 1))
 #define PARSE_MEM_IFACE	(sizeof(struct iface) + PARSE_MEM_ALLOC + \
 			    sizeof(struct snap_iface) + PARSE_MEM_IMSG)
 #define PARSE_MEM_PEER	(sizeof(struct peer) + PARSE_MEM_ALLOC + \
 			    sizeof(struct snap_peer) + PARSE_MEM_IMSG + \
 			    sizeof(struct wgm_event) + PARSE_MEM_ALLOC + \
-			    128 + PARSE_MEM_IMSG)
+			    128 + PARSE_MEM_NAME + PARSE_MEM_IMSG)
 #define PARSE_MEM_AIP	(3 * WGM_AIP_MAX + 3)
 #define PARSE_MEM_CHUNK	(sizeof(struct snap_aips) + PARSE_MEM_IMSG)
 

@@ -226,6 +226,7 @@ compose_peer(struct imsgbuf *ibuf, uint32_t gen, const struct peer *p)
 
 	memset(&sp, 0, sizeof(sp));
 	strlcpy(sp.key, p->key, sizeof(sp.key));
+	strlcpy(sp.name, p->name, sizeof(sp.name));
 	strlcpy(sp.endpoint, p->endpoint, sizeof(sp.endpoint));
 	sp.handshake = p->handshake;
 	sp.rx = p->rx;
@@ -378,6 +379,7 @@ builder_peer(struct snapshot_builder *b, struct imsg *imsg)
 	if (imsg_get_data(imsg, &sp, sizeof(sp)) == -1)
 		return (-1);
 	if (!terminated(sp.key, sizeof(sp.key)) ||
+	    !terminated(sp.name, sizeof(sp.name)) ||
 	    !terminated(sp.endpoint, sizeof(sp.endpoint)))
 		return (-1);
 	if (sp.status < STATUS_NEVER || sp.status > STATUS_INACTIVE)
@@ -386,6 +388,7 @@ builder_peer(struct snapshot_builder *b, struct imsg *imsg)
 		return (-1);
 	if ((p = snapshot_peer_add(b->next, b->iface, sp.key)) == NULL)
 		return (-1);
+	strlcpy(p->name, sp.name, sizeof(p->name));
 	strlcpy(p->endpoint, sp.endpoint, sizeof(p->endpoint));
 	p->handshake = sp.handshake;
 	p->rx = sp.rx;

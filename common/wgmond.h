@@ -34,6 +34,7 @@ struct event;
 #define WGM_KEY_MAX		64	/* base64 public key is 44 */
 #define WGM_ENDPOINT_MAX	80	/* "[v6%scope]:port" */
 #define WGM_AIP_MAX		48	/* "v6/128" is 43 */
+#define WGM_PEERNAME_MAX	65	/* a peer's name: 64 bytes of UTF-8 */
 #define WGM_PEER_AIPS		4	/* allowed IPs inline in SNAP_PEER */
 #define WGM_AIPS_CHUNK		64	/* allowed IPs per SNAP_AIPS */
 #define WGM_DETAIL_MAX		256	/* detail of a collect error */
@@ -100,6 +101,7 @@ enum wgm_event_type {
 struct peer {
 	RB_ENTRY(peer)		 entry;
 	char			 key[WGM_KEY_MAX];
+	char			 name[WGM_PEERNAME_MAX];	/* "": none */
 	char			 endpoint[WGM_ENDPOINT_MAX];
 	int64_t			 handshake;
 	uint64_t		 rx;
@@ -150,6 +152,7 @@ struct snap_iface {
 
 struct snap_peer {
 	char			 key[WGM_KEY_MAX];
+	char			 name[WGM_PEERNAME_MAX];
 	char			 endpoint[WGM_ENDPOINT_MAX];
 	int64_t			 handshake;
 	uint64_t		 rx;

@@ -143,14 +143,6 @@ mo_family(struct mout *o, const char *name, const char *type,
 	mo_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* A peer has no name until peer names (-N) fill one in: "" till then. */
-static const char *
-peer_name(const struct peer *p)
-{
-	(void)p;
-	return ("");
-}
-
 /* The start of a per-peer series, up to its last label's comma. */
 static void
 mo_peer(struct mout *o, const char *family, const struct iface *ifp,
@@ -172,7 +164,7 @@ peer_info(struct mout *o, const struct iface *ifp, const struct peer *p)
 	mo_label(o, "endpoint", (p->flags & PEER_F_ENDPOINT) ?
 	    p->endpoint : "");
 	mo_puts(o, ",");
-	mo_label(o, "name", peer_name(p));
+	mo_label(o, "name", p->name);
 	mo_puts(o, "} 1\n");
 }
 

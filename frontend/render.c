@@ -46,6 +46,7 @@ static void	 out_printf(struct out *, const char *, ...)
 static void	 out_string(struct out *, const char *);
 static void	 out_sep(struct out *, int *);
 static void	 out_aips(struct out *, const struct peer *);
+static void	 out_name(struct out *, const struct peer *);
 static void	 raw_peer(struct out *, const struct peer *);
 static void	 raw_iface(struct out *, const struct iface *, int64_t);
 static int	 has_handshake(const struct peer *);
@@ -152,6 +153,21 @@ out_aips(struct out *o, const struct peer *p)
 }
 
 /*
+ * A peer's name, from the operator's names files, right after its key as
+ * in the events; each member after it starts without a comma, so it ends
+ * with one.  A name is data from a file: json_string escapes it.
+ */
+static void
+out_name(struct out *o, const struct peer *p)
+{
+	if (p->name[0] == '\0')
+		return;
+	out_puts(o, "\"name\":");
+	out_string(o, p->name);
+	out_puts(o, ",");
+}
+
+/*
  * The keys wg-json printed, in its order; each optional one ends with its
  * comma, since allowedIps always follows.  The struct holds no private or
  * preshared key, so neither can leak here.
@@ -161,6 +177,7 @@ raw_peer(struct out *o, const struct peer *p)
 {
 	out_string(o, p->key);
 	out_puts(o, ":{");
+	out_name(o, p);
 	if (p->flags & PEER_F_ENDPOINT) {
 		out_puts(o, "\"endpoint\":");
 		out_string(o, p->endpoint);
@@ -233,7 +250,9 @@ static void
 status_peer(struct out *o, const struct peer *p, int64_t now)
 {
 	out_string(o, p->key);
-	out_puts(o, ":{\"status\":");
+	out_puts(o, ":{");
+	out_name(o, p);
+	out_puts(o, "\"status\":");
 	out_string(o, snapshot_status_name(p->status));
 	if (has_handshake(p))
 		out_printf(o, ",\"lastHandshakeSecondsAgo\":%" PRIu64,

@@ -20,7 +20,7 @@ for v in ${!WIREGUARD_MONITOR_@}; do
 	unset "$v"
 done
 
-SYNOPSIS='usage: wgmond [-dnv] [-C connected] [-D disconnected] [-i check] [-l address:port] [-r chroot] [-s script] [-t timeout] [-u user]'
+SYNOPSIS='usage: wgmond [-dnv] [-C connected] [-D disconnected] [-i check] [-l address:port] [-N names] [-r chroot] [-s script] [-t timeout] [-u user]'
 
 # run [VAR=value...] -- args: runs the daemon with that environment; its
 # stdout in $T/out, stderr in $T/err, exit status in $RC.

@@ -266,12 +266,14 @@ code=$(wgm_curl -X POST -o /dev/null -w '%{http_code}' \
 check "POST /metrics is 405" test "$code" = 405
 wgm_stop
 
-# ---- Label values: backslash, double quote and line feed escaped.
+# ---- Label values: backslash, double quote and line feed escaped, in
+# names from the script and in a peer's name from a names file (-N).
 wgm_json s.json <<EOF
 {"a\"b\\\\c\nd": {"publicKey": "k\\\\\"\n",
   "peers": {"$K1": {"endpoint": "e\"\\\\\n:1", "allowedIps": ["x\"y"]}}}}
 EOF
-if ! wgm_start -s "$T/s" -i 1 -C 100 -D 1000 ||
+printf '%s %s\n' "$K1" 'Bob "the" \admin' > "$T/names"
+if ! wgm_start -s "$T/s" -i 1 -C 100 -D 1000 -N "$T/names" ||
     ! wgm_wait_log 'run done' 10; then
 	not_ok "daemon starts with names that need escaping"
 	exit 1
@@ -280,8 +282,8 @@ wait_series 'wgmond_last_collect_success' 1 >/dev/null
 D='device="a\"b\\c\nd"'
 check "an interface name's \\, \" and newline are escaped" \
     is "wireguard_device_info{$D,public_key=\"k\\\\\\\"\\n\"}" 1
-check "an endpoint's \\, \" and newline are escaped" \
-    is "wireguard_peer_info{$D,public_key=\"$K1\",endpoint=\"e\\\"\\\\\\n:1\",name=\"\"}" 1
+check "an endpoint's \\, \" and newline, and a peer name's \\ and \", are escaped" \
+    is "wireguard_peer_info{$D,public_key=\"$K1\",endpoint=\"e\\\"\\\\\\n:1\",name=\"Bob \\\"the\\\" \\\\admin\"}" 1
 check "promtool check metrics is silent with escaped label values" \
     promtool_silent
 wgm_stop

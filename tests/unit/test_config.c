@@ -32,11 +32,13 @@
 #define ENV_TIMEOUT	"WIREGUARD_MONITOR_SCRIPT_TIMEOUT"
 #define ENV_USER	"WIREGUARD_MONITOR_USER"
 #define ENV_CHROOT	"WIREGUARD_MONITOR_CHROOT"
+#define ENV_NAMES	"WIREGUARD_MONITOR_PEER_NAMES"
 
 #define USAGE_TEXT							\
 	"usage: wgmond [-dnv] [-C connected] [-D disconnected] [-i check] " \
 	"[-l address:port]\n"						\
-	"              [-r chroot] [-s script] [-t timeout] [-u user]"
+	"              [-N names] [-r chroot] [-s script] [-t timeout] " \
+	"[-u user]"
 
 struct fixture {
 	struct config	 conf;
@@ -56,7 +58,7 @@ static const struct {
 
 static const char *envs[] = {
 	ENV_SCRIPT, ENV_CONNECTED, ENV_DISCONN, ENV_CHECK, ENV_HOST,
-	ENV_PORT, ENV_TIMEOUT, ENV_USER, ENV_CHROOT,
+	ENV_PORT, ENV_TIMEOUT, ENV_USER, ENV_CHROOT, ENV_NAMES,
 };
 
 static int
@@ -587,6 +589,85 @@ test_too_long_string_is_rejected(void **state)
 }
 
 static void
+test_names_files_from_repeated_flag(void **state)
+{
+	struct fixture	*t = *state;
+
+	assert_int_equal(run(t, NULL), 0);
+	assert_int_equal(t->conf.nnames, 0);
+	assert_int_equal(run(t, "-N", "/etc/wireguard/wg0.conf", "-N",
+	    "names.txt", NULL), 0);
+	assert_int_equal(t->conf.nnames, 2);
+	assert_string_equal(t->conf.names[0], "/etc/wireguard/wg0.conf");
+	assert_string_equal(t->conf.names[1], "names.txt");
+}
+
+static void
+test_names_variable_is_split_at_colons(void **state)
+{
+	struct fixture	*t = *state;
+
+	setenv(ENV_NAMES, "/a/wg0.conf:/b/names", 1);
+	assert_int_equal(run(t, NULL), 0);
+	assert_int_equal(t->conf.nnames, 2);
+	assert_string_equal(t->conf.names[0], "/a/wg0.conf");
+	assert_string_equal(t->conf.names[1], "/b/names");
+}
+
+static void
+test_names_flag_overrides_variable(void **state)
+{
+	struct fixture	*t = *state;
+
+	setenv(ENV_NAMES, "/a/wg0.conf:/b/names", 1);
+	assert_int_equal(run(t, "-N", "/c/names", NULL), 0);
+	assert_int_equal(t->conf.nnames, 1);
+	assert_string_equal(t->conf.names[0], "/c/names");
+}
+
+static void
+test_empty_names_file_is_rejected(void **state)
+{
+	struct fixture	*t = *state;
+
+	assert_int_equal(run(t, "-N", "", NULL), -1);
+	assert_error_names(t, "-N", "", "empty file name");
+	setenv(ENV_NAMES, "/a::/b", 1);
+	assert_int_equal(run(t, NULL), -1);
+	assert_error_names(t, ENV_NAMES, "/a::/b", "empty file name");
+	setenv(ENV_NAMES, "/a:", 1);
+	assert_int_equal(run(t, "-N", "/c", NULL), -1);
+	assert_error_names(t, ENV_NAMES, "/a:", "empty file name");
+}
+
+static void
+test_more_than_16_names_files_are_rejected(void **state)
+{
+	struct fixture	*t = *state;
+	char		 v[256];
+	char		*argv[40];
+	int		 i, argc = 0;
+
+	v[0] = '\0';
+	for (i = 0; i < 17; i++)
+		strlcat(v, i ? ":/n" : "/n", sizeof(v));
+	setenv(ENV_NAMES, v, 1);
+	assert_int_equal(run(t, NULL), -1);
+	assert_error_names(t, ENV_NAMES, v, "more than 16 files");
+	unsetenv(ENV_NAMES);
+
+	argv[argc++] = "wgmond";
+	for (i = 0; i < 17; i++) {
+		argv[argc++] = "-N";
+		argv[argc++] = "/n";
+	}
+	argv[argc] = NULL;
+	assert_int_equal(config_init(&t->conf, argc, argv, t->err,
+	    sizeof(t->err)), -1);
+	assert_error_names(t, "-N", "/n", "more than 16 files");
+}
+
+static void
 test_print_shows_effective_configuration(void **state)
 {
 	struct fixture	*t = *state;
@@ -595,7 +676,8 @@ test_print_shows_effective_configuration(void **state)
 	FILE		*fp;
 
 	setenv(ENV_USER, "nobody", 1);
-	assert_int_equal(run(t, "-C", "60", "-l", "[::1]:5001", NULL), 0);
+	assert_int_equal(run(t, "-C", "60", "-l", "[::1]:5001", "-N", "/a",
+	    "-N", "/b c", NULL), 0);
 	assert_non_null(fp = open_memstream(&buf, &len));
 	config_print(fp, &t->conf);
 	fclose(fp);
@@ -607,7 +689,9 @@ test_print_shows_effective_configuration(void **state)
 	    "timeout 10\n"
 	    "listen [::1]:5001\n"
 	    "user nobody\n"
-	    "chroot /var/empty\n");
+	    "chroot /var/empty\n"
+	    "names /a\n"
+	    "names /b c\n");
 	free(buf);
 }
 
@@ -653,6 +737,11 @@ main(void)
 		TEST(test_highest_port_is_accepted),
 		TEST(test_empty_strings_are_rejected),
 		TEST(test_too_long_string_is_rejected),
+		TEST(test_names_files_from_repeated_flag),
+		TEST(test_names_variable_is_split_at_colons),
+		TEST(test_names_flag_overrides_variable),
+		TEST(test_empty_names_file_is_rejected),
+		TEST(test_more_than_16_names_files_are_rejected),
 		TEST(test_print_shows_effective_configuration),
 	};
 

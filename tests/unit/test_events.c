@@ -362,6 +362,58 @@ test_names_are_escaped_in_events(void **state)
 	    "\"interface\":\"w\\\"g\\u000a\""));
 }
 
+/* A named peer: set its name in the run being built. */
+static void
+table_name(struct table *t, const char *iface, const char *key,
+    int64_t handshake, const char *name)
+{
+	struct peer	*p;
+
+	p = table_set(t, iface, key, handshake);
+	strlcpy(p->name, name, sizeof(p->name));
+}
+
+/*
+ * Every event about a peer carries its name right after the key, escaped
+ * (a name is data from a file); the removed peer's is the last it had.
+ */
+static void
+test_peer_name_follows_key_in_every_event(void **state)
+{
+	struct table	*t = *state;
+
+	table_name(t, "wg0", KEY_A, NOW - 10, "gw \"a\\\"");
+	table_name(t, "wg0", KEY_B, NOW - 10, "<b>");
+	classify_run(t, NOW);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"initial_status\",\"timestamp\":1765189500,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_A "\","
+	    "\"name\":\"gw \\\"a\\\\\\\"\",\"status\":\"connected\","
+	    "\"endpoint\":null,\"allowedIps\":[]}");
+
+	table_name(t, "wg0", KEY_A, NOW - C - 50, "gw \"a\\\"");
+	classify_run(t, NOW + 1);
+	assert_int_equal(events_count(t), 2);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"status_change\",\"timestamp\":1765189501,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_A "\","
+	    "\"name\":\"gw \\\"a\\\\\\\"\",\"new_status\":\"disconnected\","
+	    "\"old_status\":\"connected\"}");
+	assert_string_equal(events_line(t, 1),
+	    "{\"event\":\"peer_removed\",\"timestamp\":1765189501,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_B "\","
+	    "\"name\":\"<b>\",\"old_status\":\"connected\"}");
+
+	table_name(t, "wg0", KEY_A, NOW - C - 50, "");
+	table_name(t, "wg0", KEY_B, -1, "b");
+	classify_run(t, NOW + 2);
+	assert_int_equal(events_count(t), 1);
+	assert_string_equal(events_line(t, 0),
+	    "{\"event\":\"new_peer\",\"timestamp\":1765189502,"
+	    "\"interface\":\"wg0\",\"peer\":\"" KEY_B "\","
+	    "\"name\":\"b\",\"status\":\"never_connected\"}");
+}
+
 static void
 test_collect_error_line(void **state)
 {
@@ -513,6 +565,7 @@ test_initial_status_with_unprintable_names_stays_bounded(void **state)
 
 	p = table_set(t, unprintable(name, sizeof(name) - 1, 0),
 	    unprintable(key, sizeof(key) - 1, 7), NOW);
+	unprintable(p->name, sizeof(p->name) - 1, 3);
 	p->flags |= PEER_F_ENDPOINT;
 	unprintable(p->endpoint, sizeof(p->endpoint) - 1, 13);
 	for (i = 0; i < 400; i++)
@@ -600,6 +653,7 @@ main(void)
 		T(test_interface_vanishing_removes_each_peer),
 		T(test_same_key_on_two_interfaces_is_two_peers),
 		T(test_names_are_escaped_in_events),
+		T(test_peer_name_follows_key_in_every_event),
 		cmocka_unit_test(test_collect_error_line),
 		T(test_initial_status_with_huge_allowed_ips_stays_bounded),
 		T(test_initial_status_with_unprintable_names_stays_bounded),

@@ -366,6 +366,36 @@ test_names_with_quote_and_control_char_are_escaped(void **state)
 	    "\"allowedIps\":[\"10.0.0.1/32\\\"\"]}}}");
 }
 
+/*
+ * A name is data from the operator's file: right after the key, escaped,
+ * absent when the peer has none.
+ */
+static void
+test_peer_name_follows_key_escaped(void **state)
+{
+	struct snapshot	*s = *state;
+	struct iface	*ifp;
+	struct peer	*p;
+
+	ifp = add_iface(s, "wg0");
+	p = add_peer(s, ifp, "A", STATUS_NEVER);
+	strlcpy(p->name, "\"</script>\\", sizeof(p->name));
+	add_peer(s, ifp, "B", STATUS_NEVER);
+
+	assert_renders(render_raw, s,
+	    "{\"wg0\":{\"peers\":{"
+	    "\"A\":{\"name\":\"\\\"</script>\\\\\",\"allowedIps\":[],"
+	    "\"status\":\"never_connected\",\"hasPresharedKey\":false},"
+	    "\"B\":{\"allowedIps\":[],"
+	    "\"status\":\"never_connected\",\"hasPresharedKey\":false}}}}");
+	assert_renders(render_status, s,
+	    "{\"wg0\":{"
+	    "\"A\":{\"name\":\"\\\"</script>\\\\\",\"status\":\"never_connected\","
+	    "\"endpoint\":null,\"allowedIps\":[]},"
+	    "\"B\":{\"status\":\"never_connected\","
+	    "\"endpoint\":null,\"allowedIps\":[]}}}");
+}
+
 static void
 test_largest_counters_render_exactly(void **state)
 {
@@ -570,6 +600,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_names_with_quote_and_control_char_are_escaped,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_peer_name_follows_key_escaped, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_largest_counters_render_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(

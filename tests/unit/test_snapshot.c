@@ -99,6 +99,7 @@ sample(int naips)
 	ifp->port = 51820;
 	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_PEERS;
 	assert_non_null(p = snapshot_peer_add(s, ifp, "PEER1"));
+	strlcpy(p->name, "Alice's \"laptop\"", sizeof(p->name));
 	strlcpy(p->endpoint, "[fd00::1]:51820", sizeof(p->endpoint));
 	p->handshake = 1765189400;
 	p->rx = UINT64_MAX;
@@ -134,7 +135,9 @@ test_snapshot_survives_the_socketpair(void **state)
 	assert_string_equal(ifp->pubkey, "PUB");
 	assert_int_equal(ifp->port, 51820);
 	assert_non_null(p = snapshot_peer_find(ifp, "PEER1"));
+	assert_string_equal(p->name, "Alice's \"laptop\"");
 	assert_string_equal(p->endpoint, "[fd00::1]:51820");
+	assert_string_equal(snapshot_peer_find(ifp, "PEER2")->name, "");
 	assert_true(p->rx == UINT64_MAX);
 	assert_int_equal(p->status, STATUS_CONNECTED);
 	assert_int_equal(p->flags & PEER_F_PSK, PEER_F_PSK);
@@ -191,6 +194,35 @@ test_unterminated_string_is_refused(void **state)
 	assert_int_equal(imsg_compose(&l->w, IMSG_SNAP_IFACE, 1, 0, -1, &si,
 	    sizeof(si)), 1);
 	assert_int_equal(deliver(l, &got), -1);
+}
+
+/* A peer's name is a string like the others: it must end in its field. */
+static void
+test_unterminated_peer_name_is_refused(void **state)
+{
+	struct link		*l = *state;
+	struct snap_begin	 sb = { 0, 1, 1 };
+	struct snap_end		 se = { 1 };
+	struct snap_iface	 si;
+	struct snap_peer	 sp;
+	struct snapshot		*got = NULL;
+
+	memset(&si, 0, sizeof(si));
+	strlcpy(si.name, "wg0", sizeof(si.name));
+	si.npeers = 1;
+	memset(&sp, 0, sizeof(sp));
+	strlcpy(sp.key, "PEER1", sizeof(sp.key));
+	memset(sp.name, 'n', sizeof(sp.name));
+	assert_int_equal(imsg_compose(&l->w, IMSG_SNAP_BEGIN, 1, 0, -1, &sb,
+	    sizeof(sb)), 1);
+	assert_int_equal(imsg_compose(&l->w, IMSG_SNAP_IFACE, 1, 0, -1, &si,
+	    sizeof(si)), 1);
+	assert_int_equal(imsg_compose(&l->w, IMSG_SNAP_PEER, 1, 0, -1, &sp,
+	    sizeof(sp)), 1);
+	assert_int_equal(imsg_compose(&l->w, IMSG_SNAP_END, 1, 0, -1, &se,
+	    sizeof(se)), 1);
+	assert_int_equal(deliver(l, &got), -1);
+	snapshot_free(got);
 }
 
 static void
@@ -276,6 +308,7 @@ main(void)
 		T(test_many_allowed_ips_follow_in_aips_messages),
 		T(test_peer_outside_a_snapshot_is_refused),
 		T(test_unterminated_string_is_refused),
+		T(test_unterminated_peer_name_is_refused),
 		T(test_short_message_is_refused),
 		T(test_end_with_wrong_count_is_refused),
 		T(test_more_peers_than_announced_are_refused),
