@@ -92,9 +92,11 @@ row_status() {
 	    document.querySelector('#peers tbody tr[data-key=\"$1\"]'))"
 }
 
+HOSTILE_NAME='<script>window.pwned=3</script>'
+printf '%s Alice\n%s %s\n' "$KA" "$KD" "$HOSTILE_NAME" > "$T/names"
 fixture now never
 wgm_script_cat page
-if ! wgm_start -s "$T/page" -i 1 -C 100 -D 200 ||
+if ! wgm_start -s "$T/page" -i 1 -C 100 -D 200 -N "$T/names" ||
     ! wgm_wait_log 'initial_status' 10 4; then
 	not_ok "daemon starts and logs its initial events"
 	exit 1
@@ -126,6 +128,17 @@ as_text() {
 }
 check "an interface name and an endpoint holding markup show as text and run nothing" \
     as_text
+names_shown() {
+	cdp wait 5 "(() => {
+	    const name = k => document.querySelector(
+	        '#peers tbody tr[data-key=\"' + k + '\"] td.name').textContent;
+	    return name('$KA') === 'Alice' && name('$KB') === '' &&
+	        name('$KD') === $(/usr/bin/python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$HOSTILE_NAME") &&
+	        document.querySelectorAll('main script').length === 0 &&
+	        window.pwned === undefined; })()"
+}
+check "peer names from -N show, and a name holding markup shows as text" \
+    names_shown
 check "the page says it is live" \
     cdp wait 10 'document.body.dataset.state === "live"'
 no_errors() {
