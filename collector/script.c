@@ -411,8 +411,8 @@ move_fd(int fd, int to)
 }
 
 /*
- * What the collector set for itself is not the script's: ignored
- * signals (SIGHUP, SIGPIPE) and the mask survive exec.
+ * What the collector set for itself is not the script's: an ignored
+ * signal (SIGPIPE) and the mask would survive exec.
  */
 static void
 child_signals(void)
