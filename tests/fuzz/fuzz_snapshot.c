@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "wgmond.h"
 #include "frontend.h"
 #include "fuzz.h"
@@ -32,21 +33,24 @@ struct link {
 
 static struct snapshot_builder	*builder;
 
-/* Returns -1 at the first message the frontend would die of. */
+/* As the frontend's recv_snapshot(): fatalx() returns to the target. */
 static int
 drain(struct imsgbuf *ibuf)
 {
 	struct imsg	 imsg;
 	struct snapshot	*done;
 	ssize_t		 n;
+	uint32_t	 type;
 	int		 r;
 
 	while ((n = imsg_get(ibuf, &imsg)) > 0) {
 		done = NULL;
+		type = imsg_get_type(&imsg);
 		r = snapshot_builder_imsg(builder, &imsg, &done);
 		imsg_free(&imsg);
 		if (r == -1)
-			return (-1);
+			fatalx("%s: invalid snapshot message %u", __func__,
+			    type);
 		if (r == 1) {
 			http_snapshot(done);
 			snapshot_free(done);
@@ -70,7 +74,7 @@ run(struct link *l, const uint8_t *data, size_t size)
 				shutdown(l->sv[0], SHUT_WR);
 		}
 		if ((n = imsgbuf_read(&l->r)) == -1 || drain(&l->r) == -1)
-			break;
+			fatal("%s: imsgbuf_read or imsg_get", __func__);
 	}
 }
 
@@ -87,6 +91,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct link	l;
+	jmp_buf		jb;
 
 	if ((builder = snapshot_builder_new()) == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, l.sv) == -1 ||
@@ -96,7 +101,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (size == 0)
 		shutdown(l.sv[0], SHUT_WR);
-	run(&l, data, size);
+	if (setjmp(jb) == 0) {
+		fuzz_fatal_jmp = &jb;
+		run(&l, data, size);
+	}
+	fuzz_fatal_jmp = NULL;
 	imsgbuf_clear(&l.r);
 	close(l.sv[0]);
 	close(l.sv[1]);
