@@ -44,6 +44,10 @@ static const char *const envs[] = {
 #define NENVS	(sizeof(envs) / sizeof(envs[0]))
 
 static FILE	*devnull;
+static char	*envstr[NENVS];	/* what putenv() was given */
+
+static void	 set_env(size_t, const char *);
+static void	 clear_env(void);
 
 /*
  * A name the fuzzer makes up would go to the DNS: only addresses, and
@@ -72,7 +76,35 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if ((devnull = fopen("/dev/null", "w")) == NULL)
 		abort();
+	clear_env();	/* nothing of the caller's */
 	return (0);
+}
+
+/*
+ * glibc's setenv() keeps every value it was ever given, which millions
+ * of inputs make gigabytes: putenv() takes a string that is ours to free.
+ */
+static void
+set_env(size_t i, const char *value)
+{
+	char	*old = envstr[i];
+
+	if (asprintf(&envstr[i], "%s=%s", envs[i], value) == -1 ||
+	    putenv(envstr[i]) != 0)
+		abort();
+	free(old);
+}
+
+static void
+clear_env(void)
+{
+	size_t	i;
+
+	for (i = 0; i < NENVS; i++) {
+		unsetenv(envs[i]);
+		free(envstr[i]);
+		envstr[i] = NULL;
+	}
 }
 
 /* Splits the copy at its NULs; returns how many arguments there are. */
@@ -90,7 +122,7 @@ split(char *s, size_t len, char *argv[])
 		else if (!env && argc < ARGS_MAX)
 			argv[argc++] = s;
 		else if (env && *s != '\0')
-			setenv(envs[(unsigned char)*s % NENVS], s + 1, 1);
+			set_env((unsigned char)*s % NENVS, s + 1);
 	}
 	argv[argc] = NULL;
 	return (argc);
@@ -101,21 +133,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config	 conf;
 	char		*copy, *argv[ARGS_MAX + 1], err[512];
-	size_t		 i;
 	int		 argc;
 
 	if ((copy = malloc(size + 1)) == NULL)
 		abort();
 	memcpy(copy, data, size);
 	copy[size] = '\0';
-	for (i = 0; i < NENVS; i++)
-		unsetenv(envs[i]);
 	argc = split(copy, size, argv);
 	err[0] = '\0';
 	if (config_init(&conf, argc, argv, err, sizeof(err)) == 0)
 		config_print(devnull, &conf);
 	else if (err[0] == '\0')
 		abort();	/* a refusal always says why */
+	clear_env();
 	free(copy);
 	return (0);
 }
