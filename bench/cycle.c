@@ -13,9 +13,12 @@
  * the collector's malloc_trim.  Beside it the floor, yajl over the same bytes with callbacks
  * that do nothing, and for information the frontend's render of /raw.
  *
- * usage: cycle [-x] [-c chunk] [-n now] [-r reps] file ...
+ * usage: cycle [-m | -x] [-c chunk] [-n now] [-r reps] file ...
  *
  * -x leaves out the floor and the render, to profile the cycle alone.
+ * -m times instead the frontend's render of the per-peer part of
+ * /metrics, metrics_render_peers, of one classified snapshot: the work a
+ * new snapshot costs /metrics, apart from what /raw and /status cost.
  * Each file is a wg-json document (bench/gen -j).  The clock is the
  * process's CPU time; each figure is the median over reps.  Between two
  * repetitions "now" moves by 10 s and back, as two runs a check interval
@@ -75,13 +78,14 @@ struct doc {
 
 static size_t	 chunk = 65536;
 static int	 cycle_only;
+static int	 metrics_only;
 static int	 sv[2];
 
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: cycle [-x] [-c chunk] [-n now] [-r reps] "
-	    "file ...\n");
+	fprintf(stderr, "usage: cycle [-m | -x] [-c chunk] [-n now] "
+	    "[-r reps] file ...\n");
 	exit(1);
 }
 
@@ -334,6 +338,42 @@ bench_doc(const struct doc *d, int reps, int64_t now)
 		free(t[i]);
 }
 
+/*
+ * Once as a warm-up, so that the first repetition does not pay for the
+ * allocator's first growth; every repetition renders into a new evbuffer
+ * as the frontend does per snapshot.
+ */
+static void
+bench_metrics(const struct doc *d, int reps, int64_t now)
+{
+	struct snapshot	*s;
+	struct evbuffer	*b;
+	double		*t, t0;
+	size_t		 bytes = 0;
+	int		 r;
+
+	if ((t = calloc(reps, sizeof(double))) == NULL)
+		err(1, NULL);
+	s = doc_parse(d);
+	classify_snapshot(s, now, CONF_CONNECTED, CONF_DISCONNECTED);
+	for (r = -1; r < reps; r++) {
+		t0 = cpu_ms();
+		if ((b = evbuffer_new()) == NULL ||
+		    metrics_render_peers(b, s) == -1)
+			errx(1, "metrics_render_peers");
+		bytes = evbuffer_get_length(b);
+		evbuffer_free(b);
+		if (r >= 0)
+			t[r] = cpu_ms() - t0;
+	}
+	printf("metrics file=%s peers=%zu reps=%d render_metrics_ms=%.3f "
+	    "metrics_bytes=%zu\n", d->path, s->npeers, reps, median(t, reps),
+	    bytes);
+	fflush(stdout);
+	snapshot_free(s);
+	free(t);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -342,12 +382,15 @@ main(int argc, char *argv[])
 	int64_t		 now = time(NULL);
 	int		 ch, reps = 5;
 
-	while ((ch = getopt(argc, argv, "c:n:r:x")) != -1) {
+	while ((ch = getopt(argc, argv, "c:mn:r:x")) != -1) {
 		switch (ch) {
 		case 'c':
 			chunk = strtonum(optarg, 1, WGM_OUTPUT_MAX, &errstr);
 			if (errstr != NULL)
 				errx(1, "chunk %s: %s", optarg, errstr);
+			break;
+		case 'm':
+			metrics_only = 1;
 			break;
 		case 'n':
 			now = strtonum(optarg, 1, INT64_MAX, &errstr);
@@ -368,13 +411,16 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0)
+	if (argc == 0 || (metrics_only && cycle_only))
 		usage();
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		err(1, "socketpair");
 	for (; argc > 0; argc--, argv++) {
 		doc_read(&d, *argv);
-		bench_doc(&d, reps, now);
+		if (metrics_only)
+			bench_metrics(&d, reps, now);
+		else
+			bench_doc(&d, reps, now);
 		free(d.data);
 	}
 	return (0);
