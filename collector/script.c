@@ -69,13 +69,11 @@ script_running(void)
 	return (run != NULL);
 }
 
-/* The script itself: root's, and nobody else may write it. */
+/* Root's, and nobody else may write it: the script and its directories. */
 static int
-unsafe_file(const char *path, const struct stat *st, char *err, size_t len)
+unsafe_owner(const char *path, const struct stat *st, char *err, size_t len)
 {
-	if (!S_ISREG(st->st_mode))
-		snprintf(err, len, "%s is not a regular file", path);
-	else if (st->st_uid != 0)
+	if (st->st_uid != 0)
 		snprintf(err, len, "%s is owned by uid %u, not root", path,
 		    (unsigned)st->st_uid);
 	else if (st->st_mode & S_IWOTH)
@@ -86,6 +84,16 @@ unsafe_file(const char *path, const struct stat *st, char *err, size_t len)
 	else
 		return (0);
 	return (1);
+}
+
+static int
+unsafe_file(const char *path, const struct stat *st, char *err, size_t len)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, len, "%s is not a regular file", path);
+		return (1);
+	}
+	return (unsafe_owner(path, st, err, len));
 }
 
 /*
@@ -102,18 +110,10 @@ unsafe_dir(const char *path, const struct stat *st, char *err, size_t len)
 		snprintf(err, len, "%s is a symbolic link", path);
 	else if (!S_ISDIR(st->st_mode))
 		snprintf(err, len, "%s is not a directory", path);
-	else if (st->st_uid != 0)
-		snprintf(err, len, "%s is owned by uid %u, not root", path,
-		    (unsigned)st->st_uid);
-	else if (st->st_mode & S_ISVTX)
+	else if (st->st_uid == 0 && (st->st_mode & S_ISVTX))
 		return (0);
-	else if (st->st_mode & S_IWOTH)
-		snprintf(err, len, "%s is writable by others", path);
-	else if (st->st_mode & S_IWGRP)
-		snprintf(err, len, "%s is writable by group %u", path,
-		    (unsigned)st->st_gid);
 	else
-		return (0);
+		return (unsafe_owner(path, st, err, len));
 	return (1);
 }
 
