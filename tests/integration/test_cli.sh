@@ -152,7 +152,7 @@ conf() {
 expect() {
 	local name=$1 key=$2 value=$3
 	shift 3
-	run "$@"
+	run WIREGUARD_MONITOR_WG_JSON_SCRIPT="$T/wg-json" "$@"
 	if [ "$RC" -eq 0 ] && [ "$(conf "$key")" = "$value" ]; then
 		ok "$name"
 	else
@@ -162,15 +162,56 @@ expect() {
 	fi
 }
 
+# -n checks the script as a start would (DESIGN.md §3). The default is
+# this checkout's tools/wg-json, safe only where the checkout and every
+# directory above it are root's and writable by nobody else (a user's
+# clone is not): the expected verdict is worked out here, by the rule.
+safe_path() {
+	local p=$1 st
+	st=$(stat -c '%u %a' "$p") || return 1
+	[ "${st%% *}" = 0 ] && [ $((8#${st#* } & 8#022)) = 0 ] || return 1
+	while [ "$p" != / ]; do
+		p=$(dirname "$p")
+		st=$(stat -c '%u %a' "$p") || return 1
+		[ "${st%% *}" = 0 ] || return 1
+		[ $((8#${st#* } & 8#1000)) != 0 ] && continue
+		[ $((8#${st#* } & 8#022)) = 0 ] || return 1
+	done
+}
+defaults_ok() {
+	[ "$(conf connected)" = 180 ] && [ "$(conf disconnected)" = 240 ] &&
+	    [ "$(conf check)" = 10 ] && [ "$(conf timeout)" = 10 ] &&
+	    [ "$(conf listen)" = 127.0.0.1:5000 ] &&
+	    [ "$(conf user)" = _wgmon ] && [ "$(conf chroot)" = /var/empty ]
+}
+DEFAULT_SCRIPT=$(cd "$TOP/tools" && pwd -P)/wg-json
 run -- -n
-if [ "$RC" -eq 0 ] && [ "$(conf connected)" = 180 ] &&
-    [ "$(conf disconnected)" = 240 ] && [ "$(conf check)" = 10 ] &&
-    [ "$(conf timeout)" = 10 ] && [ "$(conf listen)" = 127.0.0.1:5000 ] &&
-    [ "$(conf user)" = _wgmon ] && [ "$(conf chroot)" = /var/empty ] &&
-    [[ $(conf script) == *wg-json ]]; then
-	ok "-n prints the defaults and exits 0"
+if safe_path "$DEFAULT_SCRIPT"; then
+	if [ "$RC" -eq 0 ] && defaults_ok &&
+	    [[ $(conf script) == *wg-json ]]; then
+		ok "-n prints the defaults and exits 0"
+	else
+		not_ok "-n prints the defaults and exits 0"
+		sed 's/^/#   | /' "$T/out" "$T/err"
+	fi
+elif [ "$RC" -eq 1 ] && grep -q '^wgmond: unsafe script: .*/wg-json ' "$T/err"
+then
+	ok "-n refuses the default script of a checkout that is not root's"
+	echo "#   $(head -n 1 "$T/err")"
 else
-	not_ok "-n prints the defaults and exits 0"
+	not_ok "-n refuses the default script of a checkout that is not root's"
+	sed 's/^/#   | /' "$T/out" "$T/err"
+fi
+
+# From here on a safe copy of the script, so that what is checked is the
+# configuration, wherever the checkout is.
+cp "$TOP/tools/wg-json" "$T/wg-json"
+chmod 0755 "$T/wg-json"
+run WIREGUARD_MONITOR_WG_JSON_SCRIPT="$T/wg-json" -- -n
+if [ "$RC" -eq 0 ] && defaults_ok; then
+	ok "-n prints the defaults of everything but the script and exits 0"
+else
+	not_ok "-n prints the defaults of everything but the script and exits 0"
 	sed 's/^/#   | /' "$T/out" "$T/err"
 fi
 
