@@ -140,14 +140,15 @@ gw_syslog() {
 	return 1
 }
 
-# The collector's pid, found by the address it listens on.
+# The collector's pid, found by this run's chroot and the address it
+# listens on (another run may use the same address in its own namespace).
 gw_wgmond() {
 	local g=$1 addr i pid
 	addr=$(fleet_gw_addr "$g"):$WPORT
 	wgnet_in "$g" "$WGMOND" -u nobody -r "$CHROOT" -l "$addr" -i 1 \
 	    -C "$C" -D "$D" -s "$WG_JSON" >"$T/$g.out" 2>&1 || return 1
 	for ((i = 0; i < 50; i++)); do
-		pid=$(pgrep -o -f -- "-l $addr ")
+		pid=$(pgrep -o -f -- "-r $CHROOT -l $addr ")
 		[ -n "$pid" ] && wgnet_track "$pid" && return 0
 		sleep 0.1
 	done
