@@ -134,6 +134,24 @@ wgm_runs() {
 	grep -c 'run done' "$LOG"
 }
 
+# wgm_gone PID: the process no longer exists, or is a zombie nobody reaped.
+wgm_gone() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	[ "${s%% *}" = Z ] || [ "${s%% *}" = X ]
+}
+
+# wgm_wait_gone PID SECONDS: wgm_gone within SECONDS.
+wgm_wait_gone() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		wgm_gone "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 wgm_frontend_pid() {
 	pgrep -P "$PID" -f -- '-F' | head -n 1
 }

@@ -99,33 +99,15 @@ wait_raw() {
 	return 1
 }
 
-# gone PID: the process no longer exists, or is a zombie.
-gone() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-	s=${s##*) }
-	[ "${s%% *}" = Z ] || [ "${s%% *}" = X ]
-}
-
-# wait_gone PID SECONDS
-wait_gone() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		gone "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # wait_exit SECONDS: the daemon's exit status once it has exited, 255
 # after killing it when it has not.
 wait_exit() {
 	local i rc
 	for ((i = 0; i < $1 * 10; i++)); do
-		gone "$PID" && break
+		wgm_gone "$PID" && break
 		sleep 0.1
 	done
-	if ! gone "$PID"; then
+	if ! wgm_gone "$PID"; then
 		kill -KILL "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
 		PID=
@@ -255,7 +237,7 @@ if start; then
 	rc=$?
 	check "SIGTERM, the frontend ignoring it: the collector exits 0 in time" \
 	    test "$rc" -eq 0
-	check "and the frontend is gone" wait_gone "$FPID" 5
+	check "and the frontend is gone" wgm_wait_gone "$FPID" 5
 	check "and it said it killed it" \
 	    grep -q 'frontend did not exit; killing it' "$LOG"
 	kill -KILL "$TRACER" "$FPID" 2>/dev/null
@@ -274,7 +256,7 @@ if start; then
 	rc=$?
 	check "the channel closed, the frontend stopped: the collector exits 1" \
 	    test "$rc" -eq 1
-	check "and the frontend is gone, killed" gone "$FPID"
+	check "and the frontend is gone, killed" wgm_gone "$FPID"
 	check "and it logs the frontend's end" \
 	    grep -q 'frontend terminated; status 137' "$LOG"
 	kill -KILL "$FPID" 2>/dev/null
@@ -292,7 +274,7 @@ f = os.open("'"$T"'/planted", os.O_RDONLY)
 socket.send_fds(s, [imsg(IMSG_LOG_REQUEST)], [f])'
 	held=no
 	for ((i = 0; i < 30; i++)); do
-		gone "$PID" && break
+		wgm_gone "$PID" && break
 		ls -l "/proc/$PID/fd" 2>/dev/null | grep -q "$T/planted" &&
 		    held=yes
 		sleep 0.1
@@ -304,7 +286,7 @@ socket.send_fds(s, [imsg(IMSG_LOG_REQUEST)], [f])'
 	check "the collector stops a frontend that sends one, exit 1" \
 	    test "$rc" -eq 1
 	check "and says why" grep -q 'frontend channel: sent a descriptor' "$LOG"
-	check "and the frontend is gone" gone "$FPID"
+	check "and the frontend is gone" wgm_gone "$FPID"
 	kill -KILL "$FPID" 2>/dev/null
 	FPID=
 else
@@ -320,7 +302,7 @@ if start; then
 	check "a message other than a syslog request: the collector exits 1" \
 	    test "$rc" -eq 1
 	check "and says why" grep -q 'frontend message: unexpected' "$LOG"
-	check "and the frontend is gone" gone "$FPID"
+	check "and the frontend is gone" wgm_gone "$FPID"
 	kill -KILL "$FPID" 2>/dev/null
 	FPID=
 else
@@ -347,7 +329,7 @@ s.sendall(imsg(IMSG_LOG_REQUEST) * 5000)'
 	check "and it still runs" kill -0 "$PID"
 	kill -CONT "$FPID"
 	wgm_stop
-	check "the frontend, continued, stops with it" wait_gone "$FPID" 5
+	check "the frontend, continued, stops with it" wgm_wait_gone "$FPID" 5
 	FPID=
 else
 	not_ok "the daemon starts (requests case)"

@@ -32,30 +32,11 @@ wgm_json wg-json.json <<-'EOF'
 EOF
 SCRIPT=$T/wg-json
 
-# gone PID: the process no longer exists, or is a zombie nobody reaped.
-gone() {
-	local s
-	[ -r "/proc/$1/stat" ] || return 0
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-	s=${s##*) }
-	[ "${s%% *}" = Z ] || [ "${s%% *}" = X ]
-}
-
-# wait_gone PID SECONDS
-wait_gone() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		gone "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # wait_daemon SECONDS: the daemon's exit status once it has exited (and
 # it is reaped); 255 after killing it when it has not within SECONDS.
 wait_daemon() {
 	local rc
-	if ! wait_gone "$PID" "$1"; then
+	if ! wgm_wait_gone "$PID" "$1"; then
 		kill -KILL "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
 		PID=
@@ -131,7 +112,7 @@ if start; then
 	wait "$PID" 2>/dev/null
 	PID=
 	check "SIGKILL to the parent: the frontend exits on its own" \
-	    wait_gone "$FPID" 5
+	    wgm_wait_gone "$FPID" 5
 	kill -KILL "$FPID" 2>/dev/null
 	FPID=
 else
@@ -144,7 +125,7 @@ for sig in TERM INT; do
 		kill -"$sig" "$PID"
 		wait_daemon 10
 		rc=$?
-		if [ "$rc" -eq 0 ] && wait_gone "$FPID" 5; then
+		if [ "$rc" -eq 0 ] && wgm_wait_gone "$FPID" 5; then
 			ok "SIG$sig to the parent: both processes stop, exit 0"
 		else
 			not_ok "SIG$sig to the parent: both processes stop, exit 0"

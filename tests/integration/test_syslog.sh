@@ -62,7 +62,7 @@ syslog_cleanup() {
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -TERM "$PID" 2>/dev/null
 		for i in $(seq 50); do
-			gone "$PID" && break
+			wgm_gone "$PID" && break
 			sleep 0.1
 		done
 	fi
@@ -83,14 +83,6 @@ ns_cleanup_mounts() {
 	DEV_MOUNTED=
 }
 trap syslog_cleanup EXIT
-
-# gone PID: the process has exited (a zombie counts as gone).
-gone() {
-	local s
-	s=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" \
-	    2>/dev/null)
-	[ -z "$s" ] || [ "$s" = Z ]
-}
 
 mkdir "$T/dev.upper" "$T/dev.work"
 mount -t overlay wgm-dev \
@@ -150,7 +142,7 @@ wait_runs() {
 	local i target=$(( $(runs) + $1 ))
 	for i in $(seq 200); do
 		[ "$(runs)" -ge "$target" ] && return 0
-		gone "$PID" && return 1
+		wgm_gone "$PID" && return 1
 		sleep 0.1
 	done
 	return 1
@@ -195,7 +187,7 @@ wait_event() {
 	local i
 	for i in $(seq 150); do
 		has_event "$LOG" "$1" "$2" && return 0
-		gone "$PID" && return 1
+		wgm_gone "$PID" && return 1
 		sleep 0.1
 	done
 	return 1
@@ -203,7 +195,7 @@ wait_event() {
 
 # Both processes alive, the frontend the one that started.
 alive() {
-	! gone "$PID" && [ -n "$FPID" ] && ! gone "$FPID" &&
+	! wgm_gone "$PID" && [ -n "$FPID" ] && ! wgm_gone "$FPID" &&
 	    [ "$(wgm_frontend_pid)" = "$FPID" ]
 }
 
@@ -321,7 +313,7 @@ acc_wait() {
 	local i
 	for i in $(seq 150); do
 		accounted > /dev/null && break
-		gone "$PID" && break
+		wgm_gone "$PID" && break
 		sleep 0.1
 	done
 	accounted
@@ -351,7 +343,7 @@ kill -TERM "$PID"
 stopped() {
 	local i
 	for i in $(seq 100); do
-		gone "$PID" && gone "$FPID" && return 0
+		wgm_gone "$PID" && wgm_gone "$FPID" && return 0
 		sleep 0.1
 	done
 	return 1
