@@ -39,7 +39,8 @@
 #include "collector.h"
 #include "frontend.h"
 
-#define FRONTEND_FD	3
+/* The frontend's end of the channel: the fd its seccomp filter allows. */
+#define FRONTEND_FD	SANDBOX_FRONTEND_IMSG_FD
 
 static struct config		 conf;
 static struct event_base	*base;
