@@ -242,10 +242,15 @@ run_succeeded(struct snapshot *snap, int64_t now)
 	struct wgm_event_list	 list;
 	struct wgm_event	*ev;
 	struct evbuffer		*b;
+	struct timespec		 mono;
 
 	TAILQ_INIT(&list);
 	names_apply(snap);
-	classify_snapshot(snap, now, conf.connected, conf.disconnected);
+	/* Ages by the monotonic clock: a step of the wall clock moves none. */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	snap->mono = mono.tv_sec;
+	snap->mono_start = run_start.tv_sec;
+	classify_carry(snap, current, now, conf.connected, conf.disconnected);
 	snap->generation = ++generation;
 	if (events_diff(current, snap, current == NULL, &list) == -1 ||
 	    (b = evbuffer_new()) == NULL)

@@ -119,6 +119,8 @@ int		 classify_peer(const struct peer *, int64_t, uint32_t,
 		    uint32_t);
 void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 		    uint32_t);
+void		 classify_carry(struct snapshot *, struct snapshot *, int64_t,
+		    uint32_t, uint32_t);
 
 /* script.c */
 int		 script_check(const char *, char *, size_t);

@@ -104,6 +104,7 @@ struct peer {
 	char			 name[WGM_PEERNAME_MAX];	/* "": none */
 	char			 endpoint[WGM_ENDPOINT_MAX];
 	int64_t			 handshake;
+	int64_t			 hs_mono;	/* it on CLOCK_MONOTONIC */
 	uint64_t		 rx;
 	uint64_t		 tx;
 	uint32_t		 keepalive;
@@ -130,6 +131,8 @@ struct snapshot {
 	struct iface_tree	 ifaces;
 	uint32_t		 generation;
 	int64_t			 time;		/* wall clock, end of run */
+	int64_t			 mono;		/* CLOCK_MONOTONIC, end */
+	int64_t			 mono_start;	/* and start; not sent */
 	size_t			 nifaces;
 	size_t			 npeers;
 };

@@ -45,8 +45,23 @@ static struct collect_status	 last_status;
 static struct collect_status	 last_error;	/* kept after recovery */
 static int64_t			 last_success;	/* 0: never */
 static int64_t			 snapshot_time;
+/*
+ * When the frontend received them, by its monotonic clock: an age is
+ * measured from there, not by two wall clocks that a step moves.
+ */
+static int64_t			 snapshot_mono;
+static int64_t			 success_mono;
 static int			 have_status;
 static struct event		*ev_accept_pause;
+
+static int64_t
+mono_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
 
 static void
 body_unref(struct body *b)
@@ -196,6 +211,7 @@ http_snapshot(const struct snapshot *s)
 	status_body = nstatus;
 	metrics_body = nmetrics;
 	snapshot_time = s->time;
+	snapshot_mono = mono_now();
 	http_expire();
 }
 
@@ -205,9 +221,10 @@ http_collect_status(const struct collect_status *cs)
 	last_status = *cs;
 	have_status = 1;
 	metrics_status(cs);
-	if (cs->error == ERR_NONE)
+	if (cs->error == ERR_NONE) {
 		last_success = cs->time;
-	else
+		success_mono = mono_now();
+	} else
 		last_error = *cs;
 }
 
@@ -272,7 +289,7 @@ etag_matches(const char *inm, const char *etag)
 static int64_t
 stale_age(void)
 {
-	return (time(NULL) - snapshot_time);
+	return (mono_now() - snapshot_mono);
 }
 
 /*
@@ -426,13 +443,12 @@ serve_healthz(struct evhttp_request *req, uint32_t interval)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
-	int64_t			 now = time(NULL);
 	const char		*state;
 	int			 ok, failed;
 
 	failed = have_status && last_status.error != ERR_NONE;
 	ok = last_success != 0 && !failed &&
-	    now - last_success <= 3 * (int64_t)interval;
+	    mono_now() - success_mono <= 3 * (int64_t)interval;
 	state = ok ? "ok" : !have_status ? "starting" : "stale";
 	evbuffer_add_printf(out, "{\"status\":\"%s\",\"lastSuccess\":", state);
 	if (last_success != 0)
@@ -449,7 +465,7 @@ serve_healthz(struct evhttp_request *req, uint32_t interval)
 		evbuffer_add_printf(out, ",\"lastError\":null");
 	if (snapshot_time != 0)
 		evbuffer_add_printf(out, ",\"snapshotAge\":%" PRId64 "}\n",
-		    now - snapshot_time);
+		    stale_age());
 	else
 		evbuffer_add_printf(out, ",\"snapshotAge\":null}\n");
 	evhttp_add_header(h, "Cache-Control", "no-store");
