@@ -14,13 +14,13 @@
 
 wgm_setup
 
-# version V: the script printing peer pV after 2 s; every version is the
+# version V: the script printing peer pV after 4 s; every version is the
 # same length, so that only the letter differs.
 version() {
 	cat <<-EOF
 	#!/bin/sh
 	echo started >> "$T/started"
-	sleep 2
+	sleep 4
 	echo $1 >> "$T/printed"
 	cat "$T/$1.json"
 	EOF
@@ -98,7 +98,7 @@ version A > "$T/script.new"
 chmod 0757 "$T/script.new"
 mv "$T/script.new" "$T/script"
 check "unsafe replacement: the next run is refused, collect_error \"unsafe\"" \
-    wgm_wait_log '"event":"collect_error".*"error":"unsafe".*writable' 10
+    wgm_wait_log '"event":"collect_error".*"error":"unsafe".*writable' 20
 check "and that run did not start the script" \
     test "$(started)" = "$n"
 check "the run in progress still ended as it was" \
