@@ -42,10 +42,10 @@ RX_PID=
 RX_N=0
 
 fault_cleanup() {
-	local i
+	local _
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -TERM "$PID" 2>/dev/null
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			wgm_gone "$PID" && break
 			sleep 0.1
 		done
@@ -71,7 +71,7 @@ mount -t devpts -o newinstance,ptmxmode=0666 wgm-pts /dev/pts 2>/dev/null
 # rx_start: a receiver on a new /dev/log, one line per message in
 # $T/rx.N; LOG names that file.
 rx_start() {
-	local i
+	local _
 	RX_N=$((RX_N + 1))
 	LOG=$T/rx.$RX_N
 	: > "$LOG"
@@ -88,7 +88,7 @@ rx_start() {
 	        f.flush()
 	EOF
 	RX_PID=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -S /dev/log ] && return 0
 		sleep 0.1
 	done
@@ -133,8 +133,8 @@ runs() {
 }
 
 wait_runs() {
-	local i target=$(( $(runs) + $1 ))
-	for i in $(seq 200); do
+	local _ target=$(( $(runs) + $1 ))
+	for _ in $(seq 200); do
 		[ "$(runs)" -ge "$target" ] && return 0
 		wgm_gone "$PID" && return 1
 		sleep 0.1
@@ -154,7 +154,7 @@ check "a receiver listens on the namespace's /dev/log" rx_start
 PORT=$(wgm_free_port)
 "$WGMOND" -v -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" -s "$T/fix" -i 1 \
     > "$T/start.out" 2>&1
-for i in $(seq 50); do
+for _ in $(seq 50); do
 	PID=$(pgrep -f -- "-l 127.0.0.1:$PORT" | head -n 1)
 	[ -n "$PID" ] && FPID=$(wgm_frontend_pid)
 	[ -n "${FPID:-}" ] && break
@@ -185,8 +185,8 @@ t_back=$(date +%s)
 rx_start
 expected=$(seq -f 'q%g' 1 "$SLOW")
 all_arrived() {
-	local i
-	for i in $(seq 150); do
+	local _
+	for _ in $(seq 150); do
 		[ "$(new_peers "$LOG")" = "$expected" ] && return 0
 		sleep 0.1
 	done
@@ -217,8 +217,8 @@ count_dropped() {
 	sed -n 's/.*wgmond\[[0-9]*\]: \([0-9]*\) log lines dropped while syslog was unavailable.*/\1/p' "$LOG"
 }
 accounted() {
-	local i d m
-	for i in $(seq 150); do
+	local d m
+	for _ in $(seq 150); do
 		d=$(count_dropped)
 		m=$(new_peers "$LOG" | grep -c '^m')
 		[ -n "$d" ] && [ $((m + d)) -eq "$MANY" ] && break
