@@ -170,25 +170,32 @@ def proc_stats(rows, t0, warm, runs, hz, quiet):
             max(runs, 1)}
 
 
-def plot(d, rows, t0):
+def plot(d, rows, t0, warm, quiet):
     for role, rs in rows.items():
         with open(os.path.join(d, "samples-%s.dat" % role), "w") as f:
             for r in rs:
-                f.write("%.1f %.3f %d\n" % (r[0] - t0, r[1] / 1024.0, r[2]))
+                f.write("%.1f %.3f %d %s\n" % (r[0] - t0, r[1] / 1024.0,
+                                               r[2], r[2] if quiet(r[0])
+                                               else "-"))
     gp = """set terminal pngcairo size 1200,700 font ",10"
 set output "{d}/soak.png"
+set datafile missing "-"
 set multiplot layout 2,1 title "wgmond soak: RSS and open fds, 1-second samples"
 set grid
 set key top right
-set xlabel "seconds"
+set xlabel "seconds (warm-up: left of the dashed line)"
+set arrow from {w},graph 0 to {w},graph 1 nohead dashtype 2
 set ylabel "RSS (MiB)"
 plot "{d}/samples-collector.dat" using 1:2 with lines title "collector", \\
      "{d}/samples-frontend.dat" using 1:2 with lines title "frontend"
 set ylabel "open fds"
+set key below horizontal
 plot "{d}/samples-collector.dat" using 1:3 with lines title "collector", \\
-     "{d}/samples-frontend.dat" using 1:3 with lines title "frontend"
+     "{d}/samples-frontend.dat" using 1:3 with lines title "frontend", \\
+     "{d}/samples-frontend.dat" using 1:4 with points pt 7 ps 0.6 \\
+     title "frontend, in the clients' pauses"
 unset multiplot
-""".format(d=d)
+""".format(d=d, w=warm)
     r = subprocess.run(["gnuplot"], input=gp, text=True,
                        capture_output=True)
     return r.returncode == 0, r.stderr.strip()
@@ -256,7 +263,7 @@ def main():
     crit.append(("every HTTP request answered, every gzip body whole",
                  clients is not None and clients["errors"] == 0 and
                  clients["bad_gzip"] == 0))
-    plotted, perr = plot(d, rows, t0)
+    plotted, perr = plot(d, rows, t0, warm, quiet)
     verdict = all(ok for _, ok in crit)
 
     fails = collections.Counter(w for k, _, w in runs if k == "fail")
