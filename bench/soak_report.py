@@ -183,7 +183,7 @@ set output "{d}/soak.png"
 set datafile missing "-"
 set multiplot layout 2,1 title "wgmond soak: RSS and open fds, 1-second samples"
 set grid
-set key top right
+set key bottom right
 set xlabel "seconds (warm-up: left of the dashed line)"
 set arrow from {w},graph 0 to {w},graph 1 nohead dashtype 2
 set ylabel "RSS (MiB)"
