@@ -37,10 +37,6 @@
 #include "sandbox.h"
 #include "wgmond.h"
 #include "collector.h"
-#include "frontend.h"
-
-/* The frontend's end of the channel: the fd its seccomp filter allows. */
-#define FRONTEND_FD	SANDBOX_FRONTEND_IMSG_FD
 
 static struct config		 conf;
 static struct event_base	*base;
@@ -655,8 +651,8 @@ start_frontend(int fd)
 	case -1:
 		fatal("fork");
 	case 0:
-		if (fd != FRONTEND_FD) {
-			if (dup2(fd, FRONTEND_FD) == -1)
+		if (fd != FRONTEND_IMSG_FD) {
+			if (dup2(fd, FRONTEND_IMSG_FD) == -1)
 				fatal("dup2");
 		} else if (fcntl(fd, F_SETFD, 0) == -1)
 			fatal("fcntl");
@@ -799,7 +795,7 @@ main(int argc, char *argv[])
 
 	script_init(base, &conf, collector_run_done);
 	setup_events();
-	sandbox_collector();
+	sandbox_collector(SUDO_PATH);
 	log_info("collector started: script %s every %u s", conf.script,
 	    conf.check_interval);
 	event_base_dispatch(base);

@@ -16,6 +16,10 @@
 
 #include "wgmond.h"
 
+#define WGMOND_USER		"_wgmon"
+#define WGMOND_CHROOT		"/var/empty"
+#define WGMOND_HOST		"127.0.0.1"
+#define WGMOND_PORT		"5000"
 #ifndef WGMOND_SCRIPT		/* make install sets the installed path */
 #define WGMOND_SCRIPT		"tools/wg-json"
 #endif
@@ -32,6 +36,9 @@
 #ifndef BASH_PATH
 #define BASH_PATH		"/usr/bin/bash"
 #endif
+#define WGM_OUTPUT_MAX		(64 * 1024 * 1024)	/* script stdout */
+#define WGM_STDERR_MAX		4096			/* script stderr */
+#define WGM_DEPTH_MAX		32	/* JSON nesting the parser accepts */
 #define SCRIPT_PATH_ENV		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRIPT_KILL_GRACE	2	/* seconds from SIGTERM to SIGKILL */
 #define FRONTEND_KILL_GRACE	2	/* seconds the frontend has to exit */

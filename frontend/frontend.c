@@ -31,7 +31,6 @@
 #include "wgmond.h"
 #include "frontend.h"
 
-#define COLLECTOR_FD	SANDBOX_FRONTEND_IMSG_FD
 #ifndef INFTIM
 #define INFTIM		(-1)
 #endif
@@ -306,7 +305,7 @@ frontend_main(int debug, int verbose)
 
 	if ((iev_collector = calloc(1, sizeof(*iev_collector))) == NULL)
 		fatal(NULL);
-	if (imsgbuf_init(&iev_collector->ibuf, COLLECTOR_FD) == -1)
+	if (imsgbuf_init(&iev_collector->ibuf, FRONTEND_IMSG_FD) == -1)
 		fatal("imsgbuf_init");
 	imsgbuf_allow_fdpass(&iev_collector->ibuf);
 	frontend_receive(&iev_collector->ibuf, debug, &lfd, &logfd);
@@ -315,7 +314,7 @@ frontend_main(int debug, int verbose)
 	sandbox_frontend();
 	log_info("listening on %s", fconf.listen);
 	/* Handles what came after the setup messages; adds the event. */
-	frontend_dispatch_collector(COLLECTOR_FD, 0, iev_collector);
+	frontend_dispatch_collector(FRONTEND_IMSG_FD, 0, iev_collector);
 	event_base_dispatch(base);
 	fatalx("event loop ended");
 }

@@ -18,6 +18,10 @@ struct evhttp;
 struct evhttp_request;
 struct event_base;
 
+#define WGM_HTTP_MAXCONN	256
+#define WGM_HTTP_HDRMAX		8192
+#define WGM_HTTP_TIMEOUT	10
+
 /* GET /events (DESIGN §9). */
 #define SSE_RING_MAX		1024		/* events kept for resuming */
 #define SSE_SUBS_MAX		64		/* streams at once */
@@ -48,9 +52,6 @@ void		 conn_request(struct evhttp_request *);
 void		 conn_body(struct evhttp_request *, uint64_t);
 void		 conn_expire(const uint64_t *, size_t);
 void		 conn_stream(struct evhttp_request *);
-
-/* frontend.c */
-void		 frontend_main(int, int);
 
 /* logger.c */
 void		 logger_init(struct imsgev *);

@@ -12,17 +12,12 @@
  * for every process it starts; neither returns on failure (fatal).
  * sandbox_frontend() is called after chroot and the privilege drop, once
  * every descriptor the frontend needs is open, before its event loop first
- * runs; sandbox_collector() after the frontend has been started.
+ * runs; sandbox_collector() after the frontend has been started, with
+ * the path of the one program the collector executes (sudo or doas).
  */
-
-/*
- * The frontend's end of the imsg channel, where the collector puts it:
- * the one descriptor the frontend may sendmsg(2) on.
- */
-#define SANDBOX_FRONTEND_IMSG_FD	3
 
 /* sandbox_linux.c, sandbox_openbsd.c */
 void	sandbox_frontend(void);
-void	sandbox_collector(void);
+void	sandbox_collector(const char *);
 
 #endif /* SANDBOX_H */
