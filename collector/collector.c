@@ -41,9 +41,7 @@
 static struct config		 conf;
 static struct event_base	*base;
 static struct imsgev		*iev_frontend;
-static struct snapshot		*current;
-static uint32_t			 generation;
-static int			 failing;	/* the last run failed */
+static struct cycle		 cycle;
 static pid_t			 frontend_pid;
 static struct event		*ev_tick;
 static char			 self_path[PATH_MAX];
@@ -215,13 +213,14 @@ run_failed(int error, const char *detail, int64_t now)
 	nevents[EVENT_COLLECT_ERROR]++;
 	nerrors[error]++;
 	send_status(error, detail, now);
-	failing = 1;
+	cycle.failing = 1;
 }
 
 /* Only the latest matters: one the frontend has yet to read is enough. */
 static void
-send_snapshot(const struct snapshot *snap)
+send_snapshot(const struct snapshot *snap, void *arg)
 {
+	(void)arg;
 	if (frontend_behind()) {
 		if (fq.skipped++ == 0)
 			log_warnx("frontend is not reading: snapshots skipped "
@@ -233,39 +232,22 @@ send_snapshot(const struct snapshot *snap)
 }
 
 static void
+send_event(int type, int priority, struct evbuffer *line, void *arg)
+{
+	(void)arg;
+	send_event_line(priority, line);
+	nevents[type]++;
+}
+
+static void
 run_succeeded(struct snapshot *snap, int64_t now)
 {
-	struct wgm_event_list	 list;
-	struct wgm_event	*ev;
-	struct evbuffer		*b;
+	static const struct cycle_out	 out = {
+		send_snapshot, send_event, NULL, NULL
+	};
 
-	TAILQ_INIT(&list);
-	names_apply(snap);
-	classify_snapshot(snap, now, conf.connected, conf.disconnected);
-	snap->generation = ++generation;
-	if (events_diff(current, snap, current == NULL, &list) == -1 ||
-	    (b = evbuffer_new()) == NULL)
-		fatal("%s", __func__);
-	send_snapshot(snap);
-	if (failing) {
-		if (events_format_recovered(b, now) == -1)
-			fatal("%s", __func__);
-		send_event_line(LOG_INFO, b);
-		nevents[EVENT_RECOVERED]++;
-	}
-	TAILQ_FOREACH(ev, &list, entry) {
-		if (events_format(b, ev) == -1)
-			fatal("%s", __func__);
-		send_event_line(events_priority(ev), b);
-		nevents[ev->type]++;
-	}
-	evbuffer_free(b);
-	events_clear(&list);
+	cycle_run(&cycle, snap, now, &out);
 	send_status(ERR_NONE, "", now);
-	snapshot_free(current);
-	snapshot_trim(snap);
-	current = snap;
-	failing = 0;
 }
 
 static void
@@ -354,7 +336,7 @@ collector_shutdown(int status)
 		close(iev_frontend->ibuf.fd);
 	if (frontend_pid > 0)
 		frontend_reap(SIGTERM);
-	snapshot_free(current);
+	snapshot_free(cycle.current);
 	log_info("terminating");
 	exit(status);
 }
@@ -747,6 +729,8 @@ main(int argc, char *argv[])
 		usage(errbuf, argc == 2 && strcmp(argv[1], "-h") == 0 ? 0 : 1);
 	if (r == -1)
 		errx(1, "%s", errbuf);
+	cycle.connected = conf.connected;
+	cycle.disconnected = conf.disconnected;
 	if (conf.noaction) {
 		script_check_config(conf.script);
 		/* Bad lines of the names files are told on stderr. */

@@ -93,8 +93,36 @@ struct wgm_event {
 };
 TAILQ_HEAD(wgm_event_list, wgm_event);
 
+/* What a run has done between two successful runs. */
+struct cycle {
+	struct snapshot		*current;	/* the last run's, trimmed */
+	uint32_t		 generation;
+	uint32_t		 connected;	/* -C */
+	uint32_t		 disconnected;	/* -D */
+	int			 failing;	/* the last run failed */
+};
+
+/* The steps of cycle_run, for cycle_out's lap. */
+enum cycle_step {
+	CYCLE_CLASSIFY,		/* names and statuses */
+	CYCLE_DIFF,
+	CYCLE_ENCODE,		/* out's snapshot */
+	CYCLE_EVENTS,		/* the lines formatted, out's event */
+	CYCLE_FREE		/* the previous snapshot and the events */
+};
+
+/* Where cycle_run's results go: the frontend's channel, or a benchmark. */
+struct cycle_out {
+	void	(*snapshot)(const struct snapshot *, void *);
+	/* An event's type, its syslog priority, and its line (drained). */
+	void	(*event)(int, int, struct evbuffer *, void *);
+	void	(*lap)(int, void *);	/* a step done, or NULL */
+	void	 *arg;
+};
+
 struct parser;
 struct event_base;
+struct evbuffer;
 
 /* Called once per run: a snapshot, or NULL with the error and its detail. */
 typedef void (*script_done_cb)(struct snapshot *, int, const char *);
@@ -126,6 +154,10 @@ int		 classify_peer(const struct peer *, int64_t, uint32_t,
 		    uint32_t);
 void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 		    uint32_t);
+
+/* cycle.c */
+void		 cycle_run(struct cycle *, struct snapshot *, int64_t,
+		    const struct cycle_out *);
 
 /* script.c */
 int		 script_check(const char *, char *, size_t);
