@@ -30,8 +30,8 @@
 #define CONF_NAMES_MAX		16	/* names files, -N */
 #define CONF_PATH_MAX		1024
 
-#ifndef SUDO_PATH
-#define SUDO_PATH		"/usr/bin/sudo"
+#ifndef PRIV_EXEC_PATH
+#define PRIV_EXEC_PATH		"/usr/bin/sudo"	/* runs the script as root */
 #endif
 #ifndef BASH_PATH
 #define BASH_PATH		"/usr/bin/bash"

@@ -445,8 +445,9 @@ child_exec(int out, int err)
 	/* Nor what the daemon was started with and kept. */
 	closefrom(STDERR_FILENO + 1);
 	child_signals();
-	execve(SUDO_PATH, argv, envp);
-	dprintf(STDERR_FILENO, "execve %s: %s\n", SUDO_PATH, strerror(errno));
+	execve(PRIV_EXEC_PATH, argv, envp);
+	dprintf(STDERR_FILENO, "execve %s: %s\n", PRIV_EXEC_PATH,
+	    strerror(errno));
 	_exit(127);
 }
 

@@ -110,7 +110,7 @@ fatalx(const char *fmt, ...)
 static void
 sandbox_collector_daemon(void)
 {
-	sandbox_collector(SUDO_PATH);
+	sandbox_collector(PRIV_EXEC_PATH);
 }
 
 static int
