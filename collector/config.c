@@ -84,7 +84,7 @@ static const struct setting settings[S_COUNT] = {
 };
 
 /* What the command line gave, before any of it is checked. */
-struct flags {
+struct args {
 	char		*arg[S_COUNT];
 	char		*listen;
 	char		*names[CONF_NAMES_MAX + 1];	/* one too many: error */
@@ -96,7 +96,7 @@ static int	 config_error(char *, size_t, const char *, ...)
 static int	 config_usage(char *, size_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	 config_defaults(struct config *);
-static int	 config_flags(struct config *, struct flags *, int, char *[],
+static int	 config_args(struct config *, struct args *, int, char *[],
 		    char *, size_t);
 static const char *config_number(const char *, long long, long long *);
 static int	 config_set(struct config *, const struct setting *,
@@ -108,7 +108,7 @@ static int	 config_resolve(struct config *, const char *, const char *,
 		    char *, size_t);
 static int	 config_name_file(struct config *, const char *, const char *,
 		    const char *, size_t, char *, size_t);
-static int	 config_names(struct config *, struct flags *, char *, size_t);
+static int	 config_names(struct config *, struct args *, char *, size_t);
 
 static int
 config_error(char *err, size_t errlen, const char *fmt, ...)
@@ -159,7 +159,7 @@ config_defaults(struct config *conf)
  * win over a bad variable; their values are checked later, in order.
  */
 static int
-config_flags(struct config *conf, struct flags *fl, int argc, char *argv[],
+config_args(struct config *conf, struct args *fl, int argc, char *argv[],
     char *err, size_t errlen)
 {
 	int	ch;
@@ -401,7 +401,7 @@ config_name_file(struct config *conf, const char *name, const char *v,
  * once per file.  The variable is checked even then, like every other.
  */
 static int
-config_names(struct config *conf, struct flags *fl, char *err,
+config_names(struct config *conf, struct args *fl, char *err,
     size_t errlen)
 {
 	const char	*v, *s, *end;
@@ -432,14 +432,14 @@ int
 config_init(struct config *conf, int argc, char *argv[], char *err,
     size_t errlen)
 {
-	struct flags		 fl;
+	struct args		 fl;
 	const struct setting	*s;
 	const char		*from[S_COUNT], *v;
 	int			 i, r;
 
 	config_defaults(conf);
 	memset(&fl, 0, sizeof(fl));
-	if ((r = config_flags(conf, &fl, argc, argv, err, errlen)) != 0)
+	if ((r = config_args(conf, &fl, argc, argv, err, errlen)) != 0)
 		return (r);
 
 	/*

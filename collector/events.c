@@ -32,13 +32,13 @@ static const char *event_names[] = {
  * disconnected, and disconnected -> inactive is no change at all.
  */
 static int
-visible(int status)
+reported_status(int status)
 {
 	return (status == STATUS_INACTIVE ? STATUS_DISCONNECTED : status);
 }
 
 static int
-event_add(struct wgm_event_list *list, int type, int64_t ts,
+event_append(struct wgm_event_list *list, int type, int64_t ts,
     const struct iface *ifp, const struct peer *p, int status, int old)
 {
 	struct wgm_event	*ev;
@@ -67,7 +67,7 @@ diff_initial(const struct snapshot *new, struct wgm_event_list *list)
 		RB_FOREACH(p, peer_tree, &ifp->peers) {
 			if (p->status == STATUS_INACTIVE)
 				continue;
-			if (event_add(list, EVENT_INITIAL, new->time, ifp, p,
+			if (event_append(list, EVENT_INITIAL, new->time, ifp, p,
 			    p->status, p->status) == -1)
 				return (-1);
 		}
@@ -89,15 +89,15 @@ diff_pair(int64_t ts, const struct iface *nifp, const struct peer *p,
     struct wgm_event_list *list)
 {
 	if (op == NULL)
-		return (event_add(list, EVENT_NEW_PEER, ts, nifp, p,
+		return (event_append(list, EVENT_NEW_PEER, ts, nifp, p,
 		    p->status, p->status));
 	if (p == NULL)
-		return (event_add(list, EVENT_REMOVED, ts, oifp, op,
+		return (event_append(list, EVENT_REMOVED, ts, oifp, op,
 		    op->status, op->status));
-	if (visible(op->status) == visible(p->status))
+	if (reported_status(op->status) == reported_status(p->status))
 		return (0);
-	return (event_add(list, EVENT_CHANGE, ts, nifp, p,
-	    visible(p->status), visible(op->status)));
+	return (event_append(list, EVENT_CHANGE, ts, nifp, p,
+	    reported_status(p->status), reported_status(op->status)));
 }
 
 /*

@@ -226,7 +226,7 @@ http_date(char *buf, size_t len, int64_t t)
 
 /* A HEAD gets the headers a GET would, Content-Length included. */
 static void
-send_json(struct evhttp_request *req, int code, const char *reason)
+send_output(struct evhttp_request *req, int code, const char *reason)
 {
 	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
 	char		 len[32];
@@ -241,11 +241,11 @@ send_json(struct evhttp_request *req, int code, const char *reason)
 }
 
 static void
-reply_json(struct evhttp_request *req, int code, const char *reason,
+send_json_printf(struct evhttp_request *req, int code, const char *reason,
     const char *fmt, ...) __attribute__((__format__ (printf, 4, 5)));
 
 static void
-reply_json(struct evhttp_request *req, int code, const char *reason,
+send_json_printf(struct evhttp_request *req, int code, const char *reason,
     const char *fmt, ...)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
@@ -257,7 +257,7 @@ reply_json(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_add_vprintf(out, fmt, ap);
 	va_end(ap);
 	evbuffer_add(out, "\n", 1);
-	send_json(req, code, reason);
+	send_output(req, code, reason);
 }
 
 /* A weak comparison, as RFC 9110 asks of If-None-Match. */
@@ -270,7 +270,7 @@ etag_matches(const char *inm, const char *etag)
 }
 
 static int64_t
-stale_age(void)
+snapshot_age(void)
 {
 	return (time(NULL) - snapshot_time);
 }
@@ -332,7 +332,7 @@ serve_body(struct evhttp_request *req, struct body *b)
 	char			 date[64], age[32];
 
 	if (b == NULL) {
-		reply_json(req, 503, "Service Unavailable",
+		send_json_printf(req, 503, "Service Unavailable",
 		    "{\"error\":\"no successful run of the status script "
 		    "yet\"}");
 		return;
@@ -342,7 +342,7 @@ serve_body(struct evhttp_request *req, struct body *b)
 		b = b->gz;
 		evhttp_add_header(h, "Content-Encoding", "gzip");
 	}
-	snprintf(age, sizeof(age), "%" PRId64, stale_age());
+	snprintf(age, sizeof(age), "%" PRId64, snapshot_age());
 	evhttp_add_header(h, "ETag", b->etag);
 	/* No date is better than a wrong one. */
 	if (http_date(date, sizeof(date), b->modified) == 0)
@@ -454,7 +454,7 @@ serve_healthz(struct evhttp_request *req, uint32_t interval)
 		evbuffer_add_printf(out, ",\"snapshotAge\":null}\n");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "Content-Type", "application/json");
-	send_json(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable");
+	send_output(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable");
 }
 
 static void
@@ -471,14 +471,14 @@ http_route(struct evhttp_request *req, void *arg)
 	if (path == NULL || (strcmp(path, "/raw") != 0 &&
 	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0 &&
 	    strcmp(path, "/metrics") != 0)) {
-		reply_json(req, 404, "Not Found",
+		send_json_printf(req, 404, "Not Found",
 		    "{\"error\":\"not found\"}");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
-		reply_json(req, 405, "Method Not Allowed",
+		send_json_printf(req, 405, "Method Not Allowed",
 		    "{\"error\":\"method not allowed\"}");
 		return;
 	}
