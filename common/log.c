@@ -55,12 +55,6 @@ log_setsink(void (*sink)(int, const char *))
 	log_sink = sink;
 }
 
-int
-log_getverbose(void)
-{
-	return (verbose);
-}
-
 void
 logit(int pri, const char *fmt, ...)
 {
