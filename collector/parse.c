@@ -49,7 +49,6 @@ enum pfield {
 };
 
 enum ptype {
-	PT_NONE,
 	PT_OBJECT,
 	PT_ARRAY,
 	PT_STRING,
@@ -74,7 +73,7 @@ static const struct pfield_info pfields[] = {
 			    IFACE_F_PORT },
 	[PF_FWMARK] =	{ "fwmark", PF_IFACE, PT_INTEGER, UINT32_MAX,
 			    IFACE_F_FWMARK },
-	[PF_PEERS] =	{ "peers", PF_IFACE, PT_OBJECT, 0, IFACE_F_PEERS },
+	[PF_PEERS] =	{ "peers", PF_IFACE, PT_OBJECT, 0, 0 },
 	[PF_PEER] =	{ NULL, PF_PEERS, PT_OBJECT, 0, 0 },
 	[PF_PSK] =	{ "presharedKey", PF_PEER, PT_STRING, 0, PEER_F_PSK },
 	[PF_ENDPOINT] =	{ "endpoint", PF_PEER, PT_STRING, 0,

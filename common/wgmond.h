@@ -64,7 +64,6 @@ enum peer_status {
 #define IFACE_F_PUBKEY		0x01
 #define IFACE_F_PORT		0x02
 #define IFACE_F_FWMARK		0x04
-#define IFACE_F_PEERS		0x08
 
 enum collect_err {
 	ERR_NONE,
