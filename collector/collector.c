@@ -65,7 +65,6 @@ static struct {
 	size_t		 backlog;	/* event bytes queued, this stall */
 } fq;
 
-static void	main_dispatch_frontend(int, short, void *);
 static void	send_log_socket(void);
 
 /* The text is the usage, after the reason when there is one. */

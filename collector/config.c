@@ -95,20 +95,6 @@ static int	 config_error(char *, size_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static int	 config_usage(char *, size_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
-static void	 config_defaults(struct config *);
-static int	 config_args(struct config *, struct args *, int, char *[],
-		    char *, size_t);
-static const char *config_number(const char *, long long, long long *);
-static int	 config_set(struct config *, const struct setting *,
-		    const char *, const char *, char *, size_t);
-static const char *config_split(struct config *, const char *,
-		    const char **);
-static int	 config_listen(struct config *, const char *, char *, size_t);
-static int	 config_resolve(struct config *, const char *, const char *,
-		    char *, size_t);
-static int	 config_name_file(struct config *, const char *, const char *,
-		    const char *, size_t, char *, size_t);
-static int	 config_names(struct config *, struct args *, char *, size_t);
 
 static int
 config_error(char *err, size_t errlen, const char *fmt, ...)

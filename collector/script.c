@@ -51,9 +51,7 @@ static const struct config	*conf;
 static script_done_cb		 done_cb;
 static struct run		*run;
 
-static void	script_read_out(int, short, void *);
 static void	script_read_err(int, short, void *);
-static void	script_timeout(int, short, void *);
 
 void
 script_init(struct event_base *b, const struct config *c, script_done_cb cb)

@@ -42,8 +42,6 @@ static struct frontend_conf	 fconf;
 static int			 have_conf;
 static int			 have_log;	/* IMSG_LOG_SOCKET came, fd or not */
 
-static void	frontend_dispatch_main(int, short, void *);
-
 /*
  * Everything that needs root is done: the listening socket came from the
  * collector and syslog is open.  From here the process can only serve
