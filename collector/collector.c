@@ -715,21 +715,24 @@ main(int argc, char *argv[])
 {
 	char		 errbuf[1024];
 	struct passwd	*pw;
-	int		 pair[2], lfd, r;
+	int		 pair[2], lfd;
 
 	if (argc > 1 && strcmp(argv[1], "-F") == 0)
 		child_main(argc, argv);
-	if ((r = config_init(&conf, argc, argv, errbuf, sizeof(errbuf))) ==
-	    -2)
-		usage(errbuf, argc == 2 && strcmp(argv[1], "-h") == 0 ? 0 : 1);
-	if (r == -1)
+	if (config_init(&conf, argc, argv, errbuf, sizeof(errbuf)) == -1) {
+		if (conf.usage == CONF_USAGE_ERROR)
+			usage(errbuf, 1);
 		errx(1, "%s", errbuf);
+	}
+	if (conf.usage == CONF_USAGE_ASKED)
+		usage(errbuf, 0);
 	cycle.connected = conf.connected;
 	cycle.disconnected = conf.disconnected;
 	if (conf.noaction) {
 		script_check_config(conf.script);
 		/* Bad lines of the names files are told on stderr. */
 		log_init(1, LOG_DAEMON);
+		log_setverbose(conf.verbose);
 		load_names();
 		config_print(stdout, &conf);
 		exit(0);
@@ -744,7 +747,7 @@ main(int argc, char *argv[])
 	lfd = listen_socket();
 
 	log_init(conf.debug, LOG_DAEMON);
-	log_setverbose(conf.verbose + conf.debug);
+	log_setverbose(conf.verbose);
 	log_procinit("collector");
 	load_names();
 	if (!conf.debug && daemon(0, 0) == -1)

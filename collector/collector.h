@@ -78,7 +78,10 @@ struct config {
 	int			 debug;
 	int			 noaction;
 	int			 verbose;
+	int			 usage;		/* CONF_USAGE_*: err holds it */
 };
+#define CONF_USAGE_ASKED	1	/* -h: on stdout, exit 0 */
+#define CONF_USAGE_ERROR	2	/* after the error's cause */
 
 struct wgm_event {
 	TAILQ_ENTRY(wgm_event)	 entry;

@@ -93,8 +93,8 @@ struct args {
 
 static int	 config_error(char *, size_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
-static int	 config_usage(char *, size_t, const char *, ...)
-		    __attribute__((__format__ (printf, 3, 4)));
+static int	 config_usage(struct config *, char *, size_t, const char *,
+		    ...) __attribute__((__format__ (printf, 4, 5)));
 
 static int
 config_error(char *err, size_t errlen, const char *fmt, ...)
@@ -107,22 +107,28 @@ config_error(char *err, size_t errlen, const char *fmt, ...)
 	return (-1);
 }
 
-/* A usage error names its cause on a line of its own, above the usage. */
+/*
+ * The usage in err: asked for (-h, fmt NULL), or after the cause of a
+ * usage error, named on a line of its own.
+ */
 static int
-config_usage(char *err, size_t errlen, const char *fmt, ...)
+config_usage(struct config *conf, char *err, size_t errlen,
+    const char *fmt, ...)
 {
 	va_list	ap;
 
 	if (fmt == NULL) {
+		conf->usage = CONF_USAGE_ASKED;
 		strlcpy(err, USAGE, errlen);
-		return (-2);
+		return (0);
 	}
+	conf->usage = CONF_USAGE_ERROR;
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	strlcat(err, "\n", errlen);
 	strlcat(err, USAGE, errlen);
-	return (-2);
+	return (-1);
 }
 
 static void
@@ -169,7 +175,7 @@ config_args(struct config *conf, struct args *fl, int argc, char *argv[],
 			fl->arg[S_DISCONNECTED] = optarg;
 			break;
 		case 'h':
-			return (config_usage(err, errlen, NULL));
+			return (config_usage(conf, err, errlen, NULL));
 		case 'i':
 			fl->arg[S_CHECK] = optarg;
 			break;
@@ -199,16 +205,16 @@ config_args(struct config *conf, struct args *fl, int argc, char *argv[],
 			conf->verbose++;
 			break;
 		case ':':
-			return (config_usage(err, errlen, "-%c: missing value",
-			    optopt));
+			return (config_usage(conf, err, errlen,
+			    "-%c: missing value", optopt));
 		default:
-			return (config_usage(err, errlen, "-%c: unknown flag",
-			    optopt));
+			return (config_usage(conf, err, errlen,
+			    "-%c: unknown flag", optopt));
 		}
 	}
 	if (optind < argc)
-		return (config_usage(err, errlen, "\"%s\": unexpected argument",
-		    argv[optind]));
+		return (config_usage(conf, err, errlen,
+		    "\"%s\": unexpected argument", argv[optind]));
 	return (0);
 }
 
@@ -421,12 +427,14 @@ config_init(struct config *conf, int argc, char *argv[], char *err,
 	struct args		 fl;
 	const struct setting	*s;
 	const char		*from[S_COUNT], *v;
-	int			 i, r;
+	int			 i;
 
 	config_defaults(conf);
 	memset(&fl, 0, sizeof(fl));
-	if ((r = config_args(conf, &fl, argc, argv, err, errlen)) != 0)
-		return (r);
+	if (config_args(conf, &fl, argc, argv, err, errlen) == -1)
+		return (-1);
+	if (conf->usage == CONF_USAGE_ASKED)
+		return (0);
 
 	/*
 	 * Every value given is checked, even one a flag overrides: a bad

@@ -291,7 +291,7 @@ frontend_main(int debug, int verbose)
 	int	lfd, logfd;
 
 	log_init(debug, LOG_DAEMON);
-	log_setverbose(verbose + debug);
+	log_setverbose(verbose);
 	log_procinit("frontend");
 #ifdef __linux__
 	/* Re-executed through /proc/self/exe, it would be called "exe". */

@@ -53,6 +53,16 @@ else
 	echo "#   last byte: $(tail -c 1 "$T/out" | od -An -c)"
 fi
 
+# -h with other flags before it: still the usage asked for, exit 0.
+run -- -d -h
+if [ "$RC" -eq 0 ] && [ "$(tr -s ' \n' '  ' < "$T/out" | sed 's/ $//')" = \
+    "$SYNOPSIS" ] && [ ! -s "$T/err" ]; then
+	ok "-d -h prints the usage on stdout and exits 0"
+else
+	not_ok "-d -h prints the usage on stdout and exits 0"
+	echo "#   exit status $RC: $(cat "$T/out" "$T/err")"
+fi
+
 # --- Bad values.
 
 # bad NAME WHAT VALUE [VAR=value...] -- args: exit 1, nothing on stdout,
