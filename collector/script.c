@@ -188,7 +188,12 @@ static void
 run_fail(int error, const char *fmt, ...)
     __attribute__((__format__ (printf, 2, 3)));
 
-/* The first failure of a run is the one reported. */
+/*
+ * Records why the run failed, unless it has already failed: a caller that
+ * knows a better reason clears run->error first (the script's exit status
+ * or signal over what its output did, output past the cap over a parse
+ * error).
+ */
 static void
 run_fail(int error, const char *fmt, ...)
 {

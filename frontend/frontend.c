@@ -43,9 +43,10 @@ static int			 have_conf;
 static int			 have_log;	/* IMSG_LOG_SOCKET came, fd or not */
 
 /*
- * Everything that needs root is done: the listening socket came from the
- * collector and syslog is open.  From here the process can only serve
- * what it is sent, and nothing of it has run yet.
+ * Everything that needs root is done: the listening socket and, without
+ * -d, the syslog socket came from the collector (logging through it
+ * starts in frontend_setup).  From here the process can only serve what
+ * it is sent, and nothing of it has run yet.
  */
 static void
 frontend_drop(void)
