@@ -78,6 +78,8 @@ int		 render_status(struct evbuffer *, const struct snapshot *);
 
 /* http.c */
 int		 http_date(char *, size_t, int64_t);
+void		 http_head_length(struct evhttp_request *, size_t);
+int		 http_not_modified(struct evhttp_request *, const char *);
 struct evhttp	*http_init(struct event_base *, int, uint32_t);
 void		 http_snapshot(const struct snapshot *);
 void		 http_collect_status(const struct collect_status *);
