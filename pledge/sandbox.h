@@ -16,6 +16,18 @@
  * the path of the one program the collector executes (sudo or doas).
  */
 
+/*
+ * Defined in a build with AddressSanitizer, whose runtime needs calls of
+ * its own allowed: GCC says so with a macro, clang with a feature.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZER	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZER	1
+#endif
+#endif
+
 /* sandbox_linux.c, sandbox_openbsd.c */
 void	sandbox_frontend(void);
 void	sandbox_collector(const char *);

@@ -29,14 +29,6 @@
 #include "sandbox.h"
 #include "wgmond.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_SANITIZER	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_SANITIZER	1
-#endif
-#endif
-
 #ifdef SANDBOX_SANITIZER
 #include <sanitizer/common_interface_defs.h>
 #endif

@@ -66,15 +66,6 @@
 
 #define CHILD_ARG	"--sandboxed-child"
 
-/* As in sandbox_linux.c: GCC says so with a macro, clang with a feature. */
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_SANITIZER	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_SANITIZER	1
-#endif
-#endif
-
 extern char	**environ;
 
 /* Descriptors a child inherits, made before it sandboxes itself. */
@@ -1097,7 +1088,7 @@ test_frontend_handles_signals(void **state)
 static void
 test_frontend_sanitizer_report_survives(void **state)
 {
-#ifdef TEST_SANITIZER
+#ifdef SANDBOX_SANITIZER
 	volatile int	 big = INT_MAX;
 	char		 buf[4096];
 	size_t		 len = 0;
