@@ -535,11 +535,9 @@ resolve_script(void)
 			errx(1, "script path too long");
 		strlcpy(conf.script, path, sizeof(conf.script));
 	}
-	if ((e = script_check(conf.script, reason, sizeof(reason))) ==
-	    ERR_UNSAFE)
-		errx(1, "unsafe script: %s", reason);
-	if (e != 0)
-		errx(1, "script: %s", reason);
+	if (script_check(conf.script, &e, reason, sizeof(reason)) == -1)
+		errx(1, "%sscript: %s", e == ERR_UNSAFE ? "unsafe " : "",
+		    reason);
 }
 
 /* A names file that cannot be read at start is a configuration error. */

@@ -142,7 +142,7 @@ void		 names_clear(void);
 const char	*names_lookup(const char *);
 void		 names_apply(struct snapshot *);
 int		 names_valid_key(const char *);
-const char	*names_bad_name(const char *);
+int		 names_check_name(const char *, const char **);
 
 /* parse.c */
 struct parser	*parse_new(struct snapshot *);
@@ -163,7 +163,7 @@ void		 cycle_run(struct cycle *, struct snapshot *, int64_t,
 		    const struct cycle_out *);
 
 /* script.c */
-int		 script_check(const char *, char *, size_t);
+int		 script_check(const char *, int *, char *, size_t);
 void		 script_check_config(const char *);
 void		 script_init(struct event_base *, const struct config *,
 		    script_done_cb);

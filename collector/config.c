@@ -220,19 +220,19 @@ config_args(struct config *conf, struct args *fl, int argc, char *argv[],
 
 /*
  * Decimal digits only: strtonum alone would also take a sign and
- * leading blanks.  Returns why the value is bad, or NULL.
+ * leading blanks.  Returns -1 with why the value is bad in *why.
  */
-static const char *
-config_number(const char *s, long long max, long long *n)
+static int
+config_number(const char *s, long long max, long long *n, const char **why)
 {
-	const char	*errstr;
-
+	*why = NULL;
 	if (s[0] == '-' && s[1] != '\0' && strchr(DIGITS, s[1]) != NULL)
-		return ("negative");
-	if (s[0] == '\0' || s[strspn(s, DIGITS)] != '\0')
-		return ("not a number");
-	*n = strtonum(s, 1, max, &errstr);
-	return (errstr);
+		*why = "negative";
+	else if (s[0] == '\0' || s[strspn(s, DIGITS)] != '\0')
+		*why = "not a number";
+	else
+		*n = strtonum(s, 1, max, why);
+	return (*why == NULL ? 0 : -1);
 }
 
 static int
@@ -245,12 +245,12 @@ config_set(struct config *conf, const struct setting *s, const char *name,
 
 	switch (s->type) {
 	case SET_NUMBER:
-		if ((errstr = config_number(v, s->max, &n)) != NULL)
+		if (config_number(v, s->max, &n, &errstr) == -1)
 			break;
 		*(uint32_t *)field = n;
 		return (0);
 	case SET_PORT:
-		if ((errstr = config_number(v, s->max, &n)) != NULL)
+		if (config_number(v, s->max, &n, &errstr) == -1)
 			break;
 		snprintf(field, s->size, "%lld", n);
 		return (0);
@@ -274,33 +274,39 @@ config_set(struct config *conf, const struct setting *s, const char *name,
  * the port of the environment or the default.  An IPv6 address needs its
  * brackets, as in a URL, or "::1:5000" would be ambiguous.
  */
-static const char *
-config_split(struct config *conf, const char *arg, const char **port)
+static int
+config_split(struct config *conf, const char *arg, const char **port,
+    const char **why)
 {
 	const char	*end;
 	size_t		 len;
 
 	*port = NULL;
+	*why = NULL;
 	if (arg[0] == '[') {
 		if ((end = strchr(++arg, ']')) == NULL)
-			return ("missing ']'");
-		if (end[1] == ':')
+			*why = "missing ']'";
+		else if (end[1] == ':')
 			*port = end + 2;
 		else if (end[1] != '\0')
-			return ("expected ':' after ']'");
+			*why = "expected ':' after ']'";
 	} else if ((end = strchr(arg, ':')) != NULL) {
 		if (strchr(end + 1, ':') != NULL)
-			return ("an IPv6 address needs brackets, as in [::1]:5000");
+			*why = "an IPv6 address needs brackets, as in [::1]:5000";
 		*port = end + 1;
 	} else
 		end = arg + strlen(arg);
+	if (*why != NULL)
+		return (-1);
 	if ((len = end - arg) == 0)
-		return ("missing address");
-	if (len >= sizeof(conf->host))
-		return ("address too long");
-	memcpy(conf->host, arg, len);
-	conf->host[len] = '\0';
-	return (NULL);
+		*why = "missing address";
+	else if (len >= sizeof(conf->host))
+		*why = "address too long";
+	else {
+		memcpy(conf->host, arg, len);
+		conf->host[len] = '\0';
+	}
+	return (*why == NULL ? 0 : -1);
 }
 
 static int
@@ -309,12 +315,12 @@ config_listen(struct config *conf, const char *arg, char *err, size_t errlen)
 	const char	*errstr, *port;
 	long long	 n;
 
-	if ((errstr = config_split(conf, arg, &port)) != NULL)
+	if (config_split(conf, arg, &port, &errstr) == -1)
 		return (config_error(err, errlen,
 		    "-l: invalid value \"%s\": %s", arg, errstr));
 	if (port == NULL)
 		return (0);
-	if ((errstr = config_number(port, PORT_MAX, &n)) != NULL)
+	if (config_number(port, PORT_MAX, &n, &errstr) == -1)
 		return (config_error(err, errlen,
 		    "-l: invalid value \"%s\": port %s, expected 1 to %d",
 		    arg, errstr, PORT_MAX));
