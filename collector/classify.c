@@ -13,8 +13,8 @@
 #include "collector.h"
 
 /*
- * DESIGN §4.  A handshake in the future (clock stepped back, or a script
- * that reports another host's clock) counts as age 0, not as never.
+ * docs/DESIGN.md §4.  A handshake in the future (clock stepped back, or a
+ * script that reports another host's clock) counts as age 0, not as never.
  */
 int
 classify_peer(const struct peer *p, int64_t now, uint32_t connected,

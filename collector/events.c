@@ -288,7 +288,7 @@ format_name(struct evbuffer *b, const struct wgm_event *ev)
 }
 
 /*
- * One JSON object, keys in the order of DESIGN §5, no newline.  The
+ * One JSON object, keys in the order of docs/DESIGN.md §5, no newline.  The
  * interface, key, name and endpoint are bounded by their fixed sizes,
  * under 1,700 bytes escaped: the rest of WGM_EVENT_MAX is the allowed
  * IPs' room, and format_aips measures what the line already holds.

@@ -5,7 +5,7 @@
  */
 
 /*
- * The streaming parser of the status script's output (DESIGN.md §3).
+ * The streaming parser of the status script's output (docs/DESIGN.md §3).
  * yajl calls back token by token as the pipe delivers bytes, so a chunk
  * may end anywhere.  The state kept here is where in the fixed schema
  * the next value belongs and how many containers of an unknown key are
@@ -101,7 +101,7 @@ static const char *const expected[] = {
 
 /*
  * What an element of the document costs the collector until the run's
- * snapshot is sent (DESIGN.md §3): its struct, its copy in an imsg queued
+ * snapshot is sent (docs/DESIGN.md §3): its struct, its copy in an imsg queued
  * for the frontend, its event and that event's line and imsg, each with
  * an allocator's overhead.  An allowed IP costs twice its slot (the array
  * doubles), its copy and its text in the peer's first event; past the

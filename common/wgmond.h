@@ -77,7 +77,7 @@ enum collect_err {
 };
 #define WGM_NERRORS		(ERR_UNSAFE + 1)
 
-/* Every event of DESIGN.md section 5: those about a peer, then a run's. */
+/* Every event of docs/DESIGN.md §5: those about a peer, then a run's. */
 enum wgm_event_type {
 	EVENT_INITIAL,
 	EVENT_CHANGE,

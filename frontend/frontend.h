@@ -22,7 +22,7 @@ struct event_base;
 #define WGM_HTTP_HDRMAX		8192
 #define WGM_HTTP_TIMEOUT	10
 
-/* GET /events (DESIGN §9). */
+/* GET /events (docs/DESIGN.md §9). */
 #define SSE_RING_MAX		1024		/* events kept for resuming */
 #define SSE_SUBS_MAX		64		/* streams at once */
 #define SSE_UNSENT_MAX		(1024 * 1024)	/* a stream's unsent bytes */

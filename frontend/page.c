@@ -20,7 +20,7 @@
 #include "frontend.h"
 
 /*
- * GET / (DESIGN §9): the page, its script and its style, compiled into
+ * GET / (docs/DESIGN.md §9): the page, its script and its style, compiled into
  * the binary from frontend/page by tools/embed.  The policy lets the page
  * load only these, from here, and run no script or style written into
  * it: names and keys come from the script's output, and the page puts
