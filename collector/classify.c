@@ -29,8 +29,9 @@ has_handshake(const struct peer *p)
 }
 
 /*
- * DESIGN §4.  A handshake in the future (clock stepped back, or a script
- * that reports another host's clock) counts as age 0, not as never.
+ * docs/DESIGN.md §4.  A handshake in the future (clock stepped back, or
+ * a script that reports another host's clock) counts as age 0, not as
+ * never.
  */
 static int64_t
 wall_age(const struct peer *p, int64_t now)

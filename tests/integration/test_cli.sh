@@ -37,14 +37,20 @@ run() {
 }
 
 # --- -h
-run -- -h
-if [ "$RC" -eq 0 ] && [ "$(tr -s ' \n' '  ' < "$T/out" | sed 's/ $//')" = \
-    "$SYNOPSIS" ] && [ ! -s "$T/err" ]; then
-	ok "-h prints the usage on stdout and exits 0"
-else
-	not_ok "-h prints the usage on stdout and exits 0"
-	echo "#   exit status $RC: $(cat "$T/out" "$T/err")"
-fi
+
+# usage_asked args...: the usage on stdout alone, exit 0.
+usage_asked() {
+	run -- "$@"
+	if [ "$RC" -eq 0 ] && [ "$(tr -s ' \n' '  ' < "$T/out" |
+	    sed 's/ $//')" = "$SYNOPSIS" ] && [ ! -s "$T/err" ]; then
+		ok "$* prints the usage on stdout and exits 0"
+	else
+		not_ok "$* prints the usage on stdout and exits 0"
+		echo "#   exit status $RC: $(cat "$T/out" "$T/err")"
+	fi
+}
+
+usage_asked -h
 if [ -s "$T/out" ] && [ "$(tail -c 1 "$T/out" | od -An -c | tr -d ' ')" = '\n' ]
 then
 	ok "-h: the usage ends with a newline"
@@ -52,6 +58,9 @@ else
 	not_ok "-h: the usage ends with a newline"
 	echo "#   last byte: $(tail -c 1 "$T/out" | od -An -c)"
 fi
+
+# -h with other flags before it: still the usage asked for.
+usage_asked -d -h
 
 # --- Bad values.
 

@@ -161,8 +161,7 @@ test_full_peer_renders_every_field(void **state)
 	strlcpy(ifp->pubkey, PUBKEY, sizeof(ifp->pubkey));
 	ifp->port = 51820;
 	ifp->fwmark = 0;
-	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK |
-	    IFACE_F_PEERS;
+	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK;
 	p = add_seen_peer(s, ifp, KEY_A, STATUS_CONNECTED, 42);
 	strlcpy(p->endpoint, "1.2.3.4:51820", sizeof(p->endpoint));
 	p->rx = 1024;
@@ -464,7 +463,7 @@ build_big(struct snapshot *s)
 		ifp = add_iface(s, name);
 		strlcpy(ifp->pubkey, PUBKEY, sizeof(ifp->pubkey));
 		ifp->port = 51820 + i;
-		ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_PEERS;
+		ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT;
 		for (j = 0; j < BIG_PEERS; j++) {
 			snprintf(key, sizeof(key), "%040d+\\/=", j);
 			p = add_seen_peer(s, ifp, key, j % 4, j * 7);

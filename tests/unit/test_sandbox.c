@@ -54,6 +54,8 @@
 
 #include "log.h"
 #include "sandbox.h"
+#include "wgmond.h"
+#include "collector.h"
 
 /*
  * Each test forks a child that sandboxes itself and then does one thing.
@@ -63,15 +65,6 @@
  */
 
 #define CHILD_ARG	"--sandboxed-child"
-
-/* As in sandbox_linux.c: GCC says so with a macro, clang with a feature. */
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_SANITIZER	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_SANITIZER	1
-#endif
-#endif
 
 extern char	**environ;
 
@@ -104,6 +97,13 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/* The collector's sandbox, as the daemon sets it up. */
+static void
+sandbox_collector_daemon(void)
+{
+	sandbox_collector(PRIV_EXEC_PATH);
+}
+
 static int
 run_sandboxed(void (*sandbox)(void), int (*act)(void))
 {
@@ -111,7 +111,7 @@ run_sandboxed(void (*sandbox)(void), int (*act)(void))
 	int	status;
 
 	/* Without no_new_privs only root may load a filter. */
-	if (sandbox == sandbox_collector && geteuid() != 0)
+	if (sandbox == sandbox_collector_daemon && geteuid() != 0)
 		skip();
 	if ((pid = fork()) == -1)
 		fail_msg("fork: %s", strerror(errno));
@@ -178,7 +178,7 @@ assert_ran(int status)
 static int
 setup_socketpair(void **state)
 {
-	int	fd = SANDBOX_FRONTEND_IMSG_FD;
+	int	fd = FRONTEND_IMSG_FD;
 
 	(void)state;
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, pre_fd) == -1)
@@ -1088,7 +1088,7 @@ test_frontend_handles_signals(void **state)
 static void
 test_frontend_sanitizer_report_survives(void **state)
 {
-#ifdef TEST_SANITIZER
+#ifdef SANDBOX_SANITIZER
 	volatile int	 big = INT_MAX;
 	char		 buf[4096];
 	size_t		 len = 0;
@@ -1276,28 +1276,28 @@ static void
 test_collector_ptrace_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_ptrace));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_ptrace));
 }
 
 static void
 test_collector_mount_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_mount));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_mount));
 }
 
 static void
 test_collector_packet_socket_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_socket_packet));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_socket_packet));
 }
 
 static void
 test_collector_packet_socket_with_high_bits_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector,
+	assert_killed(run_sandboxed(sandbox_collector_daemon,
 	    do_socket_packet_high_bits));
 }
 
@@ -1305,77 +1305,77 @@ static void
 test_collector_raw_inet_socket_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_socket_raw_inet));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_socket_raw_inet));
 }
 
 static void
 test_collector_raw_inet6_socket_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_socket_raw_inet6));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_socket_raw_inet6));
 }
 
 static void
 test_collector_bpf_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_bpf));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_bpf));
 }
 
 static void
 test_collector_init_module_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_init_module));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_init_module));
 }
 
 static void
 test_collector_chroot_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_chroot));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_chroot));
 }
 
 static void
 test_collector_unshare_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_unshare));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_unshare));
 }
 
 static void
 test_collector_clone_into_new_namespace_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_clone_newnet));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_clone_newnet));
 }
 
 static void
 test_collector_process_vm_readv_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_process_vm_readv));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_process_vm_readv));
 }
 
 static void
 test_collector_settimeofday_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_settimeofday));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_settimeofday));
 }
 
 static void
 test_collector_io_uring_is_killed(void **state)
 {
 	(void)state;
-	assert_killed(run_sandboxed(sandbox_collector, do_io_uring_setup));
+	assert_killed(run_sandboxed(sandbox_collector_daemon, do_io_uring_setup));
 }
 
 static void
 test_collector_keyctl_fails_with_enosys(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector, do_keyctl));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_keyctl));
 }
 
 /*
@@ -1457,7 +1457,7 @@ test_collector_kills_every_listed_call(void **state)
 	for (i = 0; i < sizeof(collector_killed) /
 	    sizeof(collector_killed[0]); i++) {
 		denied = &collector_killed[i];
-		status = run_sandboxed(sandbox_collector, do_denied_call);
+		status = run_sandboxed(sandbox_collector_daemon, do_denied_call);
 		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
 			fail_msg("%s: not killed", denied->name);
 	}
@@ -1473,7 +1473,7 @@ test_collector_refuses_clone3_and_keys_with_enosys(void **state)
 	for (i = 0; i < sizeof(collector_enosys) /
 	    sizeof(collector_enosys[0]); i++) {
 		denied = &collector_enosys[i];
-		status = run_sandboxed(sandbox_collector, do_denied_call);
+		status = run_sandboxed(sandbox_collector_daemon, do_denied_call);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			fail_msg("%s: not ENOSYS", denied->name);
 	}
@@ -1628,42 +1628,42 @@ static void
 test_collector_forks_execs_and_waits(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector, do_fork_exec_wait));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_fork_exec_wait));
 }
 
 static void
 test_collector_posix_spawn_falls_back_to_clone(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector, do_posix_spawn_wait));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_posix_spawn_wait));
 }
 
 static void
 test_collector_opens_files(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector, do_open_file));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_open_file));
 }
 
 static void
 test_collector_kills_process_group(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector, do_kill_process_group));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_kill_process_group));
 }
 
 static void
 test_collector_makes_unix_netlink_and_tcp_sockets(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector, do_local_sockets));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_local_sockets));
 }
 
 static void
 test_collector_leaves_no_new_privs_off(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector, do_check_no_new_privs));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_check_no_new_privs));
 }
 
 static void
@@ -1672,14 +1672,14 @@ test_collector_runs_sudo(void **state)
 	(void)state;
 	if (geteuid() != 0 || access("/usr/bin/sudo", X_OK) == -1)
 		skip();
-	assert_ran(run_sandboxed(sandbox_collector, do_run_sudo));
+	assert_ran(run_sandboxed(sandbox_collector_daemon, do_run_sudo));
 }
 
 static void
 test_collector_list_binds_exec_children(void **state)
 {
 	(void)state;
-	assert_ran(run_sandboxed(sandbox_collector,
+	assert_ran(run_sandboxed(sandbox_collector_daemon,
 	    do_exec_child_that_ptraces));
 }
 

@@ -47,10 +47,6 @@ struct msgbuf {
 	size_t			 wpos;
 };
 
-static void	 msgbuf_drain(struct msgbuf *, size_t);
-static int	 msgbuf_recv_fds(struct msgbuf *, struct msghdr *, int);
-static int	 msgbuf_make_room(struct msgbuf *, size_t);
-
 struct ibuf *
 ibuf_open(size_t len)
 {

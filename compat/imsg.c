@@ -26,8 +26,6 @@
 /* How much the reader asks for when no message is under way. */
 #define IMSG_READ_CHUNK		4096
 
-static int	 imsg_head(struct imsgbuf *, struct imsg_hdr *);
-
 int
 imsgbuf_init(struct imsgbuf *imsgbuf, int fd)
 {
