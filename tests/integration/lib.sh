@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #

@@ -7,9 +7,9 @@
 # root; either dying ends the other; SIGTERM and SIGINT stop both; and
 # what start-up must refuse (unknown user, bad chroot, not root, unsafe
 # script, port in use) it refuses with exit 1 and a message.
-#	bash tests/integration/test_process.sh
+#	bash tests/integration/daemon/test_process.sh
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -14,14 +14,14 @@
 #
 # The syslog part runs a real rsyslogd with its default message size
 # (8096 bytes: it cuts longer datagrams there) in a private mount
-# namespace, as tests/integration/test_syslog.sh does: the script
+# namespace, as tests/integration/daemon/test_syslog.sh does: the script
 # re-executes itself under `unshare --mount --propagation private`, then
 # mounts an overlayfs on /dev (lower layer the real /dev, upper layer in
 # the test's directory), so that /dev/log is the test's own and the
 # machine's is never touched.  Without root, rsyslogd or unshare that part
 # is skipped; the stderr part still runs.
 # Prints one `ok - NAME` / `not ok - NAME` line per case.  Run from anywhere:
-#	bash tests/integration/test_event_lines.sh
+#	bash tests/integration/daemon/test_event_lines.sh
 
 set -u
 
@@ -36,7 +36,7 @@ if [ -z "${WGM_EVL_NS:-}" ]; then
 	fi
 fi
 
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 DEV_MOUNTED=
 RS_PID=

@@ -6,12 +6,12 @@
 # synopsis, every bad value exits 1 with one line naming the flag or the
 # variable and the value, -n prints the effective configuration, a flag
 # overrides the environment and the environment overrides the default.
-#	bash tests/integration/test_cli.sh
+#	bash tests/integration/daemon/test_cli.sh
 #
 # Every run but -h has -n: a value that is wrongly accepted must not
 # start a daemon.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

@@ -6,9 +6,9 @@
 # input once, under ASan and UBSan: every input that once crashed stays
 # fixed, and every seed still runs clean.  No mutation, no timing: the
 # same inputs on every run, a few seconds in all.
-#	bash tests/integration/test_fuzz_regress.sh
+#	bash tests/integration/bench/test_fuzz_regress.sh
 
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 FB=$TOP/build/fuzz
 
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1; then

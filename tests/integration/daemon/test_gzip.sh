@@ -1,10 +1,11 @@
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # /raw and /status in gzip for a client that asks: the same content, its
 # own ETag, compressed once per snapshot; none for one that refuses it.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 wgm_setup
 
 now=$(date +%s)

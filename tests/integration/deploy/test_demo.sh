@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -9,12 +9,11 @@
 # Prints one `ok - NAME` / `not ok - NAME` line per case, or one
 # `ok - demo # SKIP reason` where a WireGuard network cannot be built.
 #
-#	bash tests/integration/test_demo.sh
+#	bash tests/integration/deploy/test_demo.sh
 
 set -u
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$HERE/lib.sh"
-. "$HERE/../wireguard/net.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$TOP/tests/wireguard/net.sh"
 
 reason=$(wgnet_skip_reason)
 if [ -n "$reason" ]; then

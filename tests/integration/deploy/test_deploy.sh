@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -10,10 +10,10 @@
 # probe's expectation matches what /healthz answers.  A case whose tool is
 # missing is skipped.  Prints one `ok - NAME` / `not ok - NAME` line per
 # case.  Run from anywhere:
-#	bash tests/integration/test_deploy.sh
+#	bash tests/integration/deploy/test_deploy.sh
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cd "$TOP" || exit 1
 
 PREFIX=/usr/local

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -10,11 +10,11 @@
 # an endpoint holding a script), load nothing its Content-Security-Policy
 # refuses, say when its data is stale, and come back by itself when the
 # daemon restarts.  Every wait is bounded.  Run from anywhere:
-#	bash tests/integration/test_page.sh
+#	bash tests/integration/daemon/test_page.sh
 # WGM_PAGE_SHOT=FILE also saves a screenshot of the page.
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -10,10 +10,10 @@
 # the test's own (WGMOND_DEV_DIR), so that a make run or another test
 # running meanwhile does not change it underneath.
 #
-#	bash tests/integration/test_run_dev.sh
+#	bash tests/integration/deploy/test_run_dev.sh
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 wgm_setup
 
 RUN_PID=

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -7,10 +7,10 @@
 # prometheus package) checks the text, and a few series are compared with
 # the values the fixture and the runs must give.  Prints one
 # `ok - NAME` / `not ok - NAME` line per case.  Run from anywhere:
-#	bash tests/integration/test_metrics.sh
+#	bash tests/integration/daemon/test_metrics.sh
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

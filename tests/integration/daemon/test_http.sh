@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -7,10 +7,10 @@
 # are checked with curl and with raw requests.  Secrets in the fixture
 # (privateKey, presharedKey) must never show in an answer or in the log.
 # Prints one `ok - NAME` / `not ok - NAME` line per case.  Run from anywhere:
-#	bash tests/integration/test_http.sh
+#	bash tests/integration/daemon/test_http.sh
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

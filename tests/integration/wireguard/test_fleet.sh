@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -27,13 +27,12 @@
 # 20 s (not 5 minutes) before the alert fires.  Every wait is bounded and
 # waits for a state; the times seen are printed as comments.
 #
-#	bash tests/integration/test_fleet.sh
+#	bash tests/integration/wireguard/test_fleet.sh
 
 set -u
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$HERE/lib.sh"
-. "$HERE/../wireguard/net.sh"
-. "$HERE/../wireguard/fleet.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$TOP/tests/wireguard/net.sh"
+. "$TOP/tests/wireguard/fleet.sh"
 
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
 reason=$(wgnet_skip_reason)

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -6,17 +6,15 @@
 # PATH prints a fixture dump from tests/fixtures/wg-dump (or fails), and the
 # output is compared, as parsed JSON, with the fixture's expected .json.
 # Prints one `ok - NAME` / `not ok - NAME` line per case; exits non-zero if
-# any case failed.  Run from the repository root:
-#	bash tests/integration/test_wg_json.sh
+# any case failed.
+#	bash tests/integration/script/test_wg_json.sh
 
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+cd "$TOP" || exit 2
 set -u
 
 script=tools/wg-json
 fixtures=tests/fixtures/wg-dump
-if [[ ! -f $script || ! -d $fixtures ]]; then
-	echo "run from the repository root" >&2
-	exit 2
-fi
 
 tmp=$(mktemp -d) || exit 2
 trap 'rm -rf -- "$tmp"' EXIT

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -9,10 +9,10 @@
 # Last-Event-ID, the gap event, 64 streams and the 65th refused, a client
 # that stops reading, heartbeats and streams outliving the request
 # deadline.  Every wait is bounded.  Run from anywhere:
-#	bash tests/integration/test_sse.sh
+#	bash tests/integration/daemon/test_sse.sh
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 # A small quarantine, so that what ASan keeps of freed memory does not

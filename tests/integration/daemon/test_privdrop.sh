@@ -7,9 +7,9 @@
 # seccomp filter before its first wait for events, both with -d and
 # without (where it also waits for its syslog socket first).  And a
 # chroot directory of / is refused.
-#	bash tests/integration/test_privdrop.sh
+#	bash tests/integration/daemon/test_privdrop.sh
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

@@ -8,9 +8,9 @@
 # signals.  A run whose script ignores SIGTERM and leaves a process
 # outside its group holding stdout still ends, with collect_error
 # "timeout", and the next runs happen.
-#	bash tests/integration/test_script_runs.sh
+#	bash tests/integration/script/test_script_runs.sh
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

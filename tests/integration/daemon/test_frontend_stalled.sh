@@ -11,9 +11,9 @@
 # the frontend and opens one syslog socket per answer read, not per
 # request.  A process of the test speaks for the frontend on its own end
 # of the channel, taken with pidfd_getfd(2).
-#	bash tests/integration/test_frontend_stalled.sh
+#	bash tests/integration/daemon/test_frontend_stalled.sh
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

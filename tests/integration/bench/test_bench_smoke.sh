@@ -9,7 +9,7 @@
 # baseline in bench/baseline) or installed by tools/install-deps (wrk,
 # nginx, gunicorn, python3-flask, gnuplot).
 
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 cd "$TOP" || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -10,10 +10,10 @@
 # in the next run; SIGHUP reads the files again; a file that cannot be read
 # stops the start with exit 1, and later only warns, keeping the names.
 # Prints one `ok - NAME` / `not ok - NAME` line per case.  Run from anywhere:
-#	bash tests/integration/test_names.sh
+#	bash tests/integration/daemon/test_names.sh
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

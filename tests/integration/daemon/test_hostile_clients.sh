@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -7,7 +8,7 @@
 # server.  The frontend's memory grows by less than the bound the README
 # states, it stays alive, and /raw is served whole afterwards.
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 wgm_setup
 
 # Growth of the frontend's RSS allowed during an attack, in KiB: the

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -25,7 +25,7 @@
 # output file per instance; the daemon is started without -d, so it
 # detaches, and is found by its unique listening port.
 # Prints one `ok - NAME` / `not ok - NAME` line per case.  Run from anywhere:
-#	bash tests/integration/test_syslog.sh
+#	bash tests/integration/daemon/test_syslog.sh
 
 set -u
 
@@ -47,7 +47,7 @@ if [ -z "${WGM_SYSLOG_NS:-}" ]; then
 	    bash "${BASH_SOURCE[0]}" "$@"
 fi
 
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
 
 wgm_setup

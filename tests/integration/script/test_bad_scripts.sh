@@ -9,9 +9,9 @@
 # /healthz turns 503 and names the error, and the first good run after it
 # logs exactly one collect_recovered and /healthz is 200 again.  Then: no
 # zombies, no leaked descriptors, and runs that never overlap.
-#	bash tests/integration/test_bad_scripts.sh
+#	bash tests/integration/script/test_bad_scripts.sh
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

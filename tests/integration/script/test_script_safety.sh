@@ -8,9 +8,9 @@
 # daemon logs collect_error "unsafe" for each run and does not run the
 # script, and recovers once it is put right.  A sticky directory of
 # root's is accepted.
-#	bash tests/integration/test_script_safety.sh
+#	bash tests/integration/script/test_script_safety.sh
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 

@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -19,12 +19,11 @@
 # for a slow start (ASan) between the handshakes and the first run.  Every
 # wait is bounded and waits for a state or an event.
 #
-#	bash tests/integration/test_wireguard.sh
+#	bash tests/integration/wireguard/test_wireguard.sh
 
 set -u
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-. "$HERE/lib.sh"
-. "$HERE/../wireguard/net.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+. "$TOP/tests/wireguard/net.sh"
 
 reason=$(wgnet_skip_reason)
 for c in curl python3 sudo; do

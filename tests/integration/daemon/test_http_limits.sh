@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -5,7 +6,7 @@
 # do: more connections than it allows, all idle, or all sending their
 # request a byte a second (which evhttp's own timeout never ends).
 
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 wgm_setup
 
 wgm_script good <<'EOS'

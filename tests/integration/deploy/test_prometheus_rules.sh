@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -9,10 +9,10 @@
 # Grafana dashboard's join query are evaluated by promtool on what a real
 # wgmond serves on /metrics.  Prints one `ok - NAME` / `not ok - NAME`
 # line per case.  Run from anywhere:
-#	bash tests/integration/test_prometheus_rules.sh
+#	bash tests/integration/deploy/test_prometheus_rules.sh
 
 set -u
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 wgm_setup
 
