@@ -41,22 +41,18 @@ fi
 DEV_MOUNTED=
 RS_PID=
 
-evl_cleanup() {
-	if [ -n "$RS_PID" ]; then
-		kill -TERM "$RS_PID" 2>/dev/null
-		wait "$RS_PID" 2>/dev/null
-	fi
+unmount_dev() {
 	if [ -n "$DEV_MOUNTED" ]; then
 		umount -l /dev/pts 2>/dev/null
 		umount -l /dev/shm 2>/dev/null
 		# Never remove an upper layer still in use.
 		umount -l /dev || T=
 	fi
-	wgm_cleanup
 }
 
 wgm_setup
-trap evl_cleanup EXIT
+wgm_atexit unmount_dev
+wgm_atexit 'wgm_end "$RS_PID"'
 
 python3 - "$T/big.json" "$T/all.json" <<'EOF'
 import base64, json, sys, time

@@ -70,29 +70,6 @@ write_fixture() {
 	} | wgm_json ev.json
 }
 
-# evq COND...: how many events have every KEY=VALUE of the conditions (a
-# VALUE that is not a string is compared as compact JSON, e.g. null).
-evq() {
-	python3 - "$LOG" "$@" <<'EOF'
-import json, sys
-conds = [c.split("=", 1) for c in sys.argv[2:]]
-def text(v):
-    return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
-n = 0
-for line in open(sys.argv[1], errors="replace"):
-    if not line.startswith('{"event"'):
-        continue
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if all(k in e and text(e[k]) == v for k, v in conds):
-        n += 1
-print(n)
-EOF
-}
-
-
 wgm_script_cat ev
 T_START=$(date +%s)
 
@@ -111,18 +88,10 @@ WITH_WG1=0
 write_fixture
 
 # /status as the first run left it (the next run is a second away).
-for i in $(seq 20); do
-	code=$(wgm_curl -o "$T/status.json" -w '%{http_code}' \
-	    "http://127.0.0.1:$PORT/status")
-	[ "$code" = 200 ] && break
-	sleep 0.1
-done
+wgm_wait 2 wgm_get /status "$T/status.json"
 
 # The initial events of the first run (8 peers shown in /status).
-for ((i = 0; i < 50; i++)); do
-	[ "$(evq event=initial_status)" -ge 8 ] && break
-	sleep 0.1
-done
+wgm_wait_ev 5 -n 8 event=initial_status
 
 initial_ok() {
 	wgm_is 1 event=initial_status interface=wg0 peer="$KA" status=connected \
@@ -178,10 +147,7 @@ wgm_wait_ev 15 event=status_change interface=wg0 peer="$KX"
 check "a connected peer whose handshake jumps past D logs status_change new_status disconnected old_status connected" \
     wgm_is 1 event=status_change interface=wg0 peer="$KX" \
     new_status=disconnected old_status=connected
-for ((i = 0; i < 50; i++)); do
-	[ "$(evq event=peer_removed interface=wg1)" -ge 2 ] && break
-	sleep 0.1
-done
+wgm_wait_ev 5 -n 2 event=peer_removed interface=wg1
 removed_wg1() {
 	wgm_is 1 event=peer_removed interface=wg1 peer="$KS" \
 	    old_status=never_connected &&
@@ -242,13 +208,13 @@ check "a removed connected peer logs peer_removed with old_status connected" \
 
 # ---- Phase 4: A, never refreshed, ages on to inactive; two runs more.
 a_status() {
-	wgm_curl "http://127.0.0.1:$PORT/raw" |
+	wgm_curl "$URL/raw" |
 	    json_get "d['wg0']['peers']['$KA']['status']" 2>/dev/null
 }
-for ((i = 0; i < 150; i++)); do
-	[ "$(a_status)" = inactive ] && break
-	sleep 0.1
-done
+a_inactive() {
+	[ "$(a_status)" = inactive ]
+}
+wgm_wait 15 a_inactive
 wgm_wait_log 'run done' 10 $(( $(wgm_runs) + 2 ))
 a_ok() {
 	[ "$(a_status)" = inactive ] &&
@@ -360,10 +326,7 @@ WITH_R=1 WITH_WG1=1 WITH_N=0 WITH_M=0
 write_fixture
 if wgm_start -s "$T/late" -i 1 -C 3 -D 6 &&
     wgm_wait_ev 15 event=collect_error && wgm_wait_log 'run done' 10; then
-	for ((i = 0; i < 50; i++)); do
-		[ "$(evq event=initial_status)" -ge 8 ] && break
-		sleep 0.1
-	done
+	wgm_wait_ev 5 -n 8 event=initial_status
 	late_ok() {
 		wgm_is 8 event=initial_status && wgm_is 0 event=new_peer &&
 		wgm_is 0 event=initial_status peer="$KI"

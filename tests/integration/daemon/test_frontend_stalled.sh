@@ -20,12 +20,8 @@ wgm_setup
 FPID=
 TRACER=
 
-stalled_cleanup() {
-	[ -n "$TRACER" ] && kill -KILL "$TRACER" 2>/dev/null
-	[ -n "$FPID" ] && kill -KILL "$FPID" 2>/dev/null
-	wgm_cleanup
-}
-trap stalled_cleanup EXIT
+wgm_atexit 'wgm_end "$FPID" KILL'
+wgm_atexit 'wgm_end "$TRACER" KILL'
 
 # Freed memory is reused at once, not held by AddressSanitizer's
 # quarantine: the collector's own growth is what is measured.
@@ -86,28 +82,19 @@ vmrss() {
 }
 
 raw_has() {
-	wgm_curl "http://127.0.0.1:$PORT/raw" | json_get "$1" 2>/dev/null
+	[ "$(wgm_curl "$URL/raw" | json_get "$1" 2>/dev/null)" = True ]
 }
 
-# wait_raw EXPR SECONDS: until EXPR (on /raw as d) prints True.
+# wait_raw EXPR SECONDS: until EXPR (on /raw as d) is true.
 wait_raw() {
-	local i
-	for ((i = 0; i < $2 * 2; i++)); do
-		[ "$(raw_has "$1")" = True ] && return 0
-		sleep 0.5
-	done
-	return 1
+	wgm_wait "$2" raw_has "$1"
 }
 
 # wait_exit SECONDS: the daemon's exit status once it has exited, 255
 # after killing it when it has not.
 wait_exit() {
-	local i rc
-	for ((i = 0; i < $1 * 10; i++)); do
-		wgm_gone "$PID" && break
-		sleep 0.1
-	done
-	if ! wgm_gone "$PID"; then
+	local rc
+	if ! wgm_wait_gone "$PID" "$1"; then
 		kill -KILL "$PID" 2>/dev/null
 		wait "$PID" 2>/dev/null
 		PID=
@@ -154,13 +141,11 @@ check "continued, the frontend serves the latest state on /raw" \
     wait_raw "'$ADDED' in d['wg0']['peers'] and '$REMOVED' not in d['wg0']['peers'] and d['wg0']['peers']['$AGED']['status'] == 'inactive'" 30
 check "the collector says how many snapshots it skipped" \
     wgm_wait_log 'frontend reads again: ([1-9][0-9]+|[3-9]) snapshots skipped, 0 events dropped' 10
-evq() {
-	grep -cF "\"peer\":\"$2\"" <(wgm_events "$1")
-}
 wgm_wait_log "\"event\":\"new_peer\".*$ADDED" 10
 check "the events of the stall reach the log, once each" \
-    eval 'wgm_is 1 new_peer "$ADDED" && wgm_is 1 peer_removed "$REMOVED" &&
-    wgm_is 1 status_change "$AGED"'
+    eval 'wgm_is 1 event=new_peer peer="$ADDED" &&
+    wgm_is 1 event=peer_removed peer="$REMOVED" &&
+    wgm_is 1 event=status_change peer="$AGED"'
 check "initial_status was logged once for each peer" \
     test "$(wgm_events initial_status | wc -l)" -eq "$PEERS"
 check "and the skipping was announced once in all" \
@@ -187,12 +172,12 @@ if start && wait_raw "len(d['wg0']['peers']) == $PEERS" 60; then
 	kill -CONT "$FPID"
 	wgm_wait_log 'frontend reads again' 30
 	dropped=$(sed -n 's/.*frontend reads again: .*, \([0-9]*\) events dropped.*/\1/p' "$LOG")
-	logged=0
-	for ((i = 0; i < 300; i++)); do
-		logged=$(wgm_events status_change | wc -l)
-		[ $((logged + ${dropped:-0})) -ge $((8 * PEERS)) ] && break
-		sleep 0.1
-	done
+	all_counted() {
+		[ $(($(wgm_events status_change | wc -l) + ${dropped:-0})) -ge \
+		    $((8 * PEERS)) ]
+	}
+	wgm_wait 30 all_counted
+	logged=$(wgm_events status_change | wc -l)
 	echo "# $((8 * PEERS)) events: $logged logged, $dropped dropped"
 	check "past the bound, events are dropped and counted" \
 	    test "${dropped:-0}" -gt 0
@@ -228,10 +213,7 @@ if start; then
 	        break
 	EOF
 	TRACER=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q attached "$T/tracer" && break
-		sleep 0.1
-	done
+	wgm_wait 5 grep -q attached "$T/tracer"
 	kill -TERM "$PID"
 	wait_exit $((2 + 5))
 	rc=$?

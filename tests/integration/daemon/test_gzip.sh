@@ -21,7 +21,7 @@ wgm_script_cat wg-json
 wgm_start -s "$T/wg-json" -i 1 -C 100 -D 200 || not_ok "daemon starts"
 wgm_wait_log '"event":"initial_status"' 10
 
-url=http://127.0.0.1:$PORT
+url=$URL
 for path in raw status; do
 	wgm_curl -D "$T/h.plain" -o "$T/b.plain" "$url/$path"
 	wgm_curl -D "$T/h.gz" -o "$T/b.gz" -H 'Accept-Encoding: gzip' \

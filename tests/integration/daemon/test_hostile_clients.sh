@@ -28,22 +28,12 @@ print(json.dumps({"wg0": {"publicKey": "PUB", "listenPort": 51820, "peers": peer
 PY
 wgm_script_cat big
 
-# wait_raw: until /raw answers 200 (the frontend has its first snapshot).
-wait_raw() {
-	local i
-	for ((i = 0; i < 60; i++)); do
-		[ "$(curl -s -m 20 -o /dev/null -w '%{http_code}' \
-		    "http://127.0.0.1:$PORT/raw")" = 200 ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
 # One run for the whole test: no snapshot rendered during an attack.
 wgm_start -s "$T/big" -i 3600 || not_ok "daemon starts"
 wgm_wait_log 'run done' 30 || not_ok "the 10,000-peer run is done"
-wait_raw || not_ok "/raw is served"
+wgm_wait 30 wgm_get /raw /dev/null || not_ok "/raw is served"
 FPID=$(wgm_frontend_pid)
-url=http://127.0.0.1:$PORT/raw
+url=$URL/raw
 wgm_curl -o "$T/raw.0" -w '%{http_code}' "$url" > "$T/code.0"
 wgm_curl -o /dev/null -H 'Accept-Encoding: gzip' "$url"
 check "a 10,000-peer /raw is served" test "$(cat "$T/code.0")" = 200
@@ -148,7 +138,7 @@ sed "s/\"PUB\"/\"PUB\$(date +%s%N)\"/" "$T/wide.json"
 EOS
 wgm_start -s "$T/change" -i 1 -v || not_ok "daemon starts"
 wgm_wait_log 'run done' 30 || not_ok "the first run is done"
-wait_raw || not_ok "/raw is served"
+wgm_wait 30 wgm_get /raw /dev/null || not_ok "/raw is served"
 python3 - "$PORT" > "$T/cut" <<'PY'
 import re, socket, sys, time
 # short(reply): how many bytes of its body are missing; -1: no headers yet.
@@ -187,7 +177,7 @@ check "a 200 read too slowly for two runs is cut short" \
     test "${cut:-0}" -eq 2
 check "because it still held a body two changes old" \
     grep -q 'closing a connection still sending a body two changes old' "$LOG"
-url=http://127.0.0.1:$PORT/raw
+url=$URL/raw
 code=$(curl -s -m 20 -o "$T/raw.1" -w '%{http_code}' "$url")
 check "a reader that keeps up gets /raw whole meanwhile" test "$code" = 200
 check "with its 10,000 peers" test "$(json_get \

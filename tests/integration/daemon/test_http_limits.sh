@@ -55,7 +55,7 @@ for mode in idle slow; do
 	cpid=$!
 	sleep 4
 	code=$(curl -s -m 20 -o /dev/null -w '%{http_code}' \
-	    "http://127.0.0.1:$PORT/raw")
+	    "$URL/raw")
 	check "600 $mode clients: /raw is still served" test "$code" = 200
 	wait "$cpid"
 	check "600 $mode clients: the frontend closed them in time" \

@@ -206,7 +206,7 @@ wait_runs 5
 
 # HTTP answers, kept whole.
 for p in raw status healthz; do
-	wgm_curl -D - "http://127.0.0.1:$PORT/$p" > "$T/http.$p"
+	wgm_curl -D - "$URL/$p" > "$T/http.$p"
 done
 psk_flags_ok() {
 	sed '1,/^\r$/d' "$T/http.raw" | python3 -c '

@@ -54,7 +54,7 @@ EOF
 # scrape [curl args]: status code on stdout, headers in $T/h, body in $T/m.
 scrape() {
 	wgm_curl -D "$T/h" -o "$T/m" -w '%{http_code}' "$@" \
-	    "http://127.0.0.1:$PORT/metrics"
+	    "$URL/metrics"
 }
 
 # val SERIES: the value of the series written exactly so, or "none".
@@ -231,7 +231,7 @@ wait_series wgmond_last_collect_success 1 >/dev/null
 # ---- HEAD: the headers of a GET, no body.
 head_ok() {
 	local len
-	len=$(wgm_curl -I "http://127.0.0.1:$PORT/metrics" |
+	len=$(wgm_curl -I "$URL/metrics" |
 	    tr -d '\r' | awk -F': ' 'tolower($1) == "content-length" { print $2 }')
 	[ -n "$len" ] && [ "$len" -gt 1000 ]
 }
@@ -240,9 +240,9 @@ check "HEAD /metrics is 200 with a Content-Length" head_ok
 # ---- gzip: one member (curl reads only the first of several), the same
 # text.  A run each second changes only the wgmond_last_* series.
 gz_same() {
-	wgm_curl -o "$T/plain" "http://127.0.0.1:$PORT/metrics" &&
+	wgm_curl -o "$T/plain" "$URL/metrics" &&
 	    wgm_curl --compressed -D "$T/h" -o "$T/gz" \
-	    "http://127.0.0.1:$PORT/metrics" &&
+	    "$URL/metrics" &&
 	    grep -qi '^Content-Encoding: gzip' "$T/h" &&
 	    cmp <(grep -v '^wgmond_last_' "$T/plain") \
 	    <(grep -v '^wgmond_last_' "$T/gz")
@@ -250,7 +250,7 @@ gz_same() {
 check "GET /metrics with gzip: curl --compressed gets the same text" gz_same
 one_member() {
 	wgm_curl -H 'Accept-Encoding: gzip' -o "$T/m.gz" \
-	    "http://127.0.0.1:$PORT/metrics" &&
+	    "$URL/metrics" &&
 	python3 -c '
 import sys, zlib
 d = open(sys.argv[1], "rb").read()
@@ -262,7 +262,7 @@ sys.exit(not (o.eof and o.unused_data == b"" and b"wgmond_build_info" in t))
 check "GET /metrics with gzip is a single gzip member, its CRC and length right" \
     one_member
 code=$(wgm_curl -X POST -o /dev/null -w '%{http_code}' \
-    "http://127.0.0.1:$PORT/metrics")
+    "$URL/metrics")
 check "POST /metrics is 405" test "$code" = 405
 wgm_stop
 
@@ -333,7 +333,7 @@ check "a /metrics read too slowly for two snapshots is cut short" \
     test "${cut:-0}" -eq 1
 check "because it still held a body two changes old" \
     grep -q 'closing a connection still sending a body two changes old' "$LOG"
-code=$(curl -s -m 20 -o "$T/m" -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")
+code=$(curl -s -m 20 -o "$T/m" -w '%{http_code}' "$URL/metrics")
 check "a reader that keeps up gets /metrics whole meanwhile, 10,000 peers" eval \
     'test "$code" = 200 &&
      test "$(grep -c "^wireguard_peer_info{" "$T/m")" = 10000'

@@ -57,14 +57,7 @@ write_fixture
 
 # get PATH: the body of PATH in $T/body, once it is served.
 get() {
-	local i code
-	for i in $(seq 50); do
-		code=$(wgm_curl -o "$T/body" -w '%{http_code}' \
-		    "http://127.0.0.1:$PORT$1")
-		[ "$code" = 200 ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 5 wgm_get "$1"
 }
 
 # name_in PATH KEY: the name the peer KEY of wg0 has in PATH, or None.

@@ -27,14 +27,8 @@ then
 fi
 CDP_DIR=$T/chrome
 CHPID=
-page_cleanup() {
-	if [ -n "$CHPID" ]; then
-		kill -- -"$CHPID" 2>/dev/null
-		wait "$CHPID" 2>/dev/null
-	fi
-	wgm_cleanup
-}
-trap page_cleanup EXIT
+# chromium and its helpers: its process group.
+wgm_atexit '[ -z "$CHPID" ] || kill -- -"$CHPID" 2>/dev/null; wgm_end "$CHPID"'
 
 cdp() {
 	/usr/bin/python3 "$TOP/tests/integration/cdp.py" "$CDP_DIR" "$@"
@@ -107,7 +101,7 @@ setsid "$BROWSER" --headless --no-sandbox --disable-gpu \
     --window-size=1280,520 --no-first-run about:blank \
     >"$T/chrome.log" 2>&1 &
 CHPID=$!
-if ! cdp open "http://127.0.0.1:$PORT/"; then
+if ! cdp open "$URL/"; then
 	not_ok "chromium opens the page"
 	exit 1
 fi
@@ -148,14 +142,14 @@ no_errors() {
 }
 check "no script error and nothing the Content-Security-Policy refused" \
     no_errors
-csp=$(wgm_curl -D - -o /dev/null "http://127.0.0.1:$PORT/" |
+csp=$(wgm_curl -D - -o /dev/null "$URL/" |
     tr -d '\r' | sed -n 's/^Content-Security-Policy: //p')
 check "/ carries Content-Security-Policy default-src 'self'" \
     grep -q "^default-src 'self'" <<<"$csp"
-etag=$(wgm_curl -I "http://127.0.0.1:$PORT/app.js" | tr -d '\r' |
+etag=$(wgm_curl -I "$URL/app.js" | tr -d '\r' |
     sed -n 's/^ETag: //p')
 code=$(wgm_curl -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" \
-    "http://127.0.0.1:$PORT/app.js")
+    "$URL/app.js")
 check "/app.js has an ETag and answers If-None-Match with 304" \
     test -n "$etag" -a "$code" = 304
 
@@ -183,10 +177,7 @@ check "the page says its data is stale when the daemon is gone" \
     cdp wait 15 'document.body.dataset.state === "stale" &&
 	document.getElementById("health").textContent.startsWith("Stale")'
 fixture old now
-"$WGMOND" -d -v -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" -s "$T/page" \
-    -i 1 -C 100 -D 200 >>"$LOG" 2>&1 &
-PID=$!
-wgm_wait_log 'listening on' 10 2
+wgm_start -l "127.0.0.1:$PORT" -s "$T/page" -i 1 -C 100 -D 200
 reconnected() {
 	cdp wait 20 'document.body.dataset.state === "live"' &&
 	    row_status "$KB" connected

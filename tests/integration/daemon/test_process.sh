@@ -16,12 +16,8 @@ wgm_setup
 FPID=
 HOLDER=
 
-proc_cleanup() {
-	[ -n "$FPID" ] && kill -KILL "$FPID" 2>/dev/null
-	[ -n "$HOLDER" ] && kill -KILL "$HOLDER" 2>/dev/null
-	wgm_cleanup
-}
-trap proc_cleanup EXIT
+wgm_atexit 'wgm_end "$HOLDER" KILL'
+wgm_atexit 'wgm_end "$FPID" KILL'
 
 NOBODY_UID=$(id -u nobody)
 NOBODY_GID=$(id -g nobody)

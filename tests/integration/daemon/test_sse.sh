@@ -20,14 +20,7 @@ wgm_setup
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0}:quarantine_size_mb=1
 
 CURLS=()
-sse_cleanup() {
-	local p
-	for p in "${CURLS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wgm_cleanup
-}
-trap sse_cleanup EXIT
+wgm_atexit 'for p in "${CURLS[@]}"; do kill "$p" 2>/dev/null; done'
 
 # fixture N CONNECTED: N peers on wg0, the first CONNECTED of them with a
 # handshake now (connected), the others 150 s ago (disconnected with
@@ -51,7 +44,7 @@ EOF
 stream() {
 	local name=$1
 	shift
-	curl -s -N "$@" "http://127.0.0.1:$PORT/events" > "$T/$name" &
+	curl -s -N "$@" "$URL/events" > "$T/$name" &
 	CP=$!
 	CURLS+=("$CP")
 }
@@ -159,11 +152,11 @@ fixture 3 0
 wgm_wait_log 'status_change' 10 3
 n1=$(nevents)
 curl -s -N --max-time 2 -H "Last-Event-ID: $k" \
-    "http://127.0.0.1:$PORT/events" > "$T/resume"
+    "$URL/events" > "$T/resume"
 check "Last-Event-ID: N gets exactly the events after N, then the live ones" \
     sse resume same $((k + 1)) "$n1"
 curl -s -N --max-time 2 -H "Last-Event-ID: 999999" \
-    "http://127.0.0.1:$PORT/events" > "$T/future"
+    "$URL/events" > "$T/future"
 check "an id from before a restart (above the last) gets all that is held" \
     sse future same 1 "$n1"
 
@@ -174,7 +167,7 @@ for i in $(seq 2 64); do
 	stream "sub$i"
 done
 wgm_wait_log 'from id -1, 64 open' 20
-code=$(wgm_curl -o "$T/65" -w '%{http_code}' "http://127.0.0.1:$PORT/events")
+code=$(wgm_curl -o "$T/65" -w '%{http_code}' "$URL/events")
 refused() {
 	[ "$code" = 503 ] && json_get 'd["error"]' < "$T/65" | grep -q stream
 }
@@ -204,7 +197,7 @@ fixture 1100 1100
 wgm_wait_log 'new_peer' 20 1097
 n4=$(nevents)
 curl -s -N --max-time 3 -H "Last-Event-ID: 1" \
-    "http://127.0.0.1:$PORT/events" > "$T/gap"
+    "$URL/events" > "$T/gap"
 check "a client that missed more than the ring holds gets a gap with the count" \
     sse gap gap $((n4 - 1023)) "$n4" $((n4 - 1023 - 2))
 
@@ -291,10 +284,10 @@ check "a stream outlives the request deadline" kill -0 "$ALLPID"
 
 # ---- Methods.
 code=$(wgm_curl -o /dev/null -w '%{http_code}' -X POST \
-    "http://127.0.0.1:$PORT/events")
+    "$URL/events")
 check "POST /events is 405" test "$code" = 405
 ctype=$(wgm_curl -I -o /dev/null -w '%{content_type}' \
-    "http://127.0.0.1:$PORT/events")
+    "$URL/events")
 check "HEAD /events is text/event-stream" test "$ctype" = text/event-stream
 
 wgm_done

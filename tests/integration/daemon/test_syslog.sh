@@ -57,22 +57,15 @@ RS_PID=
 RS_N=0
 FPID=
 
+# The daemon ended first (SIGTERM, 5 s), then rsyslogd; SIGKILL for what
+# is left, then the temporary directory.
 syslog_cleanup() {
-	local i
 	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
 		kill -TERM "$PID" 2>/dev/null
-		for i in $(seq 50); do
-			wgm_gone "$PID" && break
-			sleep 0.1
-		done
+		wgm_wait_gone "$PID" 5
 	fi
-	if [ -n "$RS_PID" ]; then
-		kill -TERM "$RS_PID" 2>/dev/null
-		wait "$RS_PID" 2>/dev/null
-	fi
+	wgm_end "$RS_PID"
 	ns_cleanup_mounts
-	# SIGKILL for what is left, then the temporary directory.
-	wgm_cleanup
 }
 
 ns_cleanup_mounts() {
@@ -82,7 +75,7 @@ ns_cleanup_mounts() {
 	umount -l /dev || T=	# never remove an upper layer still in use
 	DEV_MOUNTED=
 }
-trap syslog_cleanup EXIT
+wgm_atexit syslog_cleanup
 
 mkdir "$T/dev.upper" "$T/dev.work"
 mount -t overlay wgm-dev \
@@ -184,13 +177,7 @@ has_event() {
 
 # wait_event NAME PEER: until it is in the current file ($LOG).
 wait_event() {
-	local i
-	for i in $(seq 150); do
-		has_event "$LOG" "$1" "$2" && return 0
-		wgm_gone "$PID" && return 1
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 15 has_event "$LOG" "$1" "$2"
 }
 
 # Both processes alive, the frontend the one that started.

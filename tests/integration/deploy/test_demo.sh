@@ -24,29 +24,12 @@ wgm_setup
 
 DEMO_PID=
 HUB=
-demo_cleanup() {
-	if [ -n "$DEMO_PID" ]; then
-		kill -TERM "$DEMO_PID" 2>/dev/null
-		wait "$DEMO_PID" 2>/dev/null
-	fi
-	wgm_cleanup
-}
-trap demo_cleanup EXIT
+wgm_atexit 'wgm_end "$DEMO_PID"'
 export WGMOND_DEV_DIR=$T/dev
 DEV=$WGMOND_DEV_DIR
 
-# The files make demo uses, in a checkout of nobody's, umask 002.
-CLONE=$T/clone
-(
-	umask 002
-	mkdir -p "$CLONE/tools" "$CLONE/tests/wireguard"
-	cp "$TOP/tools/demo" "$TOP/tools/dev-stage" "$TOP/tools/wg-json" \
-	    "$CLONE/tools/"
-	cp "$TOP/tests/wireguard/net.sh" "$CLONE/tests/wireguard/"
-	cp "$WGMOND" "$CLONE/wgmond"
-	chmod -R g+w "$CLONE"
-)
-chown -R nobody: "$CLONE"
+# The files make demo uses.
+wgm_clone tools/demo tools/dev-stage tools/wg-json tests/wireguard/net.sh
 
 : > "$LOG"
 "$CLONE/tools/demo" >>"$LOG" 2>&1 </dev/null &

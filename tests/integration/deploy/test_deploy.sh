@@ -40,14 +40,8 @@ CHROOT=$T/empty
 mkdir -m 0755 "$CHROOT"
 ROOT=$T/root
 
-deploy_cleanup() {
-	if [ -n "$RS_PID" ]; then
-		kill -TERM "$RS_PID" 2>/dev/null
-		wait "$RS_PID" 2>/dev/null
-	fi
-	wgm_cleanup
-}
-trap deploy_cleanup EXIT
+trap wgm_cleanup EXIT
+wgm_atexit 'wgm_end "$RS_PID"'
 
 skip() {
 	echo "ok - $1 # SKIP $2"
@@ -327,9 +321,9 @@ daemon_run() {
 		return
 	fi
 	ok "under the unit's CapabilityBoundingSet= and NoNewPrivileges= wgmond starts and runs the script through sudo"
-	code=$(wgm_curl -o "$T/healthz" -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")
+	code=$(wgm_curl -o "$T/healthz" -w '%{http_code}' "$URL/healthz")
 	check "/healthz answers 200" test "$code" = 200
-	code=$(wgm_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/metrics")
+	code=$(wgm_curl -o /dev/null -w '%{http_code}' "$URL/metrics")
 	check "/metrics, which the Prometheus job scrapes, answers 200" \
 	    test "$code" = 200
 	# CAP_KILL: the collector signals the frontend, another user.

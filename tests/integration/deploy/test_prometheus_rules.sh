@@ -79,7 +79,7 @@ if ! wgm_start -s "$T/s" -i 60 -C 100 -D 1000 ||
 	exit 1
 fi
 for i in $(seq 50); do
-	wgm_curl "http://127.0.0.1:$PORT/metrics" > "$T/m"
+	wgm_curl "$URL/metrics" > "$T/m"
 	grep -q '^wireguard_peer_info{' "$T/m" && break
 	sleep 0.1
 done

@@ -17,31 +17,16 @@ set -u
 wgm_setup
 
 RUN_PID=
-run_cleanup() {
-	if [ -n "$RUN_PID" ]; then
-		kill -TERM "$RUN_PID" 2>/dev/null
-		wait "$RUN_PID" 2>/dev/null
-	fi
-	wgm_cleanup
-}
-trap run_cleanup EXIT
+wgm_atexit 'wgm_end "$RUN_PID"'
 export WGMOND_DEV_DIR=$T/dev
 DEV=$WGMOND_DEV_DIR
 
-# The files make run uses, in a checkout of nobody's, umask 002.
-CLONE=$T/clone
-(
-	umask 002
-	mkdir -p "$CLONE/tools"
-	cp "$TOP/tools/run-dev" "$TOP/tools/dev-stage" "$TOP/tools/wg-json" \
-	    "$CLONE/tools/"
-	cp "$WGMOND" "$CLONE/wgmond"
-	chmod -R g+w "$CLONE"
-)
-chown -R nobody: "$CLONE"
+# The files make run uses.
+wgm_clone tools/run-dev tools/dev-stage tools/wg-json
 
 # make run's own words, then wgmond's, in the log.
 PORT=$(wgm_free_port)
+URL=http://127.0.0.1:$PORT
 : > "$LOG"
 env -u WIREGUARD_MONITOR_WG_JSON_SCRIPT -u WIREGUARD_MONITOR_CHROOT \
     -u WIREGUARD_MONITOR_USER "$CLONE/tools/run-dev" \
@@ -59,16 +44,12 @@ check "the daemon runs the staged copy of tools/wg-json" \
     grep -q "collector started: script $DEV/wg-json" "$LOG"
 
 # /raw after the first good run (any content: this machine's WireGuard).
+raw_is_object() {
+	wgm_get /raw "$T/raw" &&
+	    json_get 'type(d).__name__' <"$T/raw" | grep -qx dict
+}
 raw_ok() {
-	local i code
-	for ((i = 0; i < 100; i++)); do
-		code=$(wgm_curl -o "$T/raw" -w '%{http_code}' \
-		    "http://127.0.0.1:$PORT/raw")
-		[ "$code" = 200 ] && json_get 'type(d).__name__' <"$T/raw" |
-		    grep -qx dict && return 0
-		sleep 0.2
-	done
-	return 1
+	wgm_wait 20 raw_is_object
 }
 check "curl gets /raw from it: a JSON object" raw_ok
 

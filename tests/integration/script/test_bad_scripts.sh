@@ -110,12 +110,12 @@ count() {
 # prints the status code.
 raw_fetch() {
 	wgm_curl -o "$T/raw.body" -D "$T/raw.hdr" -w '%{http_code}' \
-	    "http://127.0.0.1:$PORT/raw"
+	    "$URL/raw"
 }
 
 healthz_fetch() {
 	wgm_curl -o "$T/healthz.body" -w '%{http_code}' \
-	    "http://127.0.0.1:$PORT/healthz"
+	    "$URL/healthz"
 }
 
 collector_fds() {

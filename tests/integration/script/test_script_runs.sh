@@ -14,14 +14,7 @@
 
 wgm_setup
 
-runs_cleanup() {
-	local p
-	for p in $(cat "$T"/escaped.pid 2>/dev/null); do
-		kill -KILL "$p" 2>/dev/null
-	done
-	wgm_cleanup
-}
-trap runs_cleanup EXIT
+wgm_atexit 'for p in $(cat "$T"/escaped.pid 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done'
 
 SCRIPT=$T/wg-json
 echo '{"wg0": {"peers": {}}}' > "$T/good.json"

@@ -67,27 +67,15 @@ hub_get() {
 	    "http://127.0.0.1:$PORT$1"
 }
 
-# Python helpers, one file: evq (count events), status/raw queries.
+# Python helpers, one file: status/raw queries.
 cat > "$T/q.py" <<'EOF'
 import json, sys
 
 def text(v):
     return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
 
-def events(log):
-    for line in open(log, errors="replace"):
-        if line.startswith('{"event"'):
-            try:
-                yield json.loads(line)
-            except ValueError:
-                pass
-
 cmd = sys.argv[1]
-if cmd == "evq":			# evq LOG KEY=VALUE...: how many events
-    conds = [c.split("=", 1) for c in sys.argv[3:]]
-    print(sum(1 for e in events(sys.argv[2])
-              if all(k in e and text(e[k]) == v for k, v in conds)))
-elif cmd == "status":			# status FILE IF KEY: status or absent
+if cmd == "status":			# status FILE IF KEY: status or absent
     try:
         d = json.load(open(sys.argv[2]))
         print(d[sys.argv[3]][sys.argv[4]]["status"])
@@ -101,9 +89,6 @@ elif cmd == "raw":			# raw FILE IF KEY FIELD: a peer's field
         print("absent")
 EOF
 
-evq() {
-	python3 "$T/q.py" evq "$LOG" "$@"
-}
 
 
 # wait_runs N: until N more runs have been done.
@@ -147,10 +132,7 @@ fi
 check "wgmond starts in the hub and runs tools/wg-json through sudo (2 interfaces, 5 peers)" \
     grep -q 'run done: 2 interfaces, 5 peers' "$LOG"
 
-for ((i = 0; i < 50; i++)); do
-	[ "$(evq event=initial_status)" -ge 5 ] && break
-	sleep 0.1
-done
+wgm_wait_ev 5 -n 5 event=initial_status
 hub_get /status "$T/status0.json" >/dev/null
 hub_get /raw "$T/raw0.json" >/dev/null
 echo "# first run $(( $(date +%s) - T_START )) s after the harness started"
@@ -466,10 +448,7 @@ check "the removed peer is gone from /raw, the others stay" \
 wgnet_in hub ip link del "$IFB"
 check "deleting the hub's second interface ends its wireguard-go" \
     wgnet_wg_wait_exit "$IFB" 5
-for ((i = 0; i < 100; i++)); do
-	[ "$(evq event=peer_removed interface="$IFB")" -ge 2 ] && break
-	sleep 0.1
-done
+wgm_wait_ev 10 -n 2 event=peer_removed interface="$IFB"
 wait_runs 1
 removed_ifb() {
 	wgm_is 1 event=peer_removed interface="$IFB" peer="$K3" \
