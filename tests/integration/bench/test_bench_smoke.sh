@@ -23,11 +23,14 @@ for f in wgmond build/bench/cycle; do
 	fi
 done
 
+T=$(mktemp -d /tmp/wgmond-test.XXXXXX) || exit 1
+trap wgm_cleanup EXIT
+
 # bench/run names the commit with git describe --dirty, which rewrites
 # .git/index: as root (make check through sudo) in a user's checkout, that
 # would leave the index root's.  The smoke run's RESULTS.md is thrown away,
 # so it gets no repository.
-out=$(GIT_DIR=/dev/null timeout 180 bench/run --smoke 2>&1)
+out=$(GIT_DIR=/dev/null BENCH_OUT=$T/out timeout 180 bench/run --smoke 2>&1)
 rc=$?
 n=0
 while read -r tag name status why; do
@@ -44,4 +47,15 @@ if [ "$n" -eq 0 ] || [ "$rc" -ne 0 ]; then
 	printf '%s\n' "$out" | tail -n 20 | sed 's/^/#   /'
 	exit 1
 fi
-exit 0
+
+# The report bench/report.py made of the run: every section of
+# bench/RESULTS.md, and the plot.
+sections() {
+	grep '^## ' "$1" | sed 's/[0-9][0-9]*/N/g'
+}
+check "bench smoke: RESULTS.md has the sections of bench/RESULTS.md" \
+    eval 'diff <(sections bench/RESULTS.md | grep -v "^## Profile") \
+    <(sections "$T/out/RESULTS.md")'
+check "bench smoke: results.png is a plot" \
+    eval '[ "$(head -c 4 "$T/out/results.png" | tail -c 3)" = PNG ]'
+wgm_done
