@@ -196,14 +196,11 @@ mkdir "$T/rsyslog.work"
 "$(command -v rsyslogd || echo /usr/sbin/rsyslogd)" -n -f "$T/rsyslog.conf" \
     -i "$T/rsyslog.pid" > "$T/rsyslog.err" 2>&1 &
 RS_PID=$!
+rs_ready() {
+	[ -S /dev/log ] && grep -qs 'rsyslogd.*start' "$RSLOG"
+}
 rs_up() {
-	local i
-	for i in $(seq 100); do
-		[ -S /dev/log ] && grep -qs 'rsyslogd.*start' "$RSLOG" && return 0
-		kill -0 "$RS_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 10 rs_ready
 }
 check "syslog: rsyslogd starts in the namespace with its own /dev/log" rs_up
 
@@ -211,11 +208,11 @@ check "syslog: rsyslogd starts in the namespace with its own /dev/log" rs_up
 PORT=$(wgm_free_port)
 "$WGMOND" -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" -s "$T/ev" -i 1 \
     > "$T/start.out" 2>&1
-for i in $(seq 50); do
+collector_found() {
 	PID=$(pgrep -f -- "-l 127.0.0.1:$PORT" | head -n 1)
-	[ -n "$PID" ] && break
-	sleep 0.1
-done
+	[ -n "$PID" ]
+}
+wgm_wait 5 collector_found
 LOG=$RSLOG
 wgm_wait_log '\{"event":"initial_status"' 15 4
 # The datagram is "<pri>Mmm dd hh:mm:ss wgmond[pid]: " and the event.
@@ -229,10 +226,7 @@ check "syslog: the longest event is over 8000 bytes, near rsyslogd's limit" \
 check "syslog: collector and frontend stay up; /raw and /status serve every allowed IP" up
 check "syslog: no fatal line" test -z "$(grep -e 'fatal in' "$RSLOG")"
 kill -TERM "$PID" 2>/dev/null
-for i in $(seq 50); do
-	kill -0 "$PID" 2>/dev/null || break
-	sleep 0.1
-done
+wgm_wait_gone "$PID" 5
 PID=
 
 wgm_done

@@ -35,6 +35,11 @@ http() {
 	echo "$code"
 }
 
+# raw_is CODE: GET /raw answers CODE.
+raw_is() {
+	[ "$(http GET /raw)" = "$1" ]
+}
+
 # header NAME: that header's value in $T/h, without the CR.
 header() {
 	grep -i "^$1:" "$T/h" | head -n 1 | sed -e 's/^[^:]*: *//' -e 's/\r$//'
@@ -128,12 +133,8 @@ if wgm_start -s "$T/slow" -i 1 -C 100 -D 1000; then
 	code=$(http GET /healthz)
 	check "GET /healthz before the first good run is 503" test "$code" = 503
 	wgm_wait_log 'run done' 10
-	for i in $(seq 50); do
-		code=$(http GET /raw)
-		[ "$code" = 200 ] && break
-		sleep 0.1
-	done
-	check "GET /raw is 200 once the first run succeeded" test "$code" = 200
+	check "GET /raw is 200 once the first run succeeded" \
+	    wgm_wait 5 raw_is 200
 	wgm_stop
 else
 	not_ok "daemon with a slow first run starts"
@@ -146,10 +147,7 @@ if ! wgm_start -v -s "$T/fix" -i 1 -C 100 -D 1000 ||
 	exit 1
 fi
 # The snapshot reaches the frontend just after "run done".
-for i in $(seq 50); do
-	[ "$(http GET /raw)" = 200 ] && break
-	sleep 0.1
-done
+wgm_wait 5 raw_is 200
 
 code=$(http GET /raw)
 ctype=$(header Content-Type)
@@ -322,11 +320,11 @@ check "neither privateKey nor presharedKey appears in the daemon's log" \
 wgm_json fix.json <<EOF
 {}
 EOF
-for i in $(seq 100); do
+empty_served() {
 	code=$(http GET /raw)
-	[ "$code" = 200 ] && [ "$(tr -d ' \n' < "$T/b")" = '{}' ] && break
-	sleep 0.1
-done
+	[ "$code" = 200 ] && [ "$(tr -d ' \n' < "$T/b")" = '{}' ]
+}
+wgm_wait 10 empty_served
 check "GET /raw of an empty document {} is {}" \
     test "$code" = 200 -a "$(tr -d ' \n' < "$T/b")" = '{}'
 wgm_stop

@@ -233,10 +233,7 @@ time.sleep(30)' \
     "$(printf %s "$CTL_RAW" | base64 -d | od -An -tx1 | tr -d ' \n')" \
     "$(printf %s "$CTL_TXT" | od -An -tx1 | tr -d ' \n')" > "$T/ctl.out" &
 CTL=$!
-for i in $(seq 50); do
-	grep -qs ready "$T/ctl.out" && break
-	sleep 0.1
-done
+wgm_wait 5 grep -qs ready "$T/ctl.out"
 scan "$CTL" "$T/ctl.needles" > "$T/ctl.scan"
 kill "$CTL" 2>/dev/null
 wait "$CTL" 2>/dev/null

@@ -86,13 +86,12 @@ promtool_silent() {
 
 # wait_series SERIES VALUE: scrapes until the series has that value (15 s).
 wait_series() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		scrape >/dev/null
-		[ "$(val "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	is "$1" "$2"
+	wgm_wait 15 series_is "$1" "$2" || is "$1" "$2"
+}
+
+series_is() {
+	scrape >/dev/null
+	[ "$(val "$1")" = "$2" ]
 }
 
 # Every family of DESIGN §9, with its type, has HELP and TYPE lines.

@@ -117,10 +117,10 @@ check "the files are absolute in the log" \
 
 # ---- A rewritten file shows in the next run, and its new peer's event too.
 printf '%s\n' "$KA Alice" "$KC Carol" | put "$PLAIN"
-for i in $(seq 100); do
-	[ "$(name_in /raw "['peers']" "$KC")" = Carol ] && break
-	sleep 0.1
-done
+carol() {
+	[ "$(name_in /raw "['peers']" "$KC")" = Carol ]
+}
+wgm_wait 10 carol
 check "a rewritten names file shows in the next run (/raw)" \
     test "$(name_in /raw "['peers']" "$KC")" = Carol
 check "a rewritten names file shows in the next run (/status)" \

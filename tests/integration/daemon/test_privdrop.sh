@@ -29,19 +29,13 @@ CALLS=execve,chroot,setresuid,seccomp,epoll_wait,epoll_pwait
 # traced_start [-d]: the daemon under strace, every process followed,
 # until the frontend listens (-d: its log line; else: curl is answered).
 traced_start() {
-	local i
 	PORT=$(wgm_free_port)
 	: > "$LOG"
 	strace -f -qq -o "$TRACE" -e trace="$CALLS" -e signal=none \
 	    "$WGMOND" "$@" -v -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" \
 	    -s "$SCRIPT" -i 1 -t 2 >>"$LOG" 2>&1 &
 	PID=$!
-	for ((i = 0; i < 100; i++)); do
-		wgm_curl -o /dev/null "http://127.0.0.1:$PORT/healthz" &&
-		    return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 10 wgm_curl -o /dev/null "http://127.0.0.1:$PORT/healthz"
 }
 
 # The daemon's processes are strace's children: stop them all, then it.

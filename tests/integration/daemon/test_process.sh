@@ -198,10 +198,7 @@ print(s.getsockname()[1], flush=True)
 time.sleep(60)
 ' > "$T/holder.port" &
 HOLDER=$!
-for ((i = 0; i < 50; i++)); do
-	[ -s "$T/holder.port" ] && break
-	sleep 0.1
-done
+wgm_wait 5 test -s "$T/holder.port"
 hport=$(cat "$T/holder.port")
 refused "a listening port already in use is refused, exit 1" \
     "127\\.0\\.0\\.1:$hport.*(in use|EADDRINUSE)" -- \

@@ -54,17 +54,6 @@ nevents() {
 	grep -c '^{"event":' "$LOG"
 }
 
-# wait_for SECONDS COMMAND...: until the command succeeds.
-wait_for() {
-	local i n=$(($1 * 10))
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 has_id() {
 	grep -qx "id: $2" "$T/$1"
 }
@@ -136,10 +125,10 @@ T_ALL=$(date +%s)
 # ---- Live: plain curl -N, no Last-Event-ID, then a status change.
 stream live
 LIVEPID=$CP
-wait_for 5 grep -q '^retry:' "$T/live"
+wgm_wait 5 grep -q '^retry:' "$T/live"
 n0=$(nevents)
 fixture 3 2
-wait_for 10 grep -q '^event: status_change' "$T/live"
+wgm_wait 10 grep -q '^event: status_change' "$T/live"
 check "curl -N gets status_change as the collector finds it, with id and event" \
     sse live same $((n0 + 1)) $((n0 + 1))
 
@@ -179,7 +168,7 @@ n3=$(nevents)
 all_got() {
 	local i
 	for i in $(seq 2 64); do
-		wait_for 10 has_id "sub$i" "$n3" &&
+		wgm_wait 10 has_id "sub$i" "$n3" &&
 		    sse "sub$i" same $((n2 + 1)) "$n3" >/dev/null || {
 			echo "#   stream $i: $(sse "sub$i" same $((n2 + 1)) "$n3")"
 			return 1
@@ -215,7 +204,7 @@ toggle() {
 	local m
 	m=$(nevents)
 	fixture 5000 "$1"
-	wait_for 30 events_past $((m + 5000 - $2))
+	wgm_wait 30 events_past $((m + 5000 - $2))
 }
 toggle 5000 3900
 toggle 0 0
@@ -274,12 +263,12 @@ check "32 MiB sent on a stream do not grow the frontend" flood_bounded
 
 # ---- The first stream: every event, in order, and kept past the deadline.
 n5=$(nevents)
-wait_for 10 has_id all "$n5"
+wgm_wait 10 has_id all "$n5"
 check "a stream gets every event in order, whoever else reads slowly" \
     sse all same 1 "$n5"
-wait_for 30 test $(($(date +%s) - T_ALL)) -gt 16
+wgm_wait 30 test $(($(date +%s) - T_ALL)) -gt 16
 check "a stream with nothing to send gets a heartbeat comment" \
-    wait_for 5 sse all comments
+    wgm_wait 5 sse all comments
 check "a stream outlives the request deadline" kill -0 "$ALLPID"
 
 # ---- Methods.

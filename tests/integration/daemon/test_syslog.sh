@@ -104,25 +104,20 @@ rs_start() {
 	"$RSYSLOGD" -n -f "$T/rsyslog.$RS_N.conf" -i "$T/rsyslog.$RS_N.pid" \
 	    > "$T/rsyslog.$RS_N.err" 2>&1 &
 	RS_PID=$!
-	for i in $(seq 100); do
-		[ -S /dev/log ] && grep -qs 'rsyslogd.*start' "$LOG" && return 0
-		kill -0 "$RS_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wgm_wait 10 rs_ready && return 0
 	sed 's/^/#   rsyslogd: /' "$T/rsyslog.$RS_N.err"
 	return 1
 }
 
+rs_ready() {
+	[ -S /dev/log ] && grep -qs 'rsyslogd.*start' "$LOG"
+}
+
 rs_stop() {
-	local i
 	kill -TERM "$RS_PID"
 	wait "$RS_PID"
 	RS_PID=
-	for i in $(seq 50); do
-		[ -S /dev/log ] || return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 5 test ! -S /dev/log
 }
 
 # The runs, counted by the script itself: the collector's "run done"
@@ -132,13 +127,11 @@ runs() {
 }
 
 wait_runs() {
-	local i target=$(( $(runs) + $1 ))
-	for i in $(seq 200); do
-		[ "$(runs)" -ge "$target" ] && return 0
-		wgm_gone "$PID" && return 1
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 20 runs_reached $(( $(runs) + $1 ))
+}
+
+runs_reached() {
+	[ "$(runs)" -ge "$1" ]
 }
 
 # fixture NAME...: the document with these peers on wg0.  A peer's key is
@@ -213,12 +206,12 @@ PORT=$(wgm_free_port)
 "$WGMOND" -vv -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" -s "$T/fix" \
     -i 1 -C 100 -D 1000 > "$T/start.out" 2>&1
 rc=$?
-for i in $(seq 50); do
+both_found() {
 	PID=$(pgrep -f -- "-l 127.0.0.1:$PORT" | head -n 1)
 	[ -n "$PID" ] && FPID=$(wgm_frontend_pid)
-	[ -n "$FPID" ] && break
-	sleep 0.1
-done
+	[ -n "$FPID" ]
+}
+wgm_wait 5 both_found
 check "wgmond without -d detaches: the command exits 0, collector and frontend run" \
     test "$rc" = 0 -a -n "$PID" -a -n "$FPID"
 [ -n "$FPID" ] || exit 1
@@ -297,12 +290,7 @@ accounted() {
 	[ -n "$d" ] && [ "$n" = "$u" ] && [ $((n + d)) -eq 1100 ]
 }
 acc_wait() {
-	local i
-	for i in $(seq 150); do
-		accounted > /dev/null && break
-		wgm_gone "$PID" && break
-		sleep 0.1
-	done
+	wgm_wait 15 accounted > /dev/null
 	accounted
 }
 check "1100 events while syslog was down: each arrived or is in the dropped count" \
@@ -328,12 +316,7 @@ check "no fatal or frontend-terminated line in any syslog file" \
 # ---- SIGTERM to the collector stops both.
 kill -TERM "$PID"
 stopped() {
-	local i
-	for i in $(seq 100); do
-		wgm_gone "$PID" && wgm_gone "$FPID" && return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait_gone "$PID" 10 && wgm_wait_gone "$FPID" 10
 }
 check "SIGTERM to the collector ends collector and frontend" stopped
 cpid=$PID

@@ -38,13 +38,7 @@ DEMO_PID=$!
 # demo_wait PATTERN: until the demo's output has it (the network takes
 # a few seconds), while the demo runs.
 demo_wait() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		grep -qE -- "$1" "$LOG" && return 0
-		kill -0 "$DEMO_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	PID=$DEMO_PID wgm_wait 60 grep -qE -- "$1" "$LOG"
 }
 
 check "make demo from a user's group-writable checkout starts wgmond in the hub" \
@@ -57,17 +51,15 @@ check "the daemon runs the staged copy of tools/wg-json" \
 
 HUB=$(sed -n 's/^demo: *sudo ip netns exec \([^ ]*\) curl.*\/status$/\1/p' \
     "$LOG" | head -n 1)
+three_connected() {
+	ip netns exec "$HUB" curl -s --max-time 5 \
+	    http://127.0.0.1:5000/status >"$T/status" 2>/dev/null &&
+	    json_get 'sorted(s["status"] for i in d.values()
+	    for s in i.values()).count("connected")' <"$T/status" |
+	    grep -qx 3
+}
 status_ok() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ip netns exec "$HUB" curl -s --max-time 5 \
-		    http://127.0.0.1:5000/status >"$T/status" 2>/dev/null &&
-		    json_get 'sorted(s["status"] for i in d.values()
-		    for s in i.values()).count("connected")' <"$T/status" |
-		    grep -qx 3 && return 0
-		sleep 0.2
-	done
-	return 1
+	wgm_wait 20 three_connected
 }
 check "curl in the hub, as the demo prints it, gets /status: three peers connected" \
     eval '[ -n "$HUB" ] && status_ok'

@@ -233,19 +233,13 @@ rsyslog_run() {
 	ok "rsyslogd -N1 accepts $RSYSLOG"
 	rsyslogd -n -f "$T/rs/main.conf" -i "$T/rs/pid" > "$T/rs/err" 2>&1 &
 	RS_PID=$!
-	for ((i = 0; i < 50; i++)); do
-		[ -S "$T/rs/log.sock" ] && break
-		sleep 0.1
-	done
+	wgm_wait 5 test -S "$T/rs/log.sock"
 	logger -u "$T/rs/log.sock" -t wgmond -i -- "$EV1"
 	logger -u "$T/rs/log.sock" -t wgmond -i -- "listening on 127.0.0.1:5000"
 	logger -u "$T/rs/log.sock" -t other -i -- '{"event":"not_wgmond"}'
 	logger -u "$T/rs/log.sock" -t wgmond -i --size 65536 -- "$EV2"
 	logger -u "$T/rs/log.sock" -t wgmond -i -- "last"
-	for ((i = 0; i < 50; i++)); do
-		grep -q 'last$' "$T/rs/rest.log" 2>/dev/null && break
-		sleep 0.1
-	done
+	wgm_wait 5 grep -qs 'last$' "$T/rs/rest.log"
 	kill -TERM "$RS_PID" 2>/dev/null
 	wait "$RS_PID" 2>/dev/null
 	RS_PID=
@@ -328,11 +322,7 @@ daemon_run() {
 	    test "$code" = 200
 	# CAP_KILL: the collector signals the frontend, another user.
 	kill -TERM "$PID"
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$PID" 2>/dev/null; then
+	if ! wgm_wait_gone "$PID" 5; then
 		not_ok "under the unit's CapabilityBoundingSet= and NoNewPrivileges= SIGTERM stops wgmond within 5 s, exit 0"
 	else
 		wait "$PID"

@@ -78,11 +78,10 @@ if ! wgm_start -s "$T/s" -i 60 -C 100 -D 1000 ||
 	not_ok "daemon starts and runs the script"
 	exit 1
 fi
-for i in $(seq 50); do
-	wgm_curl "$URL/metrics" > "$T/m"
-	grep -q '^wireguard_peer_info{' "$T/m" && break
-	sleep 0.1
-done
+peer_info_scraped() {
+	wgm_curl "$URL/metrics" > "$T/m" && grep -q '^wireguard_peer_info{' "$T/m"
+}
+wgm_wait 5 peer_info_scraped
 wgm_stop
 
 # Every series of the scrape, with the labels a scrape job adds, held

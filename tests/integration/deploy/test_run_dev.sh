@@ -80,12 +80,8 @@ WIREGUARD_MONITOR_WG_JSON_SCRIPT=$T/env.sh WIREGUARD_MONITOR_CHROOT=$CHROOT \
 RUN_PID=$!
 PID=$RUN_PID
 frontend_is_daemon() {
-	local f i
-	for ((i = 0; i < 50; i++)); do
-		f=$(wgm_frontend_pid)
-		[ -n "$f" ] && break
-		sleep 0.1
-	done
+	local f
+	wgm_wait 5 eval 'f=$(wgm_frontend_pid); [ -n "$f" ]'
 	[ -n "$f" ] && [ "$(awk '/^Uid:/ { print $2 }' "/proc/$f/status")" = \
 	    "$(id -u daemon)" ] &&
 	    [ "$(readlink "/proc/$f/root")" = "$CHROOT" ]

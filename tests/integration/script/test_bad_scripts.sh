@@ -153,12 +153,11 @@ zombies() {
 }
 
 no_zombies() {
-	local i
-	for ((i = 0; i < 30; i++)); do
-		[ -z "$(zombies)" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 3 no_zombie_now
+}
+
+no_zombie_now() {
+	[ -z "$(zombies)" ]
 }
 
 # The lines of the log from line $1 on, up to the first collect_recovered.
@@ -268,17 +267,16 @@ bad_case() {
 	fi
 }
 
+# group_gone PID PGID: the process and its group are gone.
+group_gone() {
+	! pgrep -g "$2" > /dev/null && ! kill -0 "$1" 2>/dev/null
+}
+
 # The script's process group after a timeout: nothing left of it.
 hang_group_gone() {
-	local pid pgid i
+	local pid pgid
 	read -r pid pgid < "$T/hang.pid" || return 1
-	for ((i = 0; i < 30; i++)); do
-		if ! pgrep -g "$pgid" > /dev/null &&
-		    ! kill -0 "$pid" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
-	done
+	wgm_wait 3 group_gone "$pid" "$pgid" && return 0
 	pgrep -a -g "$pgid" | sed 's/^/#   left: /'
 	return 1
 }
@@ -404,10 +402,10 @@ cat "$T/good.json"
 EOS
 : > "$T/slow.runs"
 wgm_start -s "$T/slow" -i 1 -t 5 || { not_ok "the daemon starts"; exit 1; }
-for ((i = 0; i < 150; i++)); do
-	[ "$(grep -c '^end' "$T/slow.runs")" -ge 3 ] && break
-	sleep 0.1
-done
+three_ends() {
+	[ "$(grep -c '^end' "$T/slow.runs")" -ge 3 ]
+}
+wgm_wait 15 three_ends
 if [ "$(grep -c '^end' "$T/slow.runs")" -ge 3 ] &&
     [ ! -e "$T/slow.overlap" ] && [ -z "$(wgm_events collect_error)" ]; then
 	ok "a 2.5 s script checked every 1 s: runs never overlap"

@@ -57,10 +57,7 @@ exec 7< "$T/marker"
 set_mode inherit
 wgm_start -s "$SCRIPT" -i 1 -t 2 || { not_ok "the daemon starts"; exit 1; }
 exec 7<&-
-for ((i = 0; i < 100; i++)); do
-	[ -s "$T/sigign" ] && break
-	sleep 0.1
-done
+wgm_wait 10 test -s "$T/sigign"
 
 # sudo's own descriptors are its pipes, sockets and sudoers files; one
 # more on /dev/null, or on the marker, came from the daemon.

@@ -97,13 +97,12 @@ rs_start() {
 	wgnet_track "$WGNET_BG_PID"
 }
 
+central_listens() {
+	ip netns exec "$(wgnet_ns mon)" ss -Hltn "sport = :$SPORT" | grep -q .
+}
+
 central_up() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ip netns exec "$(wgnet_ns mon)" ss -Hltn "sport = :$SPORT" |
-		    grep -q . && return 0
-		sleep 0.1
-	done
+	wgm_wait 10 central_listens && return 0
 	sed 's/^/#   /' "$T/central.err"
 	return 1
 }
@@ -115,7 +114,7 @@ check "the central rsyslogd (etc/rsyslog.d/wgmond-central.conf) listens on TCP" 
 # the central one (etc/rsyslog.d/wgmond-forward.conf, then wgmond.conf
 # writing to a file of the test's), and wgmond without -d.
 gw_syslog() {
-	local g=$1 i
+	local g=$1
 	fleet_devlog "$g" "$T/$g.dev" || return 1
 	mkdir -p "$T/$g.work"
 	sed -e "s|target=\"[^\"]*\"|target=\"$(fleet_mon_addr "$g")\"|" \
@@ -131,10 +130,7 @@ gw_syslog() {
 	include(file="$T/$g.local")
 	EOF
 	rs_start "$g" "$g.rs" "$T/$g.conf" "$(host_of "$g")"
-	for ((i = 0; i < 100; i++)); do
-		wgnet_in "$g" test -S /dev/log && return 0
-		sleep 0.1
-	done
+	wgm_wait 10 wgnet_in "$g" test -S /dev/log && return 0
 	sed 's/^/#   /' "$T/$g.rs.err"
 	return 1
 }
@@ -142,16 +138,18 @@ gw_syslog() {
 # The collector's pid, found by this run's chroot and the address it
 # listens on (another run may use the same address in its own namespace).
 gw_wgmond() {
-	local g=$1 addr i pid
+	local g=$1 addr
 	addr=$(fleet_gw_addr "$g"):$WPORT
 	wgnet_in "$g" "$WGMOND" -u nobody -r "$CHROOT" -l "$addr" -i 1 \
 	    -C "$C" -D "$D" -s "$WG_JSON" >"$T/$g.out" 2>&1 || return 1
-	for ((i = 0; i < 50; i++)); do
-		pid=$(pgrep -o -f -- "-r $CHROOT -l $addr ")
-		[ -n "$pid" ] && wgnet_track "$pid" && return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 5 track_wgmond "$addr"
+}
+
+# track_wgmond ADDR: the collector listening on ADDR, if it runs, tracked.
+track_wgmond() {
+	local pid
+	pid=$(pgrep -o -f -- "-r $CHROOT -l $1 ")
+	[ -n "$pid" ] && wgnet_track "$pid"
 }
 
 for g in "${FLEET_GWS[@]}"; do
@@ -277,12 +275,7 @@ EOF
 }
 
 wait_central() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		central_has "$2" "$3" && return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait "$1" central_has "$2" "$3"
 }
 
 initial_central() {
