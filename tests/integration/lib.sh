@@ -89,6 +89,18 @@ wgm_json() {
 	cat > "$T/$1.tmp" && mv "$T/$1.tmp" "$T/$1"
 }
 
+# wgm_mode MODE: what the fixture scripts that read $T/mode do next.
+wgm_mode() {
+	echo "$1" | wgm_json mode
+}
+
+# wgm_wg_json: $WG_JSON, a copy of tools/wg-json that is root's and 0755,
+# as the daemon wants its script (a user's checkout need not be).
+wgm_wg_json() {
+	WG_JSON=$T/wg-json
+	install -o root -g root -m 0755 "$TOP/tools/wg-json" "$WG_JSON"
+}
+
 # A script that prints the file $T/NAME.json as it is at each run.
 wgm_script_cat() {
 	wgm_script "$1" <<-EOS
@@ -150,7 +162,29 @@ wgm_wait_log() {
 }
 
 wgm_has_log() {
-	[ "$(grep -cE -- "$1" "$LOG")" -ge "$2" ]
+	[ "$(wgm_count "$1")" -ge "$2" ]
+}
+
+# wgm_count PATTERN: how many lines of the log match the extended regular
+# expression.
+wgm_count() {
+	grep -cE -- "$1" "$LOG"
+}
+
+# wgm_wait_exit SECONDS: the daemon's exit status once it has exited (and
+# is reaped); 255 after killing it when it has not within SECONDS.
+wgm_wait_exit() {
+	local rc
+	if ! wgm_wait_gone "$PID" "$1"; then
+		kill -KILL "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+		PID=
+		return 255
+	fi
+	wait "$PID"
+	rc=$?
+	PID=
+	return $rc
 }
 
 # wgm_events NAME: the event lines of that name, in order.
@@ -284,6 +318,14 @@ check() {
 # json_get EXPR: evaluates a Python expression on the JSON on stdin (as d).
 json_get() {
 	python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+# wgm_need COMMAND: the command is there (tools/install-deps installs
+# it), or the test fails.
+wgm_need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "not ok - $1 is installed (tools/install-deps)"
+	return 1
 }
 
 wgm_done() {

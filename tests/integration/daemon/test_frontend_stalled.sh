@@ -90,22 +90,6 @@ wait_raw() {
 	wgm_wait "$2" raw_has "$1"
 }
 
-# wait_exit SECONDS: the daemon's exit status once it has exited, 255
-# after killing it when it has not.
-wait_exit() {
-	local rc
-	if ! wgm_wait_gone "$PID" "$1"; then
-		kill -KILL "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-		PID=
-		return 255
-	fi
-	wait "$PID"
-	rc=$?
-	PID=
-	return $rc
-}
-
 start() {
 	wgm_start -s "$T/wg-json" -i 1 -t 20 &&
 	    FPID=$(wgm_frontend_pid) && [ -n "$FPID" ]
@@ -215,7 +199,7 @@ if start; then
 	TRACER=$!
 	wgm_wait 5 grep -q attached "$T/tracer"
 	kill -TERM "$PID"
-	wait_exit $((2 + 5))
+	wgm_wait_exit $((2 + 5))
 	rc=$?
 	check "SIGTERM, the frontend ignoring it: the collector exits 0 in time" \
 	    test "$rc" -eq 0
@@ -234,7 +218,7 @@ fi
 if start; then
 	kill -STOP "$FPID"
 	fake_frontend "$FPID" 's.shutdown(socket.SHUT_RDWR)'
-	wait_exit $((2 + 5))
+	wgm_wait_exit $((2 + 5))
 	rc=$?
 	check "the channel closed, the frontend stopped: the collector exits 1" \
 	    test "$rc" -eq 1
@@ -263,7 +247,7 @@ socket.send_fds(s, [imsg(IMSG_LOG_REQUEST)], [f])'
 	done
 	check "a descriptor sent to the collector is never among its own" \
 	    test "$held" = no
-	wait_exit 10
+	wgm_wait_exit 10
 	rc=$?
 	check "the collector stops a frontend that sends one, exit 1" \
 	    test "$rc" -eq 1
@@ -279,7 +263,7 @@ fi
 if start; then
 	kill -STOP "$FPID"
 	fake_frontend "$FPID" 's.sendall(imsg(3, b"x" * 16))'
-	wait_exit 10
+	wgm_wait_exit 10
 	rc=$?
 	check "a message other than a syslog request: the collector exits 1" \
 	    test "$rc" -eq 1

@@ -14,10 +14,7 @@ set -u
 
 wgm_setup
 
-if ! command -v promtool >/dev/null 2>&1; then
-	echo "not ok - promtool is installed (tools/install-deps)"
-	exit 1
-fi
+wgm_need promtool || exit 1
 
 K1=Y29ubmVjdGVkKy9wZWVyMDAwMDAwMDAwMDAwMDAwMDA=
 K2=bmV2ZXJjb25uZWN0ZWRwZWVyMDAwMDAwMDAwMDAwMDA=

@@ -28,22 +28,6 @@ wgm_json wg-json.json <<-'EOF'
 EOF
 SCRIPT=$T/wg-json
 
-# wait_daemon SECONDS: the daemon's exit status once it has exited (and
-# it is reaped); 255 after killing it when it has not within SECONDS.
-wait_daemon() {
-	local rc
-	if ! wgm_wait_gone "$PID" "$1"; then
-		kill -KILL "$PID" 2>/dev/null
-		wait "$PID" 2>/dev/null
-		PID=
-		return 255
-	fi
-	wait "$PID"
-	rc=$?
-	PID=
-	return $rc
-}
-
 # status_field PID NAME: the value of a /proc/PID/status line, its fields
 # still separated by tabs.
 status_field() {
@@ -92,7 +76,7 @@ check "the collector is still root" \
 
 # --- The frontend killed: the parent exits 1 and says so.
 kill -KILL "$FPID"
-wait_daemon 10
+wgm_wait_exit 10
 rc=$?
 if [ "$rc" -eq 1 ] && grep -qE 'frontend terminated; status [0-9]+' "$LOG"; then
 	ok "SIGKILL to the frontend: the parent logs 'frontend terminated' and exits 1"
@@ -119,7 +103,7 @@ fi
 for sig in TERM INT; do
 	if start; then
 		kill -"$sig" "$PID"
-		wait_daemon 10
+		wgm_wait_exit 10
 		rc=$?
 		if [ "$rc" -eq 0 ] && wgm_wait_gone "$FPID" 5; then
 			ok "SIG$sig to the parent: both processes stop, exit 0"

@@ -16,10 +16,7 @@ set -u
 
 wgm_setup
 
-if ! command -v promtool >/dev/null 2>&1; then
-	echo "not ok - promtool is installed (tools/install-deps)"
-	exit 1
-fi
+wgm_need promtool || exit 1
 
 E=$TOP/etc/prometheus
 

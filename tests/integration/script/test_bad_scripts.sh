@@ -98,13 +98,6 @@ write_script() {
 	EOS
 }
 
-set_mode() {
-	echo "$1" > "$T/mode.tmp" && mv "$T/mode.tmp" "$T/mode"
-}
-
-count() {
-	grep -cE -- "$1" "$LOG"
-}
 
 # raw_fetch: the body of /raw in $T/raw.body, its headers in $T/raw.hdr;
 # prints the status code.
@@ -183,8 +176,8 @@ bad_case() {
 	local n_other w
 
 	l0=$(wc -l < "$LOG")
-	ce0=$(count '^\{"event":"collect_error"')
-	rec0=$(count '^\{"event":"collect_recovered"')
+	ce0=$(wgm_count '^\{"event":"collect_error"')
+	rec0=$(wgm_count '^\{"event":"collect_recovered"')
 	runs0=$(wc -l < "$T/runs")
 	eval "$brk"
 
@@ -225,7 +218,7 @@ bad_case() {
 
 	eval "$restore"
 	if wgm_wait_log '^\{"event":"collect_recovered"' 20 $((rec0 + 1)); then
-		done0=$(count '^run done')
+		done0=$(wgm_count '^run done')
 		# One good run more, to see that it does not recover again.
 		wgm_wait_log '^run done' 10 $((done0 + 1))
 		w=$(window "$l0")
@@ -247,7 +240,7 @@ bad_case() {
 			echo "#   $n_err collect_error ($n_other of another" \
 			    "error), $n_fail failed runs, $n_runs script runs"
 		fi
-		if [ "$(count '^\{"event":"collect_recovered"')" -eq \
+		if [ "$(wgm_count '^\{"event":"collect_recovered"')" -eq \
 		    $((rec0 + 1)) ]; then
 			ok "$name: back to good logs exactly one collect_recovered"
 		else
@@ -283,7 +276,7 @@ hang_group_gone() {
 
 make_fixtures
 write_script
-set_mode good
+wgm_mode good
 : > "$T/runs"
 
 wgm_start -s "$SCRIPT" -i 1 -t 2 || { not_ok "the daemon starts"; exit 1; }
@@ -303,7 +296,7 @@ fds0=$(collector_fds_idle)
 # would be a failure of bash (exit 127), not the collector's.  Put back
 # whole, in one rename.
 after_a_run() {
-	wgm_wait_log '^run done' 5 $(($(count '^run done') + 1))
+	wgm_wait_log '^run done' 5 $(($(wgm_count '^run done') + 1))
 }
 bad_case "script deleted" exec "$SCRIPT.*(No such file|not found)" 0 \
     'after_a_run; rm -f "$SCRIPT"' \
@@ -311,45 +304,45 @@ bad_case "script deleted" exec "$SCRIPT.*(No such file|not found)" 0 \
 bad_case "script not executable" exec "$SCRIPT.*executable" 0 \
     'chmod 0644 "$SCRIPT"' 'chmod 0755 "$SCRIPT"'
 bad_case "script hangs" timeout '2 ?s' 1 \
-    'set_mode hang' 'set_mode good' hang
+    'wgm_mode hang' 'wgm_mode good' hang
 check "script hangs: its process group is gone after the timeout" \
     hang_group_gone
 bad_case "script exits 3" exit \
     '3.*Unable to access interface: Operation not permitted' 1 \
-    'set_mode exit' 'set_mode good' exit
+    'wgm_mode exit' 'wgm_mode good' exit
 bad_case "script killed by a signal" signal '9|KILL|Killed' 1 \
-    'set_mode signal' 'set_mode good' signal
+    'wgm_mode signal' 'wgm_mode good' signal
 bad_case "script prints nothing" parse 'empty|no output|nothing|EOF' 1 \
-    'set_mode empty' 'set_mode good' empty
+    'wgm_mode empty' 'wgm_mode good' empty
 bad_case "invalid JSON" parse 'JSON|invalid|parse' 1 \
-    'set_mode invalid' 'set_mode good' invalid
+    'wgm_mode invalid' 'wgm_mode good' invalid
 bad_case "truncated JSON" parse 'JSON|premature|EOF|incomplete|truncated' 1 \
-    'set_mode truncated' 'set_mode good' truncated
+    'wgm_mode truncated' 'wgm_mode good' truncated
 bad_case "latestHandshake of the wrong type" parse \
     "wg0\\.peers\\.$(sed 's/[+/.]/\\&/g' <<<"$KEY1")\\.latestHandshake" 1 \
-    'set_mode wrongtype' 'set_mode good' wrongtype
+    'wgm_mode wrongtype' 'wgm_mode good' wrongtype
 bad_case "nesting 10000 levels deep" parse 'nest|deep|depth' 1 \
-    'set_mode deep' 'set_mode good' deep
+    'wgm_mode deep' 'wgm_mode good' deep
 bad_case "a number beyond 64 bits" parse 'transferRx.*(range|large|overflow)' 1 \
-    'set_mode bignum' 'set_mode good' bignum
+    'wgm_mode bignum' 'wgm_mode good' bignum
 bad_case "more than 64 MiB of output" too_large \
     '64 MiB|67108864|exceeds|too large' 1 \
-    'set_mode large' 'set_mode good' large
+    'wgm_mode large' 'wgm_mode good' large
 # The same in one JSON string: still rejected as the output that it is (or
 # as a string no document has), within the timeout.
 bad_case "more than 64 MiB of output in one JSON string" 'too_large|parse' \
     '64 MiB|67108864|exceeds|too large|long' 1 \
-    'set_mode largestring' 'set_mode good' largestring
+    'wgm_mode largestring' 'wgm_mode good' largestring
 # A valid document, only too long: neither a long value nor a parse error.
 bad_case "80 MB of 0, in one array" too_large '64 MiB|67108864|exceeds' 1 \
-    'set_mode zeros' 'set_mode good' zeros
+    'wgm_mode zeros' 'wgm_mode good' zeros
 # yajl makes \udc00 bytes that are not UTF-8: never stored, never in /raw.
 bad_case "a lone low surrogate" parse 'publicKey.*UTF-8' 1 \
-    'set_mode surrogate' 'set_mode good' surrogate
+    'wgm_mode surrogate' 'wgm_mode good' surrogate
 l0=$(wc -l < "$LOG")
 bad_case "an interface name with control characters" parse \
     '^w\\x07g\\x0a0\.listenPort: expected an integer$' 1 \
-    'set_mode control' 'set_mode good' control
+    'wgm_mode control' 'wgm_mode good' control
 if ! tail -n +"$((l0 + 1))" "$LOG" | LC_ALL=C grep -q '[[:cntrl:]]'; then
 	ok "an interface name with control characters: none of them in the log"
 else
@@ -358,7 +351,7 @@ fi
 # The collector's peak memory (VmHWM, under ASan here) stays well below
 # what a million peers would cost it.
 bad_case "a million tiny peers" too_large 'more than 256 MiB' 1 \
-    'set_mode manypeers' 'set_mode good' manypeers
+    'wgm_mode manypeers' 'wgm_mode good' manypeers
 hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$PID/status")
 if [ -n "$hwm" ] && [ "$hwm" -lt $((1024 * 1024)) ]; then
 	ok "a million tiny peers: the collector's peak RSS stays under 1 GiB"

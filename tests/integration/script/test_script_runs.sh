@@ -43,18 +43,11 @@ escape)
 esac
 EOS
 
-set_mode() {
-	echo "$1" > "$T/mode.tmp" && mv "$T/mode.tmp" "$T/mode"
-}
-
-count() {
-	grep -cE -- "$1" "$LOG"
-}
 
 # A descriptor of the daemon's, open across exec, that no run may see.
 : > "$T/marker"
 exec 7< "$T/marker"
-set_mode inherit
+wgm_mode inherit
 wgm_start -s "$SCRIPT" -i 1 -t 2 || { not_ok "the daemon starts"; exit 1; }
 exec 7<&-
 wgm_wait 10 test -s "$T/sigign"
@@ -79,13 +72,13 @@ else
 	echo "#   SigIgn: $ign"
 fi
 
-set_mode good
-wgm_wait_log '^run done' 10 $(($(count '^run done') + 1))
+wgm_mode good
+wgm_wait_log '^run done' 10 $(($(wgm_count '^run done') + 1))
 
 # The timeout is 2 s, SIGKILL 2 s later: well within 15 s an outcome.
-ce0=$(count '^\{"event":"collect_error"')
-rec0=$(count '^\{"event":"collect_recovered"')
-set_mode escape
+ce0=$(wgm_count '^\{"event":"collect_error"')
+rec0=$(wgm_count '^\{"event":"collect_recovered"')
+wgm_mode escape
 if wgm_wait_log '^\{"event":"collect_error"' 15 $((ce0 + 1)) &&
     [ "$(wgm_events collect_error | sed -n "$((ce0 + 1))p" |
     json_get 'd["error"]')" = timeout ]; then
@@ -98,11 +91,11 @@ if wgm_wait_log '^\{"event":"collect_error"' 15 $((ce0 + 2)); then
 else
 	not_ok "and the next run happens, and ends the same way"
 fi
-set_mode good
+wgm_mode good
 check "back to a good script, the next run recovers" \
     wgm_wait_log '^\{"event":"collect_recovered"' 20 $((rec0 + 1))
-if [ "$(count '^\{"event":"collect_error"')" -eq \
-    "$(count '^run failed: ')" ]; then
+if [ "$(wgm_count '^\{"event":"collect_error"')" -eq \
+    "$(wgm_count '^run failed: ')" ]; then
 	ok "every failed run logged one collect_error"
 else
 	not_ok "every failed run logged one collect_error"

@@ -95,15 +95,11 @@ fi
 chown root "$T/a"
 
 # While running: each change is found at the next run.
-count() {
-	grep -cE -- "$1" "$LOG"
-}
-
 # unsafe_run NAME DETAIL_REGEX BREAK RESTORE
 unsafe_run() {
 	local name=$1 re=$2 brk=$3 restore=$4 ce0 rec0 line runs0
-	ce0=$(count '^\{"event":"collect_error"')
-	rec0=$(count '^\{"event":"collect_recovered"')
+	ce0=$(wgm_count '^\{"event":"collect_error"')
+	rec0=$(wgm_count '^\{"event":"collect_recovered"')
 	eval "$brk"
 	runs0=$(wc -l < "$T/runs")
 	if wgm_wait_log '^\{"event":"collect_error"' 10 $((ce0 + 2)); then

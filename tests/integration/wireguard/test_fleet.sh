@@ -52,8 +52,7 @@ WPORT=5000		# wgmond, on each gateway's address
 SPORT=10514		# the central rsyslogd, on the monitoring host
 PPORT=9090		# Prometheus, on the monitoring host's loopback
 E=$TOP/etc
-WG_JSON=$T/wg-json
-install -o root -g root -m 0755 "$TOP/tools/wg-json" "$WG_JSON" || exit 1
+wgm_wg_json || exit 1
 T_START=$(date +%s)
 
 if ! wgnet_setup; then

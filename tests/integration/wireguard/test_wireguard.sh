@@ -41,8 +41,7 @@ PORT=5000		# the hub's own loopback
 # wgmond runs only a script of root's that nobody else can write, and a
 # checkout made by a user with sudo (umask 002) is neither: a copy, as
 # make run makes one.
-WG_JSON=$T/wg-json
-install -o root -g root -m 0755 "$TOP/tools/wg-json" "$WG_JSON" || exit 1
+wgm_wg_json || exit 1
 T_START=$(date +%s)
 
 if ! wgnet_setup; then
