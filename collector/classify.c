@@ -12,6 +12,9 @@
 #include "wgmond.h"
 #include "collector.h"
 
+/* Seconds of drift between the clocks that count as a step, not a tick. */
+#define CLOCK_STEP_MIN	2
+
 static int
 classify_age(int64_t age, uint32_t connected, uint32_t disconnected)
 {
@@ -66,13 +69,15 @@ prev_peer(struct snapshot *prev, const struct iface *ifp,
  * taken once, when the value is first seen, and then kept, so that a
  * step of the wall clock changes no age already taken: the kernel
  * stamps handshakes with the wall clock, and one stamped before a step
- * and read after it would be off by the step.  A value that the
- * previous run did not see was made after that run started, which
- * bounds its age whatever the clocks did in between.
+ * and read after it would be off by the step.  Only across a step, a
+ * value that the previous run did not see is taken as made after that
+ * run started: without one, the wall clock is right, and a script that
+ * reports ages rather than times (or a fixture) moves the value back
+ * and forth.
  */
 static int64_t
 handshake_mono(const struct snapshot *s, struct snapshot *prev,
-    const struct iface *ifp, const struct peer *p, int64_t now)
+    const struct iface *ifp, const struct peer *p, int64_t now, int stepped)
 {
 	const struct peer	*q;
 	int64_t			 age;
@@ -81,9 +86,25 @@ handshake_mono(const struct snapshot *s, struct snapshot *prev,
 	if (q != NULL && has_handshake(q) && q->handshake == p->handshake)
 		return (q->hs_mono);
 	age = wall_age(p, now);
-	if (q != NULL && age > s->mono - prev->mono_start)
+	if (stepped && q != NULL && age > s->mono - prev->mono_start)
 		age = s->mono - prev->mono_start;
 	return (s->mono - age);
+}
+
+/*
+ * Whether the wall clock was stepped since prev: its distance to the
+ * monotonic clock moved by more than the seconds both are read in.
+ */
+static int
+clock_stepped(const struct snapshot *s, const struct snapshot *prev,
+    int64_t now)
+{
+	int64_t	moved;
+
+	if (prev == NULL)
+		return (0);
+	moved = (now - s->mono) - (prev->time - prev->mono);
+	return (moved > CLOCK_STEP_MIN || moved < -CLOCK_STEP_MIN);
 }
 
 /*
@@ -98,7 +119,9 @@ classify_carry(struct snapshot *s, struct snapshot *prev, int64_t now,
 	struct iface	*ifp;
 	struct peer	*p;
 	int64_t		 age;
+	int		 stepped;
 
+	stepped = clock_stepped(s, prev, now);
 	s->time = now;
 	RB_FOREACH(ifp, iface_tree, &s->ifaces)
 		RB_FOREACH(p, peer_tree, &ifp->peers) {
@@ -106,7 +129,8 @@ classify_carry(struct snapshot *s, struct snapshot *prev, int64_t now,
 				p->status = STATUS_NEVER;
 				continue;
 			}
-			p->hs_mono = handshake_mono(s, prev, ifp, p, now);
+			p->hs_mono = handshake_mono(s, prev, ifp, p, now,
+			    stepped);
 			age = s->mono - p->hs_mono;
 			p->status = classify_age(age > 0 ? age : 0,
 			    connected, disconnected);

@@ -233,6 +233,27 @@ test_new_handshake_no_older_than_previous_run(void **state)
 	snapshot_free(b);
 }
 
+/*
+ * No step: a value that moved back (a script that reports ages, or a
+ * fixture) is as old as the wall clock says, not capped.
+ */
+static void
+test_new_older_handshake_without_step(void **state)
+{
+	struct snapshot	*a, *b;
+
+	(void)state;
+	a = run_at(NOW - 60, MONO - 1, MONO);
+	classify_carry(a, NULL, NOW, C, D);
+	assert_int_equal(peer_a(a)->status, STATUS_CONNECTED);
+	b = run_at(NOW + 1 - 200, MONO, MONO + 1);
+	classify_carry(b, a, NOW + 1, C, D);
+	assert_int_equal(b->mono - peer_a(b)->hs_mono, 200);
+	assert_int_equal(peer_a(b)->status, STATUS_DISCONNECTED);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
 /* The same key on another interface is another peer: no age carried. */
 static void
 test_age_carried_by_interface_and_key(void **state)
@@ -275,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_same_handshake_ages_out_after_step_back),
 		cmocka_unit_test(test_new_handshake_restarts_age),
 		cmocka_unit_test(test_new_handshake_no_older_than_previous_run),
+		cmocka_unit_test(test_new_older_handshake_without_step),
 		cmocka_unit_test(test_age_carried_by_interface_and_key),
 	};
 
