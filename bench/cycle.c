@@ -16,6 +16,7 @@
  * nothing, and for information the frontend's render of /raw.
  *
  * usage: cycle [-m | -x] [-c chunk] [-n now] [-r reps] file ...
+ *        cycle -q [-c chunk] [-n now] file file ...
  *
  * -x leaves out the floor and the render, to profile the cycle alone.
  * -m times instead the frontend's render of the per-peer part of
@@ -26,6 +27,11 @@
  * repetitions "now" moves by 10 s and back, as two runs a check interval
  * apart would see it, so each diff finds a few status changes.  One line
  * per file, key=value pairs, times in milliseconds.
+ *
+ * -q takes the files as a sequence of runs NOW_STEP apart (bench/gen -q,
+ * the first at "now"): the first is the warm-up, then each is parsed,
+ * run through cycle_run against the one before and timed, with the floor
+ * over the same bytes; one "churn" line, medians over the runs.
  */
 
 #include <sys/types.h>
@@ -92,13 +98,15 @@ struct doc {
 static size_t	 chunk = 65536;
 static int	 cycle_only;
 static int	 metrics_only;
+static int	 sequence;
 static int	 sv[2];
 
 static __attribute__((__noreturn__)) void
 usage(void)
 {
 	fprintf(stderr, "usage: cycle [-m | -x] [-c chunk] [-n now] "
-	    "[-r reps] file ...\n");
+	    "[-r reps] file ...\n"
+	    "       cycle -q [-c chunk] [-n now] file file ...\n");
 	exit(1);
 }
 
@@ -324,42 +332,75 @@ bench_render(const struct doc *d, int reps, int64_t now, double *t,
 	snapshot_free(s);
 }
 
+/* One timed run, repetition rp->r: parse, cycle_run, malloc_trim. */
+static void
+timed_cycle(struct cycle *c, const struct doc *d, int64_t now,
+    const struct cycle_out *out, struct rep *rp)
+{
+	struct snapshot	*s;
+	double		 t0;
+	int		 r = rp->r;
+
+	rp->events = 0;
+	t0 = rp->last = cpu_ms();
+	s = doc_parse(d);
+	rp->t[PH_PARSE][r] = lap(&rp->last);
+	cycle_run(c, s, now, out);
+#ifdef __GLIBC__
+	malloc_trim(0);		/* as the collector does once sent */
+#endif
+	rp->t[PH_FREE][r] += lap(&rp->last);
+	rp->t[PH_TOTAL][r] = rp->last - t0;
+}
+
+static void
+cycle_init(struct cycle *c, struct cycle_out *out, struct rep *rp, int reps)
+{
+	int	i;
+
+	memset(c, 0, sizeof(*c));
+	c->connected = CONF_CONNECTED;
+	c->disconnected = CONF_DISCONNECTED;
+	memset(rp, 0, sizeof(*rp));
+	out->snapshot = rep_snapshot;
+	out->event = rep_event;
+	out->lap = rep_lap;
+	out->arg = rp;
+	for (i = 0; i < PH_MAX; i++)
+		if ((rp->t[i] = calloc(reps, sizeof(double))) == NULL)
+			err(1, NULL);
+}
+
+/* The phases' medians, "key=value" each. */
+static void
+print_phases(struct rep *rp, int reps, int first, int last)
+{
+	int	i;
+
+	for (i = first; i <= last; i++)
+		printf(" %s_ms=%.3f", phase_names[i], median(rp->t[i], reps));
+}
+
 static void
 bench_doc(const struct doc *d, int reps, int64_t now)
 {
-	struct cycle_out	 out = { rep_snapshot, rep_event, rep_lap, NULL };
+	struct cycle_out	 out;
 	struct cycle		 c;
-	struct snapshot		*s;
 	struct rep		 rp;
 	struct rusage		 ru;
 	double			 t0;
 	size_t			 events = 0, raw_bytes = 0, imsg_bytes = 0;
 	int			 i, r;
 
-	memset(&c, 0, sizeof(c));
-	c.connected = CONF_CONNECTED;
-	c.disconnected = CONF_DISCONNECTED;
-	memset(&rp, 0, sizeof(rp));
-	out.arg = &rp;
-	for (i = 0; i < PH_MAX; i++)
-		if ((rp.t[i] = calloc(reps, sizeof(double))) == NULL)
-			err(1, NULL);
+	cycle_init(&c, &out, &rp, reps);
 	/* The first run, initial_status for all, is a warm-up. */
 	rp.r = -1;
 	cycle_run(&c, doc_parse(d), now, &out);
 	for (r = 0; r < reps; r++) {
 		rp.r = r;
-		rp.events = 0;
-		t0 = rp.last = cpu_ms();
-		s = doc_parse(d);
-		rp.t[PH_PARSE][r] = lap(&rp.last);
-		cycle_run(&c, s, now + (r % 2 == 0 ? NOW_STEP : 0), &out);
+		timed_cycle(&c, d, now + (r % 2 == 0 ? NOW_STEP : 0), &out,
+		    &rp);
 		events = rp.events;
-#ifdef __GLIBC__
-		malloc_trim(0);		/* as the collector does once sent */
-#endif
-		rp.t[PH_FREE][r] += lap(&rp.last);
-		rp.t[PH_TOTAL][r] = rp.last - t0;
 	}
 	for (r = 0; r < reps && !cycle_only; r++) {
 		t0 = cpu_ms();
@@ -372,8 +413,7 @@ bench_doc(const struct doc *d, int reps, int64_t now)
 		err(1, "getrusage");
 	printf("cycle file=%s bytes=%zu ifaces=%zu peers=%zu reps=%d",
 	    d->path, d->len, c.current->nifaces, c.current->npeers, reps);
-	for (i = 0; i < PH_MAX; i++)
-		printf(" %s_ms=%.3f", phase_names[i], median(rp.t[i], reps));
+	print_phases(&rp, reps, 0, PH_MAX - 1);
 	printf(" events=%zu imsgs=%zu imsg_bytes=%zu raw_bytes=%zu "
 	    "maxrss_kb=%ld\n", events, rp.imsgs, imsg_bytes, raw_bytes,
 	    ru.ru_maxrss);
@@ -381,6 +421,57 @@ bench_doc(const struct doc *d, int reps, int64_t now)
 	snapshot_free(c.current);
 	for (i = 0; i < PH_MAX; i++)
 		free(rp.t[i]);
+}
+
+/*
+ * -q: the files are a sequence of runs NOW_STEP apart (bench/gen -q),
+ * fed in order so that each diff sees the churn from the one before; the
+ * first is the warm-up.  Each document is read before its run and freed
+ * after it and its floor, so that the peak RSS is the cycle's own.
+ */
+static void
+bench_seq(char **paths, int n, int64_t now)
+{
+	struct cycle_out	 out;
+	struct cycle		 c;
+	struct doc		 d;
+	struct rep		 rp;
+	struct rusage		 ru;
+	double			*events, t0;
+	size_t			 bytes = 0;
+	int			 i, reps = n - 1;
+
+	cycle_init(&c, &out, &rp, reps);
+	if ((events = calloc(reps, sizeof(double))) == NULL)
+		err(1, NULL);
+	doc_read(&d, paths[0]);
+	rp.r = -1;
+	cycle_run(&c, doc_parse(&d), now, &out);
+	free(d.data);
+	for (rp.r = 0; rp.r < reps; rp.r++) {
+		doc_read(&d, paths[rp.r + 1]);
+		timed_cycle(&c, &d, now + (int64_t)NOW_STEP * (rp.r + 1),
+		    &out, &rp);
+		events[rp.r] = rp.events;
+		t0 = cpu_ms();
+		yajl_floor(&d);
+		rp.t[PH_YAJL][rp.r] = cpu_ms() - t0;
+		bytes += d.len;
+		free(d.data);
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		err(1, "getrusage");
+	printf("churn first=%s docs=%d bytes=%zu ifaces=%zu peers=%zu reps=%d",
+	    paths[0], n, bytes / reps, c.current->nifaces, c.current->npeers,
+	    reps);
+	print_phases(&rp, reps, 0, PH_YAJL);
+	printf(" events=%.0f imsgs=%zu maxrss_kb=%ld\n", median(events, reps),
+	    rp.imsgs, ru.ru_maxrss);
+	fflush(stdout);
+	snapshot_free(c.current);
+	for (i = 0; i < PH_MAX; i++)
+		free(rp.t[i]);
+	free(events);
 }
 
 /*
@@ -427,7 +518,7 @@ main(int argc, char *argv[])
 	int64_t		 now = time(NULL);
 	int		 ch, reps = 5;
 
-	while ((ch = getopt(argc, argv, "c:mn:r:x")) != -1) {
+	while ((ch = getopt(argc, argv, "c:mn:qr:x")) != -1) {
 		switch (ch) {
 		case 'c':
 			chunk = strtonum(optarg, 1, WGM_OUTPUT_MAX, &errstr);
@@ -441,6 +532,9 @@ main(int argc, char *argv[])
 			now = strtonum(optarg, 1, INT64_MAX, &errstr);
 			if (errstr != NULL)
 				errx(1, "now %s: %s", optarg, errstr);
+			break;
+		case 'q':
+			sequence = 1;
 			break;
 		case 'r':
 			reps = strtonum(optarg, 1, 10000, &errstr);
@@ -456,10 +550,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0 || (metrics_only && cycle_only))
+	if (argc == 0 || (metrics_only && cycle_only) ||
+	    (sequence && (metrics_only || cycle_only || argc < 2)))
 		usage();
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		err(1, "socketpair");
+	if (sequence) {
+		bench_seq(argv, argc, now);
+		return (0);
+	}
 	for (; argc > 0; argc--, argv++) {
 		doc_read(&d, *argv);
 		if (metrics_only)

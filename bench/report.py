@@ -5,6 +5,7 @@
 
     bench/report.py RAW OUT
     bench/report.py -m RAW      the /metrics figures alone, on stdout
+    bench/report.py -c RAW      the cycle with churn alone, on stdout
 
 bench/run measures and leaves in RAW what it measured, as it was read:
   figures       "name<TAB>value" lines: what it read (cycle lines, sizes,
@@ -14,7 +15,8 @@ bench/run measures and leaves in RAW what it measured, as it was read:
   parts         "part<TAB>ok | skip WHY | fail WHY" lines, in order
   wrk-KEY.txt   wrk's output, KEY a server and a size (wgmond.1000)
   rss-KEY.txt   VmRSS samples: a line per instant, a column per process
-                and their sum last
+                and their sum last (rss-churn-N.txt: the live daemon
+                running the churn sequence of N peers)
   perf-report.txt  perf report --stdio, when the profile ran
 This computes the figures (medians, rates, ratios, MiB), writes
 OUT/results.png with gnuplot and OUT/RESULTS.md, and prints one line,
@@ -108,6 +110,7 @@ class Run:
         self.wrk_all()
         self.times()
         self.memory()
+        self.churn()
 
     def f(self, k):
         v = self.F.get(k, "")
@@ -195,6 +198,27 @@ class Run:
             r = self.rss("baseline-%s" % n)
             if r:
                 F["mem.base.%s" % n], F["mem.basemax.%s" % n] = r[0]
+
+    def churn(self):
+        """Per churn size: the live daemon's CPU per cycle and its RSS."""
+        F = self.F
+        hz = num(F.get("hz"))
+        for n in self.sizes("churn_sizes") if "cfg.churn_sizes" in F else []:
+            p = "churn.%s." % n
+            runs = num(F.get(p + "runs"))
+            for who in ("coll", "front"):
+                ticks = num(F.get(p + who + "ticks"))
+                if ticks is not None and runs and hz:
+                    F[p + who + "ms"] = "%.2f" % (ticks * 1000 / hz / runs)
+            c, f = num(F.get(p + "collms")), num(F.get(p + "frontms"))
+            if c is not None and f is not None:
+                F[p + "bothms"] = "%.2f" % (c + f)
+            r = self.rss("churn-%s" % n)
+            if len(r) == 3:
+                F[p + "steady"], F[p + "high"] = r[2]
+            hc, hf = num(F.get(p + "collhwm")), num(F.get(p + "fronthwm"))
+            if hc is not None and hf is not None:
+                F[p + "peak"] = "%d" % (hc + hf)
 
     def cf(self, n, k):
         return kv(self.F.get("cycle.%s" % n), k)
@@ -348,6 +372,127 @@ def cycle(run, w):
         cf(big, "events"), bf(big, "events"), big,
         mib(cf(big, "maxrss_kb")), cf(big, "raw_bytes")))
     w("")
+
+
+CHURN_TARGETS = (
+    # (what, figure key, limit, "le" or "ge", where the issue sets it)
+    ("collector CPU per cycle <= 2x the bare yajl parse", "coll_parse", 2,
+     "le", "100k"),
+    ("frontend CPU per cycle <= 1x the bare yajl parse", "front_parse", 1,
+     "le", "100k"),
+    ("both processes >= 3x faster than the baseline's cycle", "speedup", 3,
+     "ge", "1k, 10k and 100k"),
+    ("peak RSS of both <= 1/3 of the baseline's peak", "peak_ratio",
+     1 / 3, "le", "100k"),
+    ("steady RSS of both <= 1/4 of the baseline's steady", "steady_ratio",
+     0.25, "le", "100k"),
+)
+
+
+def churn_figures(run, n):
+    """The churn figures and ratios of size n, by name."""
+    f, p = run.f, "churn.%s." % n
+    cl, bl = run.F.get(p + "cycle"), run.F.get(p + "base")
+    g = {"inproc": kv(cl, "total_ms"), "parse": kv(cl, "parse_ms"),
+         "yajl": kv(cl, "yajl_ms"), "events": kv(cl, "events"),
+         "bytes": kv(cl, "bytes"), "reps": kv(cl, "reps"),
+         "single": run.cf(n, "total_ms"), "single_yajl": run.cf(n, "yajl_ms"),
+         "base": kv(bl, "total_ms"), "base_events": kv(bl, "events"),
+         "base_rss": kv(bl, "rss_kb"), "base_hwm": kv(bl, "hwm_kb"),
+         "coll": f(p + "collms"), "front": f(p + "frontms"),
+         "both": f(p + "bothms"), "runs": f(p + "runs"),
+         "steady": f(p + "steady"), "high": f(p + "high"),
+         "peak": f(p + "peak"), "collhwm": f(p + "collhwm"),
+         "fronthwm": f(p + "fronthwm")}
+    g["inproc_parse"] = ratio(g["inproc"], g["yajl"])
+    g["coll_parse"] = ratio(g["coll"], g["yajl"])
+    g["front_parse"] = ratio(g["front"], g["yajl"])
+    g["speedup"] = ratio(g["base"], g["both"])
+    # A process under one clock tick in all its runs: a bound, not a
+    # figure.
+    tick = 1000 / (num(run.f("hz")) or 100) / (num(g["runs"]) or 1)
+    for who, key in (("coll", "coll_parse"), ("front", "front_parse")):
+        if num(g[who]) == 0 and num(g["yajl"]):
+            g[key] = "< %.2f" % (tick / num(g["yajl"]))
+    if num(g["both"]) == 0 and num(g["base"]) is not None:
+        g["speedup"] = "> %.2f" % (num(g["base"]) / tick)
+    g["steady_ratio"] = ratio(g["steady"], g["base_rss"], 3)
+    g["peak_ratio"] = ratio(g["peak"], g["base_hwm"], 3)
+    return g
+
+
+def churn_verdict(value, limit, how):
+    if value[:2] in ("> ", "< "):
+        bound = num(value[2:])
+        known = bound >= limit if how == "ge" else bound <= limit
+        return verdict("1" if known else "-")
+    if num(value) is None:
+        return verdict("-")
+    ok = num(value) <= limit if how == "le" else num(value) >= limit
+    return verdict("1" if ok else "0")
+
+
+def churn(run, w):
+    if "cfg.churn_sizes" not in run.F:
+        return
+    sizes = run.sizes("churn_sizes")
+    w("## Cycle with churn")
+    w("")
+    w("A sequence of %s documents per size, `bench/gen -q` (seq-000 is the document of the sections above), runs 10 s apart in their timestamps: from one run to the next the transfer counters of every peer with a recent handshake grow, about a twelfth of those re-handshake, 0.1 %% of the peers (at least one) go and as many come, 0.1 %% of the endpoints roam." % run.cfg("churn_docs"))
+    w("In process: `build/bench/cycle -q` feeds the documents in order (the first a warm-up), so that each diff sees the churn: parse to malloc_trim as in the section above, and the bare yajl parse of the same documents; median over the runs. Baseline: `bench/baseline_cycle.py -q`, json.loads + classify() over the same sequence, median; its RSS is that process's (the baseline's module, imported with Flask, no gunicorn): VmRSS after the last run and VmHWM.")
+    w("Live: wgmond (built without sanitizers) at `-i 1` (`-i 5` past 10,000 peers), its script printing the next document at each run; after 2 runs, utime+stime of the collector and of the frontend from /proc/PID/stat over %s runs (\"run done\" lines of `-d -v`), no client; clock ticks of 1/%s s, so a figure is good to about %s ms per cycle. Steady RSS: the lowest sum of both processes' VmRSS, sampled every 0.2 s during those runs; peak: the sum of their VmHWM. The daemon's clock moves 1 s (or 5 s) a run while the documents' timestamps move 10 s: a handshake ahead of its clock counts as age 0, connected, so the live runs see fewer status changes than the runs in process; the work of the counters, handshakes, peers and endpoints that change is the same." % (
+        run.cfg("churn_runs"), run.f("hz"),
+        fmt(1000 / (num(run.f("hz")) or 100) / int(run.cfg("churn_runs")),
+            digits=1)))
+    w("")
+    w("| peers | JSON bytes | runs in process / live | events per run | **collector, live** | **frontend, live** | **both, live** | cycle in process, churn | cycle in process, one document | bare yajl parse | **baseline** | cycle in process / parse | RSS both steady / high / peak (MiB) | baseline RSS / peak (MiB) |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for n in sizes:
+        g = churn_figures(run, n)
+        w("| %s | %s | %s / %s | %s (baseline %s) | **%s** | **%s** | **%s** | %s | %s | %s | **%s** | %s | %s / %s / %s | %s / %s |" % (
+            n, g["bytes"], g["reps"], g["runs"], g["events"],
+            g["base_events"], g["coll"], g["front"], g["both"], g["inproc"],
+            g["single"], g["yajl"], g["base"], g["inproc_parse"],
+            mib(g["steady"]), mib(g["high"]), mib(g["peak"]),
+            mib(g["base_rss"]), mib(g["base_hwm"])))
+    w("")
+    w("CPU times in milliseconds per cycle.")
+    w("")
+    w("| peers | target (issue 12; where it sets it) | figure | verdict |")
+    w("|---|---|---|---|")
+    for n in sizes:
+        g = churn_figures(run, n)
+        for what, key, limit, how, where in CHURN_TARGETS:
+            detail = {
+                "coll_parse": "%s ms vs %s ms" % (g["coll"], g["yajl"]),
+                "front_parse": "%s ms vs %s ms" % (g["front"], g["yajl"]),
+                "speedup": "%s ms vs %s ms" % (g["base"], g["both"]),
+                "peak_ratio": "%s MiB vs %s MiB" % (mib(g["peak"]),
+                                                    mib(g["base_hwm"])),
+                "steady_ratio": "%s MiB vs %s MiB" % (mib(g["steady"]),
+                                                      mib(g["base_rss"])),
+            }[key]
+            w("| %s | %s (%s) | %s x (%s) | %s |" % (
+                n, what, where, g[key], detail,
+                churn_verdict(g[key], limit, how)))
+    w("")
+
+
+def churn_lines(run):
+    for n in run.sizes("churn_sizes"):
+        g = churn_figures(run, n)
+        print("bench: churn %s peers: live collector %s ms, frontend %s ms, "
+              "both %s ms per cycle over %s runs; in process %s ms (one "
+              "document %s ms), bare parse %s ms; baseline %s ms; "
+              "collector/parse %s, frontend/parse %s, baseline/both %s; "
+              "RSS both steady %s MiB, high %s MiB, peak %s MiB; baseline "
+              "%s MiB, peak %s MiB: steady %s, peak %s" % (
+                  n, g["coll"], g["front"], g["both"], g["runs"],
+                  g["inproc"], g["single"], g["yajl"], g["base"],
+                  g["coll_parse"], g["front_parse"], g["speedup"],
+                  mib(g["steady"]), mib(g["high"]), mib(g["peak"]),
+                  mib(g["base_rss"]), mib(g["base_hwm"]),
+                  g["steady_ratio"], g["peak_ratio"]))
 
 
 def script(run, w):
@@ -516,16 +661,19 @@ def metrics_lines(run):
 
 def main():
     if len(sys.argv) != 3:
-        sys.exit("usage: bench/report.py RAW OUT | -m RAW")
+        sys.exit("usage: bench/report.py RAW OUT | -m RAW | -c RAW")
     if sys.argv[1] == "-m":
         metrics_lines(Run(sys.argv[2]))
+        return
+    if sys.argv[1] == "-c":
+        churn_lines(Run(sys.argv[2]))
         return
     raw_dir, out = sys.argv[1:]
     run = Run(raw_dir)
     status = plot(run, out)
     parts = run.parts + [("plot", status)]
     lines = []
-    for section in (head, targets, cycle, script, raw, compression, metrics,
+    for section in (head, targets, cycle, churn, script, raw, compression, metrics,
                     memory, clients):
         section(run, lines.append)
     tail(run, lines.append, parts)
