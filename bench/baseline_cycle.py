@@ -11,8 +11,14 @@ log_changes() with the syslog call replaced by a counter.  CPU time
 and back between two repetitions, as bench/cycle does.
 
 usage: baseline_cycle.py [-n now] [-r reps] [--seedref DIR] file ...
+       baseline_cycle.py -q [-n now] [--seedref DIR] file file ...
 
-One line per file, key=value pairs, times in milliseconds.
+One line per file, key=value pairs, times in milliseconds.  With -q the
+files are a sequence of runs 10 s apart (bench/gen -q, the first at
+now): the first is the warm-up, each next one is loaded and classified
+in turn and log_changes compares it with the one before; one "churn"
+line, medians over the runs, with the process's VmRSS at the end and
+VmHWM.
 """
 
 import argparse
@@ -59,15 +65,71 @@ def bench(main, path, reps, now):
               ms(total), ms(changes), len(events)), flush=True)
 
 
+def vm(key):
+    """VmRSS or VmHWM of this process, in kB, or "-"."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return line.split()[1]
+    except OSError:
+        pass
+    return "-"
+
+
+def churn(main, paths, now):
+    events = []
+    main.log_event = events.append
+    with open(paths[0]) as f:
+        prev = main.classify(main.json.loads(f.read()), now)
+    loads, classify, changes, total, nevents, size = [], [], [], [], [], 0
+    for r, path in enumerate(paths[1:], 1):
+        with open(path) as f:
+            text = f.read()
+        size += len(text.encode())
+        t = now + NOW_STEP * r
+        t0 = time.process_time()
+        wg = main.json.loads(text)
+        t1 = time.process_time()
+        new = main.classify(wg, t)
+        t2 = time.process_time()
+        del events[:]
+        main.log_changes(prev, new, t, False)
+        t3 = time.process_time()
+        prev = new
+        loads.append(t1 - t0)
+        classify.append(t2 - t1)
+        total.append(t2 - t0)
+        changes.append(t3 - t2)
+        nevents.append(len(events))
+    peers = sum(len(i.get("peers", {})) for i in wg.values())
+    del text, wg
+    ms = lambda v: "%.3f" % (statistics.median(v) * 1e3)  # noqa: E731
+    print("baseline-churn first=%s docs=%d bytes=%d peers=%d reps=%d "
+          "loads_ms=%s classify_ms=%s total_ms=%s log_changes_ms=%s "
+          "events=%d rss_kb=%s hwm_kb=%s" % (
+              paths[0], len(paths), size // len(total), peers, len(total),
+              ms(loads), ms(classify), ms(total), ms(changes),
+              statistics.median(nevents), vm("VmRSS"), vm("VmHWM")),
+          flush=True)
+
+
 def main_():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", "--now", type=int, default=int(time.time()))
     ap.add_argument("-r", "--reps", type=int, default=5)
     ap.add_argument("--seedref", default=os.path.join(here, "baseline"))
+    ap.add_argument("-q", "--sequence", action="store_true",
+                    help="the files are a sequence of runs (bench/gen -q)")
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
     main = load_seedref(a.seedref)
+    if a.sequence:
+        if len(a.files) < 2:
+            ap.error("-q needs two files or more")
+        churn(main, a.files, a.now)
+        return
     for path in a.files:
         bench(main, path, a.reps, a.now)
 

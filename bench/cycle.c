@@ -6,14 +6,17 @@
 
 /*
  * The collector's CPU cost of one run, in process, without the script:
- * parse (yajl, 64 KiB chunks as the pipe delivers them), classification,
- * the diff against the previous snapshot, and the snapshot's imsg
- * encoding (composed into an imsgbuf on a socketpair, then cleared
- * unsent), and the freeing of the previous snapshot and the events, with
- * the collector's malloc_trim.  Beside it the floor, yajl over the same bytes with callbacks
- * that do nothing, and for information the frontend's render of /raw.
+ * parse (yajl, 64 KiB chunks as the pipe delivers them), then the
+ * daemon's own cycle_run (collector/cycle.c): names and classification,
+ * the diff against the previous snapshot, the snapshot's imsg encoding
+ * (composed into an imsgbuf on a socketpair, then cleared unsent), the
+ * event lines formatted, the freeing of the previous snapshot and the
+ * events and the trim of the new one; then the collector's malloc_trim.
+ * Beside it the floor, yajl over the same bytes with callbacks that do
+ * nothing, and for information the frontend's render of /raw.
  *
  * usage: cycle [-m | -x] [-c chunk] [-n now] [-r reps] file ...
+ *        cycle -q [-c chunk] [-n now] file file ...
  *
  * -x leaves out the floor and the render, to profile the cycle alone.
  * -m times instead the frontend's render of the per-peer part of
@@ -24,6 +27,11 @@
  * repetitions "now" moves by 10 s and back, as two runs a check interval
  * apart would see it, so each diff finds a few status changes.  One line
  * per file, key=value pairs, times in milliseconds.
+ *
+ * -q takes the files as a sequence of runs NOW_STEP apart (bench/gen -q,
+ * the first at "now"): the first is the warm-up, then each is parsed,
+ * run through cycle_run against the one before and timed, with the floor
+ * over the same bytes; one "churn" line, medians over the runs.
  */
 
 #include <sys/types.h>
@@ -53,11 +61,13 @@
 
 #define NOW_STEP	10	/* seconds: a check interval */
 
+/* parse, then cycle_run's steps (enum cycle_step) in their order. */
 enum phase {
 	PH_PARSE,
 	PH_CLASSIFY,
 	PH_DIFF,
 	PH_ENCODE,
+	PH_EVENTS,
 	PH_FREE,
 	PH_TOTAL,
 	PH_YAJL,
@@ -66,8 +76,17 @@ enum phase {
 };
 
 static const char *phase_names[PH_MAX] = {
-	"parse", "classify", "diff", "encode", "free", "total", "yajl",
-	"render_raw"
+	"parse", "classify", "diff", "encode", "events", "free", "total",
+	"yajl", "render_raw"
+};
+
+/* What one repetition's cycle_out sees. */
+struct rep {
+	double			*t[PH_MAX];
+	int			 r;		/* the repetition, -1: warm-up */
+	double			 last;		/* cpu_ms at the last lap */
+	size_t			 events;
+	size_t			 imsgs;
 };
 
 struct doc {
@@ -79,13 +98,15 @@ struct doc {
 static size_t	 chunk = 65536;
 static int	 cycle_only;
 static int	 metrics_only;
+static int	 sequence;
 static int	 sv[2];
 
 static __attribute__((__noreturn__)) void
 usage(void)
 {
 	fprintf(stderr, "usage: cycle [-m | -x] [-c chunk] [-n now] "
-	    "[-r reps] file ...\n");
+	    "[-r reps] file ...\n"
+	    "       cycle -q [-c chunk] [-n now] file file ...\n");
 	exit(1);
 }
 
@@ -224,15 +245,40 @@ yajl_floor(const struct doc *d)
 	yajl_free(h);
 }
 
-static size_t
-count_events(struct wgm_event_list *list)
+/* The frontend's channel, but cleared unsent. */
+static void
+rep_snapshot(const struct snapshot *snap, void *arg)
 {
-	struct wgm_event	*ev;
-	size_t			 n = 0;
+	struct rep	*rp = arg;
+	struct imsgbuf	 ibuf;
 
-	TAILQ_FOREACH(ev, list, entry)
-		n++;
-	return (n);
+	if (imsgbuf_init(&ibuf, sv[0]) == -1 ||
+	    snapshot_compose(&ibuf, snap) == -1)
+		err(1, "snapshot_compose");
+	rp->imsgs = imsgbuf_queuelen(&ibuf);
+	imsgbuf_clear(&ibuf);
+}
+
+static void
+rep_event(int type, int priority, struct evbuffer *line, void *arg)
+{
+	struct rep	*rp = arg;
+
+	(void)type;
+	(void)priority;
+	rp->events++;
+	evbuffer_drain(line, evbuffer_get_length(line));
+}
+
+/* cycle_run's step done: its time since the last lap. */
+static void
+rep_lap(int step, void *arg)
+{
+	struct rep	*rp = arg;
+	double		 d = lap(&rp->last);
+
+	if (rp->r >= 0)
+		rp->t[PH_CLASSIFY + step][rp->r] = d;
 }
 
 /* What snapshot_compose queues: the bytes a run sends the frontend. */
@@ -259,83 +305,173 @@ wire_bytes(const struct snapshot *s)
 	return (n);
 }
 
+/*
+ * The render of /raw (none with -x), of an untrimmed snapshot as the
+ * frontend has it, and the bytes its imsgs take.
+ */
+static void
+bench_render(const struct doc *d, int reps, int64_t now, double *t,
+    size_t *raw_bytes, size_t *imsg_bytes)
+{
+	struct snapshot	*s;
+	struct evbuffer	*b;
+	double		 t0;
+	int		 r;
+
+	s = doc_parse(d);
+	classify_snapshot(s, now, CONF_CONNECTED, CONF_DISCONNECTED);
+	*imsg_bytes = wire_bytes(s);
+	for (r = 0; r < reps; r++) {
+		t0 = cpu_ms();
+		if ((b = evbuffer_new()) == NULL || render_raw(b, s) == -1)
+			errx(1, "render_raw");
+		*raw_bytes = evbuffer_get_length(b);
+		evbuffer_free(b);
+		t[r] = cpu_ms() - t0;
+	}
+	snapshot_free(s);
+}
+
+/* One timed run, repetition rp->r: parse, cycle_run, malloc_trim. */
+static void
+timed_cycle(struct cycle *c, const struct doc *d, int64_t now,
+    const struct cycle_out *out, struct rep *rp)
+{
+	struct snapshot	*s;
+	double		 t0;
+	int		 r = rp->r;
+
+	rp->events = 0;
+	t0 = rp->last = cpu_ms();
+	s = doc_parse(d);
+	rp->t[PH_PARSE][r] = lap(&rp->last);
+	cycle_run(c, s, now, out);
+#ifdef __GLIBC__
+	malloc_trim(0);		/* as the collector does once sent */
+#endif
+	rp->t[PH_FREE][r] += lap(&rp->last);
+	rp->t[PH_TOTAL][r] = rp->last - t0;
+}
+
+static void
+cycle_init(struct cycle *c, struct cycle_out *out, struct rep *rp, int reps)
+{
+	int	i;
+
+	memset(c, 0, sizeof(*c));
+	c->connected = CONF_CONNECTED;
+	c->disconnected = CONF_DISCONNECTED;
+	memset(rp, 0, sizeof(*rp));
+	out->snapshot = rep_snapshot;
+	out->event = rep_event;
+	out->lap = rep_lap;
+	out->arg = rp;
+	for (i = 0; i < PH_MAX; i++)
+		if ((rp->t[i] = calloc(reps, sizeof(double))) == NULL)
+			err(1, NULL);
+}
+
+/* The phases' medians, "key=value" each. */
+static void
+print_phases(struct rep *rp, int reps, int first, int last)
+{
+	int	i;
+
+	for (i = first; i <= last; i++)
+		printf(" %s_ms=%.3f", phase_names[i], median(rp->t[i], reps));
+}
+
 static void
 bench_doc(const struct doc *d, int reps, int64_t now)
 {
-	struct wgm_event_list	 list;
-	struct imsgbuf		 ibuf;
-	struct snapshot		*prev, *s;
-	struct evbuffer		*b;
+	struct cycle_out	 out;
+	struct cycle		 c;
+	struct rep		 rp;
 	struct rusage		 ru;
-	double			*t[PH_MAX], t0, t1;
-	size_t			 events = 0, raw_bytes = 0, imsgs = 0;
-	uint32_t		 gen = 0;
+	double			 t0;
+	size_t			 events = 0, raw_bytes = 0, imsg_bytes = 0;
 	int			 i, r;
 
-	for (i = 0; i < PH_MAX; i++)
-		if ((t[i] = calloc(reps, sizeof(double))) == NULL)
-			err(1, NULL);
-	TAILQ_INIT(&list);
+	cycle_init(&c, &out, &rp, reps);
 	/* The first run, initial_status for all, is a warm-up. */
-	prev = doc_parse(d);
-	classify_snapshot(prev, now, CONF_CONNECTED, CONF_DISCONNECTED);
-	if (events_diff(NULL, prev, 1, &list) == -1)
-		err(1, "events_diff");
-	events_clear(&list);
+	rp.r = -1;
+	cycle_run(&c, doc_parse(d), now, &out);
 	for (r = 0; r < reps; r++) {
-		t0 = cpu_ms();
-		s = doc_parse(d);
-		t1 = t0;
-		t[PH_PARSE][r] = lap(&t1);
-		classify_snapshot(s, now + (r % 2 == 0 ? NOW_STEP : 0),
-		    CONF_CONNECTED, CONF_DISCONNECTED);
-		s->generation = ++gen;
-		t[PH_CLASSIFY][r] = lap(&t1);
-		if (events_diff(prev, s, 0, &list) == -1)
-			err(1, "events_diff");
-		t[PH_DIFF][r] = lap(&t1);
-		if (imsgbuf_init(&ibuf, sv[0]) == -1 ||
-		    snapshot_compose(&ibuf, s) == -1)
-			err(1, "snapshot_compose");
-		imsgs = imsgbuf_queuelen(&ibuf);
-		imsgbuf_clear(&ibuf);
-		t[PH_ENCODE][r] = lap(&t1);
-		events = count_events(&list);
-		events_clear(&list);
-		snapshot_free(prev);
-		prev = s;
-#ifdef __GLIBC__
-		malloc_trim(0);		/* as the collector does once sent */
-#endif
-		t[PH_FREE][r] = lap(&t1);
-		t[PH_TOTAL][r] = t1 - t0;
+		rp.r = r;
+		timed_cycle(&c, d, now + (r % 2 == 0 ? NOW_STEP : 0), &out,
+		    &rp);
+		events = rp.events;
 	}
 	for (r = 0; r < reps && !cycle_only; r++) {
 		t0 = cpu_ms();
 		yajl_floor(d);
-		t[PH_YAJL][r] = cpu_ms() - t0;
+		rp.t[PH_YAJL][r] = cpu_ms() - t0;
 	}
-	for (r = 0; r < reps && !cycle_only; r++) {
-		t0 = cpu_ms();
-		if ((b = evbuffer_new()) == NULL || render_raw(b, prev) == -1)
-			errx(1, "render_raw");
-		raw_bytes = evbuffer_get_length(b);
-		evbuffer_free(b);
-		t[PH_RENDER][r] = cpu_ms() - t0;
-	}
+	bench_render(d, cycle_only ? 0 : reps, now, rp.t[PH_RENDER],
+	    &raw_bytes, &imsg_bytes);
 	if (getrusage(RUSAGE_SELF, &ru) == -1)
 		err(1, "getrusage");
 	printf("cycle file=%s bytes=%zu ifaces=%zu peers=%zu reps=%d",
-	    d->path, d->len, prev->nifaces, prev->npeers, reps);
-	for (i = 0; i < PH_MAX; i++)
-		printf(" %s_ms=%.3f", phase_names[i], median(t[i], reps));
+	    d->path, d->len, c.current->nifaces, c.current->npeers, reps);
+	print_phases(&rp, reps, 0, PH_MAX - 1);
 	printf(" events=%zu imsgs=%zu imsg_bytes=%zu raw_bytes=%zu "
-	    "maxrss_kb=%ld\n", events, imsgs, wire_bytes(prev), raw_bytes,
+	    "maxrss_kb=%ld\n", events, rp.imsgs, imsg_bytes, raw_bytes,
 	    ru.ru_maxrss);
 	fflush(stdout);
-	snapshot_free(prev);
+	snapshot_free(c.current);
 	for (i = 0; i < PH_MAX; i++)
-		free(t[i]);
+		free(rp.t[i]);
+}
+
+/*
+ * -q: the files are a sequence of runs NOW_STEP apart (bench/gen -q),
+ * fed in order so that each diff sees the churn from the one before; the
+ * first is the warm-up.  Each document is read before its run and freed
+ * after it and its floor, so that the peak RSS is the cycle's own.
+ */
+static void
+bench_seq(char **paths, int n, int64_t now)
+{
+	struct cycle_out	 out;
+	struct cycle		 c;
+	struct doc		 d;
+	struct rep		 rp;
+	struct rusage		 ru;
+	double			*events, t0;
+	size_t			 bytes = 0;
+	int			 i, reps = n - 1;
+
+	cycle_init(&c, &out, &rp, reps);
+	if ((events = calloc(reps, sizeof(double))) == NULL)
+		err(1, NULL);
+	doc_read(&d, paths[0]);
+	rp.r = -1;
+	cycle_run(&c, doc_parse(&d), now, &out);
+	free(d.data);
+	for (rp.r = 0; rp.r < reps; rp.r++) {
+		doc_read(&d, paths[rp.r + 1]);
+		timed_cycle(&c, &d, now + (int64_t)NOW_STEP * (rp.r + 1),
+		    &out, &rp);
+		events[rp.r] = rp.events;
+		t0 = cpu_ms();
+		yajl_floor(&d);
+		rp.t[PH_YAJL][rp.r] = cpu_ms() - t0;
+		bytes += d.len;
+		free(d.data);
+	}
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		err(1, "getrusage");
+	printf("churn first=%s docs=%d bytes=%zu ifaces=%zu peers=%zu reps=%d",
+	    paths[0], n, bytes / reps, c.current->nifaces, c.current->npeers,
+	    reps);
+	print_phases(&rp, reps, 0, PH_YAJL);
+	printf(" events=%.0f imsgs=%zu maxrss_kb=%ld\n", median(events, reps),
+	    rp.imsgs, ru.ru_maxrss);
+	fflush(stdout);
+	snapshot_free(c.current);
+	for (i = 0; i < PH_MAX; i++)
+		free(rp.t[i]);
+	free(events);
 }
 
 /*
@@ -382,7 +518,7 @@ main(int argc, char *argv[])
 	int64_t		 now = time(NULL);
 	int		 ch, reps = 5;
 
-	while ((ch = getopt(argc, argv, "c:mn:r:x")) != -1) {
+	while ((ch = getopt(argc, argv, "c:mn:qr:x")) != -1) {
 		switch (ch) {
 		case 'c':
 			chunk = strtonum(optarg, 1, WGM_OUTPUT_MAX, &errstr);
@@ -396,6 +532,9 @@ main(int argc, char *argv[])
 			now = strtonum(optarg, 1, INT64_MAX, &errstr);
 			if (errstr != NULL)
 				errx(1, "now %s: %s", optarg, errstr);
+			break;
+		case 'q':
+			sequence = 1;
 			break;
 		case 'r':
 			reps = strtonum(optarg, 1, 10000, &errstr);
@@ -411,10 +550,15 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0 || (metrics_only && cycle_only))
+	if (argc == 0 || (metrics_only && cycle_only) ||
+	    (sequence && (metrics_only || cycle_only || argc < 2)))
 		usage();
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		err(1, "socketpair");
+	if (sequence) {
+		bench_seq(argv, argc, now);
+		return (0);
+	}
 	for (; argc > 0; argc--, argv++) {
 		doc_read(&d, *argv);
 		if (metrics_only)

@@ -12,19 +12,12 @@
 #include "wgmond.h"
 #include "collector.h"
 
-/*
- * DESIGN §4.  A handshake in the future (clock stepped back, or a script
- * that reports another host's clock) counts as age 0, not as never.
- */
-int
-classify_peer(const struct peer *p, int64_t now, uint32_t connected,
-    uint32_t disconnected)
-{
-	int64_t	age;
+/* Seconds of drift between the clocks that count as a step, not a tick. */
+#define CLOCK_STEP_MIN	2
 
-	if (!(p->flags & PEER_F_HANDSHAKE) || p->handshake == 0)
-		return (STATUS_NEVER);
-	age = now > p->handshake ? now - p->handshake : 0;
+static int
+classify_age(int64_t age, uint32_t connected, uint32_t disconnected)
+{
 	if (age <= connected)
 		return (STATUS_CONNECTED);
 	if (age <= disconnected)
@@ -32,16 +25,123 @@ classify_peer(const struct peer *p, int64_t now, uint32_t connected,
 	return (STATUS_INACTIVE);
 }
 
+static int
+has_handshake(const struct peer *p)
+{
+	return ((p->flags & PEER_F_HANDSHAKE) && p->handshake != 0);
+}
+
+/*
+ * docs/DESIGN.md §4.  A handshake in the future (clock stepped back, or
+ * a script that reports another host's clock) counts as age 0, not as
+ * never.
+ */
+static int64_t
+wall_age(const struct peer *p, int64_t now)
+{
+	return (now > p->handshake ? now - p->handshake : 0);
+}
+
+int
+classify_peer(const struct peer *p, int64_t now, uint32_t connected,
+    uint32_t disconnected)
+{
+	if (!has_handshake(p))
+		return (STATUS_NEVER);
+	return (classify_age(wall_age(p, now), connected, disconnected));
+}
+
+/* The same interface's same peer in the previous snapshot, if any. */
+static const struct peer *
+prev_peer(struct snapshot *prev, const struct iface *ifp,
+    const struct peer *p)
+{
+	struct iface	*pifp;
+
+	if (prev == NULL || (pifp = snapshot_iface_find(prev,
+	    ifp->name)) == NULL)
+		return (NULL);
+	return (snapshot_peer_find(pifp, p->key));
+}
+
+/*
+ * The handshake's time on the monotonic clock.  Its wall-clock age is
+ * taken once, when the value is first seen, and then kept, so that a
+ * step of the wall clock changes no age already taken: the kernel
+ * stamps handshakes with the wall clock, and one stamped before a step
+ * and read after it would be off by the step.  Only across a step, a
+ * value that the previous run did not see is taken as made after that
+ * run started: without one, the wall clock is right, and a script that
+ * reports ages rather than times (or a fixture) moves the value back
+ * and forth.
+ */
+static int64_t
+handshake_mono(const struct snapshot *s, struct snapshot *prev,
+    const struct iface *ifp, const struct peer *p, int64_t now, int stepped)
+{
+	const struct peer	*q;
+	int64_t			 age;
+
+	q = prev_peer(prev, ifp, p);
+	if (q != NULL && has_handshake(q) && q->handshake == p->handshake)
+		return (q->hs_mono);
+	age = wall_age(p, now);
+	if (stepped && q != NULL && age > s->mono - prev->mono_start)
+		age = s->mono - prev->mono_start;
+	return (s->mono - age);
+}
+
+/*
+ * Whether the wall clock was stepped since prev: its distance to the
+ * monotonic clock moved by more than the seconds both are read in.
+ */
+static int
+clock_stepped(const struct snapshot *s, const struct snapshot *prev,
+    int64_t now)
+{
+	int64_t	moved;
+
+	if (prev == NULL)
+		return (0);
+	moved = (now - s->mono) - (prev->time - prev->mono);
+	return (moved > CLOCK_STEP_MIN || moved < -CLOCK_STEP_MIN);
+}
+
+/*
+ * Classifies s by handshake ages carried from prev (NULL: none), the
+ * run before it; s->mono and s->mono_start must be set.  now is the
+ * wall clock, for handshakes seen for the first time.
+ */
+void
+classify_carry(struct snapshot *s, struct snapshot *prev, int64_t now,
+    uint32_t connected, uint32_t disconnected)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+	int64_t		 age;
+	int		 stepped;
+
+	stepped = clock_stepped(s, prev, now);
+	s->time = now;
+	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers) {
+			if (!has_handshake(p)) {
+				p->status = STATUS_NEVER;
+				continue;
+			}
+			p->hs_mono = handshake_mono(s, prev, ifp, p, now,
+			    stepped);
+			age = s->mono - p->hs_mono;
+			p->status = classify_age(age > 0 ? age : 0,
+			    connected, disconnected);
+		}
+}
+
+/* A snapshot with no history: the wall clock stands for both. */
 void
 classify_snapshot(struct snapshot *s, int64_t now, uint32_t connected,
     uint32_t disconnected)
 {
-	struct iface	*ifp;
-	struct peer	*p;
-
-	s->time = now;
-	RB_FOREACH(ifp, iface_tree, &s->ifaces)
-		RB_FOREACH(p, peer_tree, &ifp->peers)
-			p->status = classify_peer(p, now, connected,
-			    disconnected);
+	s->mono = s->mono_start = now;
+	classify_carry(s, NULL, now, connected, disconnected);
 }

@@ -37,17 +37,11 @@
 #include "sandbox.h"
 #include "wgmond.h"
 #include "collector.h"
-#include "frontend.h"
-
-/* The frontend's end of the channel: the fd its seccomp filter allows. */
-#define FRONTEND_FD	SANDBOX_FRONTEND_IMSG_FD
 
 static struct config		 conf;
 static struct event_base	*base;
 static struct imsgev		*iev_frontend;
-static struct snapshot		*current;
-static uint32_t			 generation;
-static int			 failing;	/* the last run failed */
+static struct cycle		 cycle;
 static pid_t			 frontend_pid;
 static struct event		*ev_tick;
 static char			 self_path[PATH_MAX];
@@ -71,7 +65,6 @@ static struct {
 	size_t		 backlog;	/* event bytes queued, this stall */
 } fq;
 
-static void	collector_dispatch_frontend(int, short, void *);
 static void	send_log_socket(void);
 
 /* The text is the usage, after the reason when there is one. */
@@ -146,7 +139,7 @@ event_fits(size_t len)
 }
 
 static void
-collector_imsg_compose_frontend(uint32_t type, const void *data, size_t len)
+main_imsg_compose_frontend(uint32_t type, const void *data, size_t len)
 {
 	if (imsg_compose_event(iev_frontend, type, 0, 0, -1, data, len) == -1)
 		fatal("%s", __func__);
@@ -202,7 +195,7 @@ send_status(int error, const char *detail, int64_t now)
 	cs.duration_us = run_elapsed();
 	memcpy(cs.events, nevents, sizeof(cs.events));
 	memcpy(cs.errors, nerrors, sizeof(cs.errors));
-	collector_imsg_compose_frontend(IMSG_COLLECT_STATUS, &cs, sizeof(cs));
+	main_imsg_compose_frontend(IMSG_COLLECT_STATUS, &cs, sizeof(cs));
 	fq.state_mark = fq_mark();
 }
 
@@ -219,13 +212,14 @@ run_failed(int error, const char *detail, int64_t now)
 	nevents[EVENT_COLLECT_ERROR]++;
 	nerrors[error]++;
 	send_status(error, detail, now);
-	failing = 1;
+	cycle.failing = 1;
 }
 
 /* Only the latest matters: one the frontend has yet to read is enough. */
 static void
-send_snapshot(const struct snapshot *snap)
+send_snapshot(const struct snapshot *snap, void *arg)
 {
+	(void)arg;
 	if (frontend_behind()) {
 		if (fq.skipped++ == 0)
 			log_warnx("frontend is not reading: snapshots skipped "
@@ -237,39 +231,23 @@ send_snapshot(const struct snapshot *snap)
 }
 
 static void
+send_event(int type, int priority, struct evbuffer *line, void *arg)
+{
+	(void)arg;
+	send_event_line(priority, line);
+	nevents[type]++;
+}
+
+static void
 run_succeeded(struct snapshot *snap, int64_t now)
 {
-	struct wgm_event_list	 list;
-	struct wgm_event	*ev;
-	struct evbuffer		*b;
+	static const struct cycle_out	 out = {
+		send_snapshot, send_event, NULL, NULL
+	};
 
-	TAILQ_INIT(&list);
-	names_apply(snap);
-	classify_snapshot(snap, now, conf.connected, conf.disconnected);
-	snap->generation = ++generation;
-	if (events_diff(current, snap, current == NULL, &list) == -1 ||
-	    (b = evbuffer_new()) == NULL)
-		fatal("%s", __func__);
-	send_snapshot(snap);
-	if (failing) {
-		if (events_format_recovered(b, now) == -1)
-			fatal("%s", __func__);
-		send_event_line(LOG_INFO, b);
-		nevents[EVENT_RECOVERED]++;
-	}
-	TAILQ_FOREACH(ev, &list, entry) {
-		if (events_format(b, ev) == -1)
-			fatal("%s", __func__);
-		send_event_line(events_priority(ev), b);
-		nevents[ev->type]++;
-	}
-	evbuffer_free(b);
-	events_clear(&list);
+	snap->mono_start = run_start.tv_sec;
+	cycle_run(&cycle, snap, now, &out);
 	send_status(ERR_NONE, "", now);
-	snapshot_free(current);
-	snapshot_trim(snap);
-	current = snap;
-	failing = 0;
 }
 
 static void
@@ -308,7 +286,7 @@ collector_tick(int fd, short event, void *arg)
  * blocking waitpid would let a stopped frontend hold the collector.
  */
 static int
-frontend_wait(int tenths, int *status)
+main_frontend_wait(int tenths, int *status)
 {
 	struct timespec	 ts = { 0, 100 * 1000 * 1000 };
 	pid_t		 pid;
@@ -331,7 +309,7 @@ frontend_wait(int tenths, int *status)
  * ignore.  Bounded even then, for a process stuck in the kernel.
  */
 static int
-frontend_reap(int sig)
+main_frontend_reap(int sig)
 {
 	int	status = 0;
 
@@ -339,10 +317,10 @@ frontend_reap(int sig)
 		return (0);
 	if (sig != 0)
 		kill(frontend_pid, sig);
-	if (frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1) {
+	if (main_frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1) {
 		log_warnx("frontend did not exit; killing it");
 		kill(frontend_pid, SIGKILL);
-		if (frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1)
+		if (main_frontend_wait(FRONTEND_KILL_GRACE * 10, &status) == -1)
 			log_warnx("frontend not reaped");
 	}
 	frontend_pid = 0;
@@ -350,46 +328,42 @@ frontend_reap(int sig)
 }
 
 static __attribute__((__noreturn__)) void
-collector_shutdown(int status)
+main_shutdown(int status)
 {
 	script_kill();
 	/* EOF ends the frontend too, should the signal not reach it. */
 	if (iev_frontend != NULL)
 		close(iev_frontend->ibuf.fd);
 	if (frontend_pid > 0)
-		frontend_reap(SIGTERM);
-	snapshot_free(current);
+		main_frontend_reap(SIGTERM);
+	snapshot_free(cycle.current);
 	log_info("terminating");
 	exit(status);
 }
 
-/* Either way it went, the channel's EOF or SIGCHLD, the daemon ends. */
+/*
+ * Either way it went, SIGCHLD or the channel's EOF (reaped here, as the
+ * frontend exited or is about to), the daemon ends.
+ */
 static __attribute__((__noreturn__)) void
-frontend_lost(int status)
+main_frontend_lost(int status)
 {
 	log_warnx("frontend terminated; status %d", WIFEXITED(status) ?
 	    WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	frontend_pid = 0;
-	collector_shutdown(1);
-}
-
-/* The channel closed: the frontend exited or is about to. */
-static __attribute__((__noreturn__)) void
-frontend_gone(void)
-{
-	frontend_lost(frontend_reap(0));
+	main_shutdown(1);
 }
 
 /* It broke the protocol: it is broken or compromised, and stopped. */
 static __attribute__((__noreturn__)) void
-frontend_broken(const char *what, const char *why)
+main_frontend_broken(const char *what, const char *why)
 {
 	log_warnx("frontend %s: %s; stopping it", what, why);
-	collector_shutdown(1);
+	main_shutdown(1);
 }
 
 static void
-collector_sig(int sig, short event, void *arg)
+main_sig_handler(int sig, short event, void *arg)
 {
 	pid_t	pid;
 	int	status;
@@ -399,14 +373,14 @@ collector_sig(int sig, short event, void *arg)
 	switch (sig) {
 	case SIGTERM:
 	case SIGINT:
-		collector_shutdown(0);
+		main_shutdown(0);
 	case SIGHUP:
 		names_reload();
 		break;
 	case SIGCHLD:
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (pid == frontend_pid)
-				frontend_lost(status);
+				main_frontend_lost(status);
 			script_reaped(pid, status);
 		}
 		break;
@@ -428,7 +402,7 @@ answer_log_request(void)
 }
 
 static void
-collector_dispatch_frontend(int fd, short event, void *bula)
+main_dispatch_frontend(int fd, short event, void *bula)
 {
 	struct imsgev	*iev = bula;
 	struct imsgbuf	*ibuf = &iev->ibuf;
@@ -440,16 +414,16 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 	if (event & EV_READ) {
 		/* The collector takes no descriptor: one is EBADMSG. */
 		if ((n = imsgbuf_read(ibuf)) == -1 && errno != ECONNRESET)
-			frontend_broken("channel", errno == EBADMSG ?
+			main_frontend_broken("channel", errno == EBADMSG ?
 			    "sent a descriptor" : strerror(errno));
 		if (n <= 0)
-			frontend_gone();
+			main_frontend_lost(main_frontend_reap(0));
 	}
 	if (event & EV_WRITE) {
 		queued = imsgbuf_queuelen(ibuf);
 		if (imsgbuf_write(ibuf) == -1) {
 			if (errno == EPIPE || errno == ECONNRESET)
-				frontend_gone();
+				main_frontend_lost(main_frontend_reap(0));
 			fatal("imsgbuf_write");
 		}
 		fq.written += queued - imsgbuf_queuelen(ibuf);
@@ -458,13 +432,13 @@ collector_dispatch_frontend(int fd, short event, void *bula)
 	}
 	for (;;) {
 		if ((n = imsg_get(ibuf, &imsg)) == -1)
-			frontend_broken("channel", strerror(errno));
+			main_frontend_broken("channel", strerror(errno));
 		if (n == 0)
 			break;
 		/* A syslog socket is all the frontend may ask for. */
 		if (imsg_get_type(&imsg) != IMSG_LOG_REQUEST ||
 		    imsg_get_len(&imsg) != 0)
-			frontend_broken("message", "unexpected");
+			main_frontend_broken("message", "unexpected");
 		answer_log_request();
 		imsg_free(&imsg);
 	}
@@ -562,11 +536,9 @@ resolve_script(void)
 			errx(1, "script path too long");
 		strlcpy(conf.script, path, sizeof(conf.script));
 	}
-	if ((e = script_check(conf.script, reason, sizeof(reason))) ==
-	    ERR_UNSAFE)
-		errx(1, "unsafe script: %s", reason);
-	if (e != 0)
-		errx(1, "script: %s", reason);
+	if (script_check(conf.script, &e, reason, sizeof(reason)) == -1)
+		errx(1, "%sscript: %s", e == ERR_UNSAFE ? "unsafe " : "",
+		    reason);
 }
 
 /* A names file that cannot be read at start is a configuration error. */
@@ -608,7 +580,7 @@ listen_socket(void)
  * needs to run sandboxed (no leak check, which would ptrace).
  */
 static char **
-frontend_env(void)
+child_env(void)
 {
 	static char	*env[3];
 	static char	 asan[256], ubsan[256];
@@ -633,7 +605,7 @@ frontend_env(void)
  * is there for a compromised frontend to find.
  */
 static pid_t
-start_frontend(int fd)
+start_child(int fd)
 {
 	char	*argv[8], vflag[8];
 	int	 argc = 0, i;
@@ -655,12 +627,12 @@ start_frontend(int fd)
 	case -1:
 		fatal("fork");
 	case 0:
-		if (fd != FRONTEND_FD) {
-			if (dup2(fd, FRONTEND_FD) == -1)
+		if (fd != FRONTEND_IMSG_FD) {
+			if (dup2(fd, FRONTEND_IMSG_FD) == -1)
 				fatal("dup2");
 		} else if (fcntl(fd, F_SETFD, 0) == -1)
 			fatal("fcntl");
-		execve(self_path, argv, frontend_env());
+		execve(self_path, argv, child_env());
 		fatal("execve %s", self_path);
 	}
 	return (pid);
@@ -682,7 +654,7 @@ send_config(int lfd)
 	fc.disconnected = conf.disconnected;
 	strlcpy(fc.chroot, conf.chroot, sizeof(fc.chroot));
 	strlcpy(fc.listen, conf.listen, sizeof(fc.listen));
-	collector_imsg_compose_frontend(IMSG_CONFIG, &fc, sizeof(fc));
+	main_imsg_compose_frontend(IMSG_CONFIG, &fc, sizeof(fc));
 	if (imsg_compose_event(iev_frontend, IMSG_LISTEN, 0, 0, lfd, NULL,
 	    0) == -1)
 		fatal("%s", __func__);
@@ -694,10 +666,10 @@ setup_events(void)
 	static struct event	*ev_term, *ev_int, *ev_chld, *ev_hup;
 	struct timeval		 tv;
 
-	ev_term = evsignal_new(base, SIGTERM, collector_sig, NULL);
-	ev_int = evsignal_new(base, SIGINT, collector_sig, NULL);
-	ev_chld = evsignal_new(base, SIGCHLD, collector_sig, NULL);
-	ev_hup = evsignal_new(base, SIGHUP, collector_sig, NULL);
+	ev_term = evsignal_new(base, SIGTERM, main_sig_handler, NULL);
+	ev_int = evsignal_new(base, SIGINT, main_sig_handler, NULL);
+	ev_chld = evsignal_new(base, SIGCHLD, main_sig_handler, NULL);
+	ev_hup = evsignal_new(base, SIGHUP, main_sig_handler, NULL);
 	ev_tick = event_new(base, -1, EV_PERSIST, collector_tick, NULL);
 	if (ev_term == NULL || ev_int == NULL || ev_chld == NULL ||
 	    ev_hup == NULL || ev_tick == NULL)
@@ -715,7 +687,7 @@ setup_events(void)
 }
 
 static __attribute__((__noreturn__)) void
-frontend_start(int argc, char *argv[])
+child_main(int argc, char *argv[])
 {
 	int	ch, debug = 0, verbose = 0;
 
@@ -742,19 +714,24 @@ main(int argc, char *argv[])
 {
 	char		 errbuf[1024];
 	struct passwd	*pw;
-	int		 pair[2], lfd, r;
+	int		 pair[2], lfd;
 
 	if (argc > 1 && strcmp(argv[1], "-F") == 0)
-		frontend_start(argc, argv);
-	if ((r = config_init(&conf, argc, argv, errbuf, sizeof(errbuf))) ==
-	    -2)
-		usage(errbuf, argc == 2 && strcmp(argv[1], "-h") == 0 ? 0 : 1);
-	if (r == -1)
+		child_main(argc, argv);
+	if (config_init(&conf, argc, argv, errbuf, sizeof(errbuf)) == -1) {
+		if (conf.usage == CONF_USAGE_ERROR)
+			usage(errbuf, 1);
 		errx(1, "%s", errbuf);
+	}
+	if (conf.usage == CONF_USAGE_ASKED)
+		usage(errbuf, 0);
+	cycle.connected = conf.connected;
+	cycle.disconnected = conf.disconnected;
 	if (conf.noaction) {
 		script_check_config(conf.script);
 		/* Bad lines of the names files are told on stderr. */
 		log_init(1, LOG_DAEMON);
+		log_setverbose(conf.verbose);
 		load_names();
 		config_print(stdout, &conf);
 		exit(0);
@@ -769,7 +746,7 @@ main(int argc, char *argv[])
 	lfd = listen_socket();
 
 	log_init(conf.debug, LOG_DAEMON);
-	log_setverbose(conf.verbose + conf.debug);
+	log_setverbose(conf.verbose);
 	log_procinit("collector");
 	load_names();
 	if (!conf.debug && daemon(0, 0) == -1)
@@ -778,7 +755,7 @@ main(int argc, char *argv[])
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    PF_UNSPEC, pair) == -1)
 		fatal("socketpair");
-	frontend_pid = start_frontend(pair[1]);
+	frontend_pid = start_child(pair[1]);
 	close(pair[1]);
 
 	if ((base = event_base_new()) == NULL)
@@ -788,7 +765,7 @@ main(int argc, char *argv[])
 	if (imsgbuf_init(&iev_frontend->ibuf, pair[0]) == -1)
 		fatal("imsgbuf_init");
 	iev_frontend->base = base;
-	iev_frontend->handler = collector_dispatch_frontend;
+	iev_frontend->handler = main_dispatch_frontend;
 	send_config(lfd);
 	if (!conf.debug)
 		send_log_socket();
@@ -799,7 +776,7 @@ main(int argc, char *argv[])
 
 	script_init(base, &conf, collector_run_done);
 	setup_events();
-	sandbox_collector();
+	sandbox_collector(PRIV_EXEC_PATH);
 	log_info("collector started: script %s every %u s", conf.script,
 	    conf.check_interval);
 	event_base_dispatch(base);

@@ -16,6 +16,10 @@
 
 #include "wgmond.h"
 
+#define WGMOND_USER		"_wgmon"
+#define WGMOND_CHROOT		"/var/empty"
+#define WGMOND_HOST		"127.0.0.1"
+#define WGMOND_PORT		"5000"
 #ifndef WGMOND_SCRIPT		/* make install sets the installed path */
 #define WGMOND_SCRIPT		"tools/wg-json"
 #endif
@@ -26,12 +30,15 @@
 #define CONF_NAMES_MAX		16	/* names files, -N */
 #define CONF_PATH_MAX		1024
 
-#ifndef SUDO_PATH
-#define SUDO_PATH		"/usr/bin/sudo"
+#ifndef PRIV_EXEC_PATH
+#define PRIV_EXEC_PATH		"/usr/bin/sudo"	/* runs the script as root */
 #endif
 #ifndef BASH_PATH
 #define BASH_PATH		"/usr/bin/bash"
 #endif
+#define WGM_OUTPUT_MAX		(64 * 1024 * 1024)	/* script stdout */
+#define WGM_STDERR_MAX		4096			/* script stderr */
+#define WGM_DEPTH_MAX		32	/* JSON nesting the parser accepts */
 #define SCRIPT_PATH_ENV		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRIPT_KILL_GRACE	2	/* seconds from SIGTERM to SIGKILL */
 #define FRONTEND_KILL_GRACE	2	/* seconds the frontend has to exit */
@@ -71,7 +78,10 @@ struct config {
 	int			 debug;
 	int			 noaction;
 	int			 verbose;
+	int			 usage;		/* CONF_USAGE_*: err holds it */
 };
+#define CONF_USAGE_ASKED	1	/* -h: on stdout, exit 0 */
+#define CONF_USAGE_ERROR	2	/* after the error's cause */
 
 struct wgm_event {
 	TAILQ_ENTRY(wgm_event)	 entry;
@@ -86,8 +96,36 @@ struct wgm_event {
 };
 TAILQ_HEAD(wgm_event_list, wgm_event);
 
+/* What a run has done between two successful runs. */
+struct cycle {
+	struct snapshot		*current;	/* the last run's, trimmed */
+	uint32_t		 generation;
+	uint32_t		 connected;	/* -C */
+	uint32_t		 disconnected;	/* -D */
+	int			 failing;	/* the last run failed */
+};
+
+/* The steps of cycle_run, for cycle_out's lap. */
+enum cycle_step {
+	CYCLE_CLASSIFY,		/* names and statuses */
+	CYCLE_DIFF,
+	CYCLE_ENCODE,		/* out's snapshot */
+	CYCLE_EVENTS,		/* the lines formatted, out's event */
+	CYCLE_FREE		/* the previous snapshot and the events */
+};
+
+/* Where cycle_run's results go: the frontend's channel, or a benchmark. */
+struct cycle_out {
+	void	(*snapshot)(const struct snapshot *, void *);
+	/* An event's type, its syslog priority, and its line (drained). */
+	void	(*event)(int, int, struct evbuffer *, void *);
+	void	(*lap)(int, void *);	/* a step done, or NULL */
+	void	 *arg;
+};
+
 struct parser;
 struct event_base;
+struct evbuffer;
 
 /* Called once per run: a snapshot, or NULL with the error and its detail. */
 typedef void (*script_done_cb)(struct snapshot *, int, const char *);
@@ -104,7 +142,7 @@ void		 names_clear(void);
 const char	*names_lookup(const char *);
 void		 names_apply(struct snapshot *);
 int		 names_valid_key(const char *);
-const char	*names_bad_name(const char *);
+int		 names_check_name(const char *, const char **);
 
 /* parse.c */
 struct parser	*parse_new(struct snapshot *);
@@ -119,9 +157,15 @@ int		 classify_peer(const struct peer *, int64_t, uint32_t,
 		    uint32_t);
 void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 		    uint32_t);
+void		 classify_carry(struct snapshot *, struct snapshot *, int64_t,
+		    uint32_t, uint32_t);
+
+/* cycle.c */
+void		 cycle_run(struct cycle *, struct snapshot *, int64_t,
+		    const struct cycle_out *);
 
 /* script.c */
-int		 script_check(const char *, char *, size_t);
+int		 script_check(const char *, int *, char *, size_t);
 void		 script_check_config(const char *);
 void		 script_init(struct event_base *, const struct config *,
 		    script_done_cb);

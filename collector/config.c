@@ -84,7 +84,7 @@ static const struct setting settings[S_COUNT] = {
 };
 
 /* What the command line gave, before any of it is checked. */
-struct flags {
+struct args {
 	char		*arg[S_COUNT];
 	char		*listen;
 	char		*names[CONF_NAMES_MAX + 1];	/* one too many: error */
@@ -93,22 +93,8 @@ struct flags {
 
 static int	 config_error(char *, size_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
-static int	 config_usage(char *, size_t, const char *, ...)
-		    __attribute__((__format__ (printf, 3, 4)));
-static void	 config_defaults(struct config *);
-static int	 config_flags(struct config *, struct flags *, int, char *[],
-		    char *, size_t);
-static const char *config_number(const char *, long long, long long *);
-static int	 config_set(struct config *, const struct setting *,
-		    const char *, const char *, char *, size_t);
-static const char *config_split(struct config *, const char *,
-		    const char **);
-static int	 config_listen(struct config *, const char *, char *, size_t);
-static int	 config_resolve(struct config *, const char *, const char *,
-		    char *, size_t);
-static int	 config_name_file(struct config *, const char *, const char *,
-		    const char *, size_t, char *, size_t);
-static int	 config_names(struct config *, struct flags *, char *, size_t);
+static int	 config_usage(struct config *, char *, size_t, const char *,
+		    ...) __attribute__((__format__ (printf, 4, 5)));
 
 static int
 config_error(char *err, size_t errlen, const char *fmt, ...)
@@ -121,22 +107,28 @@ config_error(char *err, size_t errlen, const char *fmt, ...)
 	return (-1);
 }
 
-/* A usage error names its cause on a line of its own, above the usage. */
+/*
+ * The usage in err: asked for (-h, fmt NULL), or after the cause of a
+ * usage error, named on a line of its own.
+ */
 static int
-config_usage(char *err, size_t errlen, const char *fmt, ...)
+config_usage(struct config *conf, char *err, size_t errlen,
+    const char *fmt, ...)
 {
 	va_list	ap;
 
 	if (fmt == NULL) {
+		conf->usage = CONF_USAGE_ASKED;
 		strlcpy(err, USAGE, errlen);
-		return (-2);
+		return (0);
 	}
+	conf->usage = CONF_USAGE_ERROR;
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	strlcat(err, "\n", errlen);
 	strlcat(err, USAGE, errlen);
-	return (-2);
+	return (-1);
 }
 
 static void
@@ -159,7 +151,7 @@ config_defaults(struct config *conf)
  * win over a bad variable; their values are checked later, in order.
  */
 static int
-config_flags(struct config *conf, struct flags *fl, int argc, char *argv[],
+config_args(struct config *conf, struct args *fl, int argc, char *argv[],
     char *err, size_t errlen)
 {
 	int	ch;
@@ -183,7 +175,7 @@ config_flags(struct config *conf, struct flags *fl, int argc, char *argv[],
 			fl->arg[S_DISCONNECTED] = optarg;
 			break;
 		case 'h':
-			return (config_usage(err, errlen, NULL));
+			return (config_usage(conf, err, errlen, NULL));
 		case 'i':
 			fl->arg[S_CHECK] = optarg;
 			break;
@@ -213,34 +205,34 @@ config_flags(struct config *conf, struct flags *fl, int argc, char *argv[],
 			conf->verbose++;
 			break;
 		case ':':
-			return (config_usage(err, errlen, "-%c: missing value",
-			    optopt));
+			return (config_usage(conf, err, errlen,
+			    "-%c: missing value", optopt));
 		default:
-			return (config_usage(err, errlen, "-%c: unknown flag",
-			    optopt));
+			return (config_usage(conf, err, errlen,
+			    "-%c: unknown flag", optopt));
 		}
 	}
 	if (optind < argc)
-		return (config_usage(err, errlen, "\"%s\": unexpected argument",
-		    argv[optind]));
+		return (config_usage(conf, err, errlen,
+		    "\"%s\": unexpected argument", argv[optind]));
 	return (0);
 }
 
 /*
  * Decimal digits only: strtonum alone would also take a sign and
- * leading blanks.  Returns why the value is bad, or NULL.
+ * leading blanks.  Returns -1 with why the value is bad in *why.
  */
-static const char *
-config_number(const char *s, long long max, long long *n)
+static int
+config_number(const char *s, long long max, long long *n, const char **why)
 {
-	const char	*errstr;
-
+	*why = NULL;
 	if (s[0] == '-' && s[1] != '\0' && strchr(DIGITS, s[1]) != NULL)
-		return ("negative");
-	if (s[0] == '\0' || s[strspn(s, DIGITS)] != '\0')
-		return ("not a number");
-	*n = strtonum(s, 1, max, &errstr);
-	return (errstr);
+		*why = "negative";
+	else if (s[0] == '\0' || s[strspn(s, DIGITS)] != '\0')
+		*why = "not a number";
+	else
+		*n = strtonum(s, 1, max, why);
+	return (*why == NULL ? 0 : -1);
 }
 
 static int
@@ -253,12 +245,12 @@ config_set(struct config *conf, const struct setting *s, const char *name,
 
 	switch (s->type) {
 	case SET_NUMBER:
-		if ((errstr = config_number(v, s->max, &n)) != NULL)
+		if (config_number(v, s->max, &n, &errstr) == -1)
 			break;
 		*(uint32_t *)field = n;
 		return (0);
 	case SET_PORT:
-		if ((errstr = config_number(v, s->max, &n)) != NULL)
+		if (config_number(v, s->max, &n, &errstr) == -1)
 			break;
 		snprintf(field, s->size, "%lld", n);
 		return (0);
@@ -282,33 +274,39 @@ config_set(struct config *conf, const struct setting *s, const char *name,
  * the port of the environment or the default.  An IPv6 address needs its
  * brackets, as in a URL, or "::1:5000" would be ambiguous.
  */
-static const char *
-config_split(struct config *conf, const char *arg, const char **port)
+static int
+config_split(struct config *conf, const char *arg, const char **port,
+    const char **why)
 {
 	const char	*end;
 	size_t		 len;
 
 	*port = NULL;
+	*why = NULL;
 	if (arg[0] == '[') {
 		if ((end = strchr(++arg, ']')) == NULL)
-			return ("missing ']'");
-		if (end[1] == ':')
+			*why = "missing ']'";
+		else if (end[1] == ':')
 			*port = end + 2;
 		else if (end[1] != '\0')
-			return ("expected ':' after ']'");
+			*why = "expected ':' after ']'";
 	} else if ((end = strchr(arg, ':')) != NULL) {
 		if (strchr(end + 1, ':') != NULL)
-			return ("an IPv6 address needs brackets, as in [::1]:5000");
+			*why = "an IPv6 address needs brackets, as in [::1]:5000";
 		*port = end + 1;
 	} else
 		end = arg + strlen(arg);
+	if (*why != NULL)
+		return (-1);
 	if ((len = end - arg) == 0)
-		return ("missing address");
-	if (len >= sizeof(conf->host))
-		return ("address too long");
-	memcpy(conf->host, arg, len);
-	conf->host[len] = '\0';
-	return (NULL);
+		*why = "missing address";
+	else if (len >= sizeof(conf->host))
+		*why = "address too long";
+	else {
+		memcpy(conf->host, arg, len);
+		conf->host[len] = '\0';
+	}
+	return (*why == NULL ? 0 : -1);
 }
 
 static int
@@ -317,12 +315,12 @@ config_listen(struct config *conf, const char *arg, char *err, size_t errlen)
 	const char	*errstr, *port;
 	long long	 n;
 
-	if ((errstr = config_split(conf, arg, &port)) != NULL)
+	if (config_split(conf, arg, &port, &errstr) == -1)
 		return (config_error(err, errlen,
 		    "-l: invalid value \"%s\": %s", arg, errstr));
 	if (port == NULL)
 		return (0);
-	if ((errstr = config_number(port, PORT_MAX, &n)) != NULL)
+	if (config_number(port, PORT_MAX, &n, &errstr) == -1)
 		return (config_error(err, errlen,
 		    "-l: invalid value \"%s\": port %s, expected 1 to %d",
 		    arg, errstr, PORT_MAX));
@@ -401,7 +399,7 @@ config_name_file(struct config *conf, const char *name, const char *v,
  * once per file.  The variable is checked even then, like every other.
  */
 static int
-config_names(struct config *conf, struct flags *fl, char *err,
+config_names(struct config *conf, struct args *fl, char *err,
     size_t errlen)
 {
 	const char	*v, *s, *end;
@@ -432,15 +430,17 @@ int
 config_init(struct config *conf, int argc, char *argv[], char *err,
     size_t errlen)
 {
-	struct flags		 fl;
+	struct args		 fl;
 	const struct setting	*s;
 	const char		*from[S_COUNT], *v;
-	int			 i, r;
+	int			 i;
 
 	config_defaults(conf);
 	memset(&fl, 0, sizeof(fl));
-	if ((r = config_flags(conf, &fl, argc, argv, err, errlen)) != 0)
-		return (r);
+	if (config_args(conf, &fl, argc, argv, err, errlen) == -1)
+		return (-1);
+	if (conf->usage == CONF_USAGE_ASKED)
+		return (0);
 
 	/*
 	 * Every value given is checked, even one a flag overrides: a bad

@@ -32,13 +32,13 @@ static const char *event_names[] = {
  * disconnected, and disconnected -> inactive is no change at all.
  */
 static int
-visible(int status)
+reported_status(int status)
 {
 	return (status == STATUS_INACTIVE ? STATUS_DISCONNECTED : status);
 }
 
 static int
-event_add(struct wgm_event_list *list, int type, int64_t ts,
+event_append(struct wgm_event_list *list, int type, int64_t ts,
     const struct iface *ifp, const struct peer *p, int status, int old)
 {
 	struct wgm_event	*ev;
@@ -67,15 +67,97 @@ diff_initial(const struct snapshot *new, struct wgm_event_list *list)
 		RB_FOREACH(p, peer_tree, &ifp->peers) {
 			if (p->status == STATUS_INACTIVE)
 				continue;
-			if (event_add(list, EVENT_INITIAL, new->time, ifp, p,
+			if (event_append(list, EVENT_INITIAL, new->time, ifp, p,
 			    p->status, p->status) == -1)
 				return (-1);
 		}
 	return (0);
 }
 
+/* A diff in progress: the interfaces whose peers are being walked. */
+struct diff {
+	int64_t			 ts;
+	const struct iface	*nifp;
+	const struct iface	*oifp;
+	struct wgm_event_list	*list;
+};
+
+/* How to step through one kind of tree, and what to do with a pair. */
+struct walk {
+	const void	*(*next)(const void *);
+	const char	*(*key)(const void *);
+	int		 (*pair)(struct diff *, const void *, const void *);
+};
+
+/*
+ * Both trees are in key order: one walk side by side, as in a merge,
+ * instead of a lookup per element.  An element missing from one tree is
+ * paired with NULL.
+ */
+static int
+merge_walk(const struct walk *w, const void *n, const void *o,
+    struct diff *d)
+{
+	int	c;
+
+	while (n != NULL || o != NULL) {
+		c = n == NULL ? 1 : o == NULL ? -1 :
+		    strcmp(w->key(n), w->key(o));
+		if (w->pair(d, c <= 0 ? n : NULL, c >= 0 ? o : NULL) == -1)
+			return (-1);
+		if (c <= 0)
+			n = w->next(n);
+		if (c >= 0)
+			o = w->next(o);
+	}
+	return (0);
+}
+
+static const void *
+peer_next(const void *p)
+{
+	return (RB_NEXT(peer_tree, NULL, (struct peer *)p));
+}
+
+static const char *
+peer_key(const void *p)
+{
+	return (((const struct peer *)p)->key);
+}
+
+static const void *
+iface_next(const void *ifp)
+{
+	return (RB_NEXT(iface_tree, NULL, (struct iface *)ifp));
+}
+
+static const char *
+iface_key(const void *ifp)
+{
+	return (((const struct iface *)ifp)->name);
+}
+
+static int
+diff_peer(struct diff *d, const void *new, const void *old)
+{
+	const struct peer	*p = new, *op = old;
+
+	if (op == NULL)
+		return (event_append(d->list, EVENT_NEW_PEER, d->ts, d->nifp,
+		    p, p->status, p->status));
+	if (p == NULL)
+		return (event_append(d->list, EVENT_REMOVED, d->ts, d->oifp,
+		    op, op->status, op->status));
+	if (reported_status(op->status) == reported_status(p->status))
+		return (0);
+	return (event_append(d->list, EVENT_CHANGE, d->ts, d->nifp, p,
+	    reported_status(p->status), reported_status(op->status)));
+}
+
+static const struct walk peer_walk = { peer_next, peer_key, diff_peer };
+
 /* An interface that is gone is a tree with nothing in it. */
-static struct peer *
+static const struct peer *
 first_peer(const struct iface *ifp)
 {
 	if (ifp == NULL)
@@ -84,45 +166,15 @@ first_peer(const struct iface *ifp)
 }
 
 static int
-diff_pair(int64_t ts, const struct iface *nifp, const struct peer *p,
-    const struct iface *oifp, const struct peer *op,
-    struct wgm_event_list *list)
+diff_iface(struct diff *d, const void *new, const void *old)
 {
-	if (op == NULL)
-		return (event_add(list, EVENT_NEW_PEER, ts, nifp, p,
-		    p->status, p->status));
-	if (p == NULL)
-		return (event_add(list, EVENT_REMOVED, ts, oifp, op,
-		    op->status, op->status));
-	if (visible(op->status) == visible(p->status))
-		return (0);
-	return (event_add(list, EVENT_CHANGE, ts, nifp, p,
-	    visible(p->status), visible(op->status)));
+	d->nifp = new;
+	d->oifp = old;
+	return (merge_walk(&peer_walk, first_peer(d->nifp),
+	    first_peer(d->oifp), d));
 }
 
-/*
- * Both trees are in key order: one walk side by side, as in a merge,
- * instead of a lookup per peer.
- */
-static int
-diff_iface(int64_t ts, const struct iface *nifp, const struct iface *oifp,
-    struct wgm_event_list *list)
-{
-	struct peer	*p = first_peer(nifp), *op = first_peer(oifp);
-	int		 c;
-
-	while (p != NULL || op != NULL) {
-		c = p == NULL ? 1 : op == NULL ? -1 : strcmp(p->key, op->key);
-		if (diff_pair(ts, nifp, c <= 0 ? p : NULL, oifp,
-		    c >= 0 ? op : NULL, list) == -1)
-			return (-1);
-		if (c <= 0)
-			p = RB_NEXT(peer_tree, NULL, p);
-		if (c >= 0)
-			op = RB_NEXT(peer_tree, NULL, op);
-	}
-	return (0);
-}
+static const struct walk iface_walk = { iface_next, iface_key, diff_iface };
 
 /*
  * The events that lead from old to new, in the order of the trees.
@@ -133,25 +185,13 @@ int
 events_diff(const struct snapshot *old, const struct snapshot *new,
     int initial, struct wgm_event_list *list)
 {
-	struct iface	*ifp, *oifp;
-	int		 c;
+	struct diff	d = { new->time, NULL, NULL, list };
 
 	if (initial || old == NULL)
 		return (diff_initial(new, list));
-	ifp = RB_MIN(iface_tree, (struct iface_tree *)&new->ifaces);
-	oifp = RB_MIN(iface_tree, (struct iface_tree *)&old->ifaces);
-	while (ifp != NULL || oifp != NULL) {
-		c = ifp == NULL ? 1 : oifp == NULL ? -1 :
-		    strcmp(ifp->name, oifp->name);
-		if (diff_iface(new->time, c <= 0 ? ifp : NULL,
-		    c >= 0 ? oifp : NULL, list) == -1)
-			return (-1);
-		if (c <= 0)
-			ifp = RB_NEXT(iface_tree, NULL, ifp);
-		if (c >= 0)
-			oifp = RB_NEXT(iface_tree, NULL, oifp);
-	}
-	return (0);
+	return (merge_walk(&iface_walk,
+	    RB_MIN(iface_tree, (struct iface_tree *)&new->ifaces),
+	    RB_MIN(iface_tree, (struct iface_tree *)&old->ifaces), &d));
 }
 
 void
@@ -248,7 +288,7 @@ format_name(struct evbuffer *b, const struct wgm_event *ev)
 }
 
 /*
- * One JSON object, keys in the order of DESIGN §5, no newline.  The
+ * One JSON object, keys in the order of docs/DESIGN.md §5, no newline.  The
  * interface, key, name and endpoint are bounded by their fixed sizes,
  * under 1,700 bytes escaped: the rest of WGM_EVENT_MAX is the allowed
  * IPs' room, and format_aips measures what the line already holds.

@@ -135,26 +135,30 @@ names_valid_key(const char *s)
 }
 
 /*
- * Why a name is refused, or NULL: it is shown wherever the peer is, so
- * it is bounded, UTF-8, and free of control characters (C1 too).
+ * A name is shown wherever the peer is, so it is bounded, UTF-8, and
+ * free of control characters (C1 too).  Returns -1 with why in *why.
  */
-const char *
-names_bad_name(const char *name)
+int
+names_check_name(const char *name, const char **why)
 {
 	const unsigned char	*s = (const unsigned char *)name;
 	size_t			 len = strlen(name), n;
 
+	*why = "name longer than 64 bytes";
 	if (len >= WGM_PEERNAME_MAX)
-		return ("name longer than 64 bytes");
+		return (-1);
 	for (; *s != '\0'; s += n) {
+		*why = "name is not UTF-8";
 		if ((n = json_utf8_len(s, len - (s -
 		    (const unsigned char *)name))) == 0)
-			return ("name is not UTF-8");
+			return (-1);
+		*why = "control character in name";
 		if (s[0] < 0x20 || s[0] == 0x7f ||
 		    (s[0] == 0xc2 && s[1] < 0xa0))
-			return ("control character in name");
+			return (-1);
 	}
-	return (NULL);
+	*why = NULL;
+	return (0);
 }
 
 static void
@@ -236,15 +240,16 @@ assignment(char *s, const char *word)
 	return (s + strspn(s, BLANKS));
 }
 
-/* A line is bad when it was cut or holds a NUL: returns why. */
-static const char *
-line_damage(const struct line *l)
+/* A line is bad when it was cut or holds a NUL: -1, with why. */
+static int
+line_check(const struct line *l, const char **why)
 {
+	*why = NULL;
 	if (l->cut)
-		return ("line longer than " NAMES_LINE_MAX_TEXT " bytes");
-	if (l->nul)
-		return ("NUL byte in line");
-	return (NULL);
+		*why = "line longer than " NAMES_LINE_MAX_TEXT " bytes";
+	else if (l->nul)
+		*why = "NUL byte in line";
+	return (*why == NULL ? 0 : -1);
 }
 
 static void
@@ -253,7 +258,7 @@ plain_line(struct reader *r, const struct line *l, char *s)
 	const char	*why;
 	char		*name;
 
-	if ((why = line_damage(l)) != NULL) {
+	if (line_check(l, &why) == -1) {
 		reader_warn(r, l->no, "%s", why);
 		return;
 	}
@@ -265,7 +270,7 @@ plain_line(struct reader *r, const struct line *l, char *s)
 		reader_warn(r, l->no, "not a WireGuard public key");
 	else if (*name == '\0')
 		reader_warn(r, l->no, "no name after the key");
-	else if ((why = names_bad_name(name)) != NULL)
+	else if (names_check_name(name, &why) == -1)
 		reader_warn(r, l->no, "%s", why);
 	else
 		reader_add(r, l->no, s, name);
@@ -294,8 +299,7 @@ wg_name(struct reader *r, const struct line *l, const char *v)
 {
 	const char	*why;
 
-	if ((why = line_damage(l)) != NULL || (why = names_bad_name(v)) !=
-	    NULL)
+	if (line_check(l, &why) == -1 || names_check_name(v, &why) == -1)
 		reader_warn(r, l->no, "%s", why);
 	else if (*v == '\0')
 		reader_warn(r, l->no, "empty friendly_name");
@@ -311,9 +315,11 @@ wg_name(struct reader *r, const struct line *l, const char *v)
 static void
 wg_key(struct reader *r, const struct line *l, char *v)
 {
+	const char	*why;
+
 	v[strcspn(v, BLANKS "#")] = '\0';
 	r->key_line = l->no;
-	r->key_bad = line_damage(l) != NULL || !names_valid_key(v);
+	r->key_bad = line_check(l, &why) == -1 || !names_valid_key(v);
 	if (!r->key_bad)
 		strlcpy(r->key, v, sizeof(r->key));
 }

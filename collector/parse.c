@@ -5,7 +5,7 @@
  */
 
 /*
- * The streaming parser of the status script's output (DESIGN.md §3).
+ * The streaming parser of the status script's output (docs/DESIGN.md §3).
  * yajl calls back token by token as the pipe delivers bytes, so a chunk
  * may end anywhere.  The state kept here is where in the fixed schema
  * the next value belongs and how many containers of an unknown key are
@@ -49,7 +49,6 @@ enum pfield {
 };
 
 enum ptype {
-	PT_NONE,
 	PT_OBJECT,
 	PT_ARRAY,
 	PT_STRING,
@@ -74,7 +73,7 @@ static const struct pfield_info pfields[] = {
 			    IFACE_F_PORT },
 	[PF_FWMARK] =	{ "fwmark", PF_IFACE, PT_INTEGER, UINT32_MAX,
 			    IFACE_F_FWMARK },
-	[PF_PEERS] =	{ "peers", PF_IFACE, PT_OBJECT, 0, IFACE_F_PEERS },
+	[PF_PEERS] =	{ "peers", PF_IFACE, PT_OBJECT, 0, 0 },
 	[PF_PEER] =	{ NULL, PF_PEERS, PT_OBJECT, 0, 0 },
 	[PF_PSK] =	{ "presharedKey", PF_PEER, PT_STRING, 0, PEER_F_PSK },
 	[PF_ENDPOINT] =	{ "endpoint", PF_PEER, PT_STRING, 0,
@@ -102,7 +101,7 @@ static const char *const expected[] = {
 
 /*
  * What an element of the document costs the collector until the run's
- * snapshot is sent (DESIGN.md §3): its struct, its copy in an imsg queued
+ * snapshot is sent (docs/DESIGN.md §3): its struct, its copy in an imsg queued
  * for the frontend, its event and that event's line and imsg, each with
  * an allocator's overhead.  An allowed IP costs twice its slot (the array
  * doubles), its copy and its text in the peer's first event; past the
@@ -199,16 +198,19 @@ parse_path(struct parser *p, enum pfield f, char *buf, size_t len)
 }
 
 /*
+ * The helpers below return 0 or -1, and -1 once the parser has failed;
+ * only the yajl callbacks (parse_null to parse_map_key) answer yajl's
+ * way, 1 to go on and 0 to stop.
+ *
  * Names and keys in a message may hold any character but NUL: the
- * message becomes text fit for a log line.  Returns 0, which makes yajl
- * stop, as a callback must on error.
+ * message becomes text fit for a log line.
  */
 static int
 parse_failed(struct parser *p, const char *msg)
 {
 	json_clean_text(p->err, sizeof(p->err), msg);
 	p->failed = 1;
-	return (0);
+	return (-1);
 }
 
 static int
@@ -245,7 +247,7 @@ parse_cost(struct parser *p, size_t n)
 {
 	p->mem += n;
 	if (p->mem <= PARSE_MEM_MAX)
-		return (1);
+		return (0);
 	p->code = ERR_TOO_LARGE;
 	return (parse_failx(p, "the parsed output would take more than "
 	    "%d MiB", PARSE_MEM_MAX / (1024 * 1024)));
@@ -284,7 +286,7 @@ parse_flag(struct parser *p, enum pfield f)
 }
 
 /* A value is complete: an object waits for a key, allowedIps for more. */
-static int
+static void
 parse_next(struct parser *p)
 {
 	if (p->in == PF_AIPS) {
@@ -292,7 +294,6 @@ parse_next(struct parser *p)
 		p->naip++;
 	} else
 		p->field = PF_NONE;
-	return (1);
 }
 
 /*
@@ -305,7 +306,7 @@ parse_skipped(struct parser *p)
 	if (p->skip > 0)
 		return (1);
 	if (p->field == PF_SKIP) {
-		(void)parse_next(p);
+		parse_next(p);
 		return (1);
 	}
 	return (0);
@@ -319,7 +320,7 @@ parse_null(void *ctx)
 
 	if (parse_skipped(p))
 		return (1);
-	return (parse_expected(p));
+	return (parse_expected(p) == 0);
 }
 
 static int
@@ -332,24 +333,29 @@ parse_boolean(void *ctx, int v)
 /*
  * Only a plain non-negative integer is one: no sign, fraction or
  * exponent.  Digits are read in full 64 bits, checked before each step.
+ * Returns -1 with why in *why.
  */
-static const char *
-parse_integer(const char *s, size_t len, uint64_t max, uint64_t *vp)
+static int
+parse_integer(const char *s, size_t len, uint64_t max, uint64_t *vp,
+    const char **why)
 {
 	uint64_t	v = 0, d;
 	size_t		i;
 
+	*why = "expected an integer";
 	for (i = 0; i < len; i++)
 		if (s[i] < '0' || s[i] > '9')
-			return ("expected an integer");
+			return (-1);
+	*why = "integer out of range";
 	for (i = 0; i < len; i++) {
 		d = s[i] - '0';
 		if (d > max || v > (max - d) / 10)
-			return ("integer out of range");
+			return (-1);
 		v = v * 10 + d;
 	}
+	*why = NULL;
 	*vp = v;
-	return (NULL);
+	return (0);
 }
 
 static int
@@ -362,9 +368,9 @@ parse_number(void *ctx, const char *s, size_t len)
 	if (parse_skipped(p))
 		return (1);
 	if (pfields[p->field].type != PT_INTEGER)
-		return (parse_expected(p));
-	if ((why = parse_integer(s, len, pfields[p->field].max, &v)) != NULL)
-		return (parse_fail(p, p->field, "%s", why));
+		return (parse_expected(p) == 0);
+	if (parse_integer(s, len, pfields[p->field].max, &v, &why) == -1)
+		return (parse_fail(p, p->field, "%s", why) == 0);
 	switch (p->field) {
 	case PF_PORT:
 		p->iface->port = v;
@@ -388,7 +394,8 @@ parse_number(void *ctx, const char *s, size_t len)
 		break;
 	}
 	parse_flag(p, p->field);
-	return (parse_next(p));
+	parse_next(p);
+	return (1);
 }
 
 /* Makes a C string of a JSON one that must fit in size with its NUL. */
@@ -409,7 +416,7 @@ parse_copy(struct parser *p, enum pfield f, const char *what,
 			    what));
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	return (1);
+	return (0);
 }
 
 static int
@@ -419,49 +426,51 @@ parse_aip(struct parser *p, const unsigned char *s, size_t len)
 
 	size_t	cost = PARSE_MEM_AIP;
 
-	if (!parse_copy(p, PF_AIP, "string", s, len, aip, sizeof(aip)))
-		return (0);
+	if (parse_copy(p, PF_AIP, "string", s, len, aip, sizeof(aip)) == -1)
+		return (-1);
 	if (p->naip >= WGM_PEER_AIPS &&
 	    (p->naip - WGM_PEER_AIPS) % WGM_AIPS_CHUNK == 0)
 		cost += PARSE_MEM_CHUNK;
-	if (!parse_cost(p, cost + parse_text_cost(aip)))
-		return (0);
+	if (parse_cost(p, cost + parse_text_cost(aip)) == -1)
+		return (-1);
 	if (snapshot_peer_add_aip(p->peer, aip) == -1)
 		return (parse_fail(p, PF_AIP, "%s", strerror(errno)));
-	return (1);
+	return (0);
 }
 
 static int
 parse_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct parser	*p = ctx;
-	int		 ok = 1;
+	int		 r = 0;
 
 	if (parse_skipped(p))
 		return (1);
 	if (pfields[p->field].type != PT_STRING)
-		return (parse_expected(p));
+		return (parse_expected(p) == 0);
 	/* The private and preshared keys end here, neither read nor kept. */
 	switch (p->field) {
 	case PF_PUBKEY:
-		ok = parse_copy(p, p->field, "string", s, len,
+		r = parse_copy(p, p->field, "string", s, len,
 		    p->iface->pubkey, sizeof(p->iface->pubkey));
 		break;
 	case PF_ENDPOINT:
-		ok = parse_copy(p, p->field, "string", s, len,
-		    p->peer->endpoint, sizeof(p->peer->endpoint)) &&
-		    parse_cost(p, parse_text_cost(p->peer->endpoint));
+		if (parse_copy(p, p->field, "string", s, len,
+		    p->peer->endpoint, sizeof(p->peer->endpoint)) == -1 ||
+		    parse_cost(p, parse_text_cost(p->peer->endpoint)) == -1)
+			r = -1;
 		break;
 	case PF_AIP:
-		ok = parse_aip(p, s, len);
+		r = parse_aip(p, s, len);
 		break;
 	default:
 		break;
 	}
-	if (!ok)
+	if (r == -1)
 		return (0);
 	parse_flag(p, p->field);
-	return (parse_next(p));
+	parse_next(p);
+	return (1);
 }
 
 /* Every level counts toward the limit, those of unknown keys too. */
@@ -473,7 +482,7 @@ parse_start(struct parser *p, enum ptype type)
 		    WGM_DEPTH_MAX));
 	if (p->skip > 0 || p->field == PF_SKIP) {
 		p->skip++;
-		return (1);
+		return (0);
 	}
 	if (pfields[p->field].type != type)
 		return (parse_expected(p));
@@ -485,44 +494,46 @@ parse_start(struct parser *p, enum ptype type)
 		p->naip = 0;
 	} else
 		p->field = PF_NONE;
-	return (1);
+	return (0);
 }
 
-static int
+static void
 parse_end(struct parser *p)
 {
 	p->depth--;
 	if (p->skip > 0) {
 		if (--p->skip == 0)
-			return (parse_next(p));
-		return (1);
+			parse_next(p);
+		return;
 	}
 	p->in = pfields[p->in].parent;
-	return (parse_next(p));
+	parse_next(p);
 }
 
 static int
 parse_start_map(void *ctx)
 {
-	return (parse_start(ctx, PT_OBJECT));
+	return (parse_start(ctx, PT_OBJECT) == 0);
 }
 
 static int
 parse_end_map(void *ctx)
 {
-	return (parse_end(ctx));
+	parse_end(ctx);
+	return (1);
 }
 
 static int
 parse_start_array(void *ctx)
 {
-	return (parse_start(ctx, PT_ARRAY));
+	return (parse_start(ctx, PT_ARRAY) == 0);
 }
 
 static int
 parse_end_array(void *ctx)
 {
-	return (parse_end(ctx));
+	parse_end(ctx);
+	return (1);
 }
 
 static int
@@ -532,9 +543,9 @@ parse_iface_key(struct parser *p, const unsigned char *s, size_t len)
 
 	if (len == 0)
 		return (parse_fail(p, PF_TOP, "empty interface name"));
-	if (!parse_copy(p, PF_TOP, "interface name", s, len, name,
-	    sizeof(name)) || !parse_cost(p, PARSE_MEM_IFACE))
-		return (0);
+	if (parse_copy(p, PF_TOP, "interface name", s, len, name,
+	    sizeof(name)) == -1 || parse_cost(p, PARSE_MEM_IFACE) == -1)
+		return (-1);
 	if ((p->iface = snapshot_iface_add(p->snap, name)) == NULL) {
 		if (errno != EEXIST)
 			return (parse_fail(p, PF_TOP, "%s", strerror(errno)));
@@ -542,7 +553,7 @@ parse_iface_key(struct parser *p, const unsigned char *s, size_t len)
 		return (parse_fail(p, PF_IFACE, "duplicate interface"));
 	}
 	p->field = PF_IFACE;
-	return (1);
+	return (0);
 }
 
 static int
@@ -552,10 +563,10 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 
 	if (len == 0)
 		return (parse_fail(p, PF_PEERS, "empty peer key"));
-	if (!parse_copy(p, PF_PEERS, "peer key", s, len, key, sizeof(key)) ||
-	    !parse_cost(p, PARSE_MEM_PEER + parse_text_cost(key) +
-	    parse_text_cost(p->iface->name)))
-		return (0);
+	if (parse_copy(p, PF_PEERS, "peer key", s, len, key,
+	    sizeof(key)) == -1 || parse_cost(p, PARSE_MEM_PEER +
+	    parse_text_cost(key) + parse_text_cost(p->iface->name)) == -1)
+		return (-1);
 	if ((p->peer = snapshot_peer_add(p->snap, p->iface, key)) == NULL) {
 		if (errno != EEXIST)
 			return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
@@ -563,7 +574,7 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 		return (parse_fail(p, PF_PEER, "duplicate peer"));
 	}
 	p->field = PF_PEER;
-	return (1);
+	return (0);
 }
 
 /* The field of the object open that this key names, if any. */
@@ -591,9 +602,9 @@ parse_map_key(void *ctx, const unsigned char *s, size_t len)
 		return (1);
 	switch (p->in) {
 	case PF_TOP:
-		return (parse_iface_key(p, s, len));
+		return (parse_iface_key(p, s, len) == 0);
 	case PF_PEERS:
-		return (parse_peer_key(p, s, len));
+		return (parse_peer_key(p, s, len) == 0);
 	default:
 		p->field = parse_lookup(p->in, s, len);
 		return (1);
@@ -682,7 +693,7 @@ parse_guard(struct parser *p, const unsigned char *buf, size_t len)
 			return (parse_failx(p, "a string or value longer "
 			    "than %d bytes", PARSE_RUN_MAX));
 	}
-	return (1);
+	return (0);
 }
 
 /* Once failed, the parser takes nothing more: yajl is stopped mid-way. */
@@ -692,7 +703,7 @@ parse_feed(struct parser *p, const unsigned char *buf, size_t len)
 	if (p->failed)
 		return (-1);
 	p->fed += len;
-	if (!parse_guard(p, buf, len))
+	if (parse_guard(p, buf, len) == -1)
 		return (-1);
 	return (parse_status(p, yajl_parse(p->yajl, buf, len)));
 }

@@ -51,9 +51,7 @@ static const struct config	*conf;
 static script_done_cb		 done_cb;
 static struct run		*run;
 
-static void	script_read_out(int, short, void *);
 static void	script_read_err(int, short, void *);
-static void	script_timeout(int, short, void *);
 
 void
 script_init(struct event_base *b, const struct config *c, script_done_cb cb)
@@ -119,14 +117,15 @@ unsafe_dir(const char *path, const struct stat *st, char *err, size_t len)
 
 /* Every directory above path, from its parent up to "/". */
 static int
-script_check_dirs(const char *path, char *err, size_t len)
+script_check_dirs(const char *path, int *error, char *err, size_t len)
 {
 	struct stat	 st;
 	char		 dir[PATH_MAX], *slash;
 
+	*error = ERR_EXEC;
 	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir)) {
 		snprintf(err, len, "script path too long");
-		return (ERR_EXEC);
+		return (-1);
 	}
 	while ((slash = strrchr(dir, '/')) != NULL) {
 		if (slash == dir)
@@ -135,10 +134,12 @@ script_check_dirs(const char *path, char *err, size_t len)
 			*slash = '\0';
 		if (lstat(dir, &st) == -1) {
 			snprintf(err, len, "%s: %s", dir, strerror(errno));
-			return (ERR_EXEC);
+			return (-1);
 		}
-		if (unsafe_dir(dir, &st, err, len))
-			return (ERR_UNSAFE);
+		if (unsafe_dir(dir, &st, err, len)) {
+			*error = ERR_UNSAFE;
+			return (-1);
+		}
 		if (slash == dir)
 			break;
 	}
@@ -147,26 +148,29 @@ script_check_dirs(const char *path, char *err, size_t len)
 
 /*
  * Whoever can change the script, or swap it in a directory above it,
- * runs commands as root (DESIGN.md §3).  Returns 0, ERR_EXEC or
- * ERR_UNSAFE with the reason, which names the offending path, in err.
+ * runs commands as root (docs/DESIGN.md §3).  Returns -1 with the
+ * collect error in *error (ERR_EXEC or ERR_UNSAFE) and the reason, which
+ * names the offending path, in err.
  */
 int
-script_check(const char *path, char *err, size_t len)
+script_check(const char *path, int *error, char *err, size_t len)
 {
 	struct stat	 st;
-	int		 e;
 
+	*error = ERR_EXEC;
 	if (lstat(path, &st) == -1) {
 		snprintf(err, len, "%s: %s", path, strerror(errno));
-		return (ERR_EXEC);
+		return (-1);
 	}
-	if (unsafe_file(path, &st, err, len))
-		return (ERR_UNSAFE);
-	if ((e = script_check_dirs(path, err, len)) != 0)
-		return (e);
+	if (unsafe_file(path, &st, err, len)) {
+		*error = ERR_UNSAFE;
+		return (-1);
+	}
+	if (script_check_dirs(path, error, err, len) == -1)
+		return (-1);
 	if (!(st.st_mode & S_IXUSR)) {
 		snprintf(err, len, "%s is not executable", path);
-		return (ERR_EXEC);
+		return (-1);
 	}
 	return (0);
 }
@@ -179,10 +183,12 @@ void
 script_check_config(const char *path)
 {
 	char	abs[PATH_MAX], err[WGM_DETAIL_MAX];
+	int	error;
 
 	if (realpath(path, abs) == NULL)
 		return;
-	if (script_check(abs, err, sizeof(err)) == ERR_UNSAFE)
+	if (script_check(abs, &error, err, sizeof(err)) == -1 &&
+	    error == ERR_UNSAFE)
 		errx(1, "unsafe script: %s", err);
 }
 
@@ -190,7 +196,12 @@ static void
 run_fail(int error, const char *fmt, ...)
     __attribute__((__format__ (printf, 2, 3)));
 
-/* The first failure of a run is the one reported. */
+/*
+ * Records why the run failed, unless it has already failed: a caller that
+ * knows a better reason clears run->error first (the script's exit status
+ * or signal over what its output did, output past the cap over a parse
+ * error).
+ */
 static void
 run_fail(int error, const char *fmt, ...)
 {
@@ -445,8 +456,9 @@ child_exec(int out, int err)
 	/* Nor what the daemon was started with and kept. */
 	closefrom(STDERR_FILENO + 1);
 	child_signals();
-	execve(SUDO_PATH, argv, envp);
-	dprintf(STDERR_FILENO, "execve %s: %s\n", SUDO_PATH, strerror(errno));
+	execve(PRIV_EXEC_PATH, argv, envp);
+	dprintf(STDERR_FILENO, "execve %s: %s\n", PRIV_EXEC_PATH,
+	    strerror(errno));
 	_exit(127);
 }
 
@@ -506,7 +518,7 @@ script_start(void)
 	if ((run = calloc(1, sizeof(*run))) == NULL)
 		fatal("%s", __func__);
 	run->fd_out = run->fd_err = -1;
-	if ((e = script_check(conf->script, err, sizeof(err))) != 0) {
+	if (script_check(conf->script, &e, err, sizeof(err)) == -1) {
 		run_fail_early(e, err);
 		return (0);
 	}

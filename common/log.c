@@ -26,7 +26,6 @@ void
 log_init(int n_debug, int facility)
 {
 	debug = n_debug;
-	verbose = n_debug;
 	if (!debug)
 		openlog("wgmond", LOG_PID | LOG_NDELAY, facility);
 	tzset();
@@ -53,12 +52,6 @@ void
 log_setsink(void (*sink)(int, const char *))
 {
 	log_sink = sink;
-}
-
-int
-log_getverbose(void)
-{
-	return (verbose);
 }
 
 void
@@ -173,7 +166,7 @@ log_debug(const char *emsg, ...)
 {
 	va_list	ap;
 
-	if (verbose > 1) {
+	if (verbose > 0) {
 		va_start(ap, emsg);
 		vlog(LOG_DEBUG, emsg, ap);
 		va_end(ap);

@@ -13,7 +13,6 @@ void	log_init(int, int);
 void	log_procinit(const char *);
 void	log_setverbose(int);
 void	log_setsink(void (*)(int, const char *));
-int	log_getverbose(void);
 void	log_warn(const char *, ...)
 	    __attribute__((__format__ (printf, 1, 2)));
 void	log_warnx(const char *, ...)

@@ -317,7 +317,7 @@ snapshot_builder_free(struct snapshot_builder *b)
 
 /* A string from the other process must end inside its field. */
 static int
-terminated(const char *s, size_t len)
+nul_terminated(const char *s, size_t len)
 {
 	return (memchr(s, '\0', len) != NULL);
 }
@@ -351,8 +351,8 @@ builder_iface(struct snapshot_builder *b, struct imsg *imsg)
 		return (-1);
 	if (imsg_get_data(imsg, &si, sizeof(si)) == -1)
 		return (-1);
-	if (!terminated(si.name, sizeof(si.name)) ||
-	    !terminated(si.pubkey, sizeof(si.pubkey)))
+	if (!nul_terminated(si.name, sizeof(si.name)) ||
+	    !nul_terminated(si.pubkey, sizeof(si.pubkey)))
 		return (-1);
 	if (b->next->nifaces >= b->begin.nifaces)
 		return (-1);
@@ -378,9 +378,9 @@ builder_peer(struct snapshot_builder *b, struct imsg *imsg)
 		return (-1);
 	if (imsg_get_data(imsg, &sp, sizeof(sp)) == -1)
 		return (-1);
-	if (!terminated(sp.key, sizeof(sp.key)) ||
-	    !terminated(sp.name, sizeof(sp.name)) ||
-	    !terminated(sp.endpoint, sizeof(sp.endpoint)))
+	if (!nul_terminated(sp.key, sizeof(sp.key)) ||
+	    !nul_terminated(sp.name, sizeof(sp.name)) ||
+	    !nul_terminated(sp.endpoint, sizeof(sp.endpoint)))
 		return (-1);
 	if (sp.status < STATUS_NEVER || sp.status > STATUS_INACTIVE)
 		return (-1);
@@ -396,7 +396,7 @@ builder_peer(struct snapshot_builder *b, struct imsg *imsg)
 	p->keepalive = sp.keepalive;
 	p->status = sp.status;
 	for (i = 0; i < sp.naips && i < WGM_PEER_AIPS; i++) {
-		if (!terminated(sp.aips[i], WGM_AIP_MAX) ||
+		if (!nul_terminated(sp.aips[i], WGM_AIP_MAX) ||
 		    snapshot_peer_add_aip(p, sp.aips[i]) == -1)
 			return (-1);
 	}
@@ -421,7 +421,7 @@ builder_aips(struct snapshot_builder *b, struct imsg *imsg)
 	    sa.naips > b->aips_left)
 		return (-1);
 	for (i = 0; i < sa.naips; i++) {
-		if (!terminated(sa.aips[i], WGM_AIP_MAX) ||
+		if (!nul_terminated(sa.aips[i], WGM_AIP_MAX) ||
 		    snapshot_peer_add_aip(b->peer, sa.aips[i]) == -1)
 			return (-1);
 	}

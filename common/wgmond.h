@@ -14,20 +14,18 @@
 #include <stdint.h>
 #include <time.h>
 
-#ifdef HAVE_SYSTEM_IMSG
-#include <imsg.h>
-#else
-#include "imsg.h"
-#endif
+#include <imsg.h>		/* the system's, else compat/imsg.h */
 
 struct evbuffer;
 struct event;
 
 #define WGMOND_VERSION		"0.1.0"
-#define WGMOND_USER		"_wgmon"
-#define WGMOND_CHROOT		"/var/empty"
-#define WGMOND_HOST		"127.0.0.1"
-#define WGMOND_PORT		"5000"
+
+/*
+ * The frontend's end of the socketpair, where the collector puts it
+ * before the exec: the one descriptor the frontend may sendmsg(2) on.
+ */
+#define FRONTEND_IMSG_FD	3
 
 /* Sizes of the strings carried in fixed imsg structs, each with its NUL. */
 #define WGM_NAME_MAX		64	/* interface name */
@@ -39,9 +37,6 @@ struct event;
 #define WGM_AIPS_CHUNK		64	/* allowed IPs per SNAP_AIPS */
 #define WGM_DETAIL_MAX		256	/* detail of a collect error */
 
-#define WGM_OUTPUT_MAX		(64 * 1024 * 1024)
-#define WGM_STDERR_MAX		4096
-#define WGM_DEPTH_MAX		32	/* JSON nesting the parser accepts */
 /*
  * One event line: a syslog message whole in rsyslog's default
  * maxMessageSize (8096 bytes, longer ones are cut), with room for the
@@ -49,10 +44,6 @@ struct event;
  */
 #define WGM_SYSLOG_MAX		8096
 #define WGM_EVENT_MAX		(WGM_SYSLOG_MAX - 64)
-
-#define WGM_HTTP_MAXCONN	256
-#define WGM_HTTP_HDRMAX		8192
-#define WGM_HTTP_TIMEOUT	10
 
 enum peer_status {
 	STATUS_NEVER,
@@ -73,7 +64,6 @@ enum peer_status {
 #define IFACE_F_PUBKEY		0x01
 #define IFACE_F_PORT		0x02
 #define IFACE_F_FWMARK		0x04
-#define IFACE_F_PEERS		0x08
 
 enum collect_err {
 	ERR_NONE,
@@ -87,7 +77,7 @@ enum collect_err {
 };
 #define WGM_NERRORS		(ERR_UNSAFE + 1)
 
-/* Every event of DESIGN.md section 5: those about a peer, then a run's. */
+/* Every event of docs/DESIGN.md §5: those about a peer, then a run's. */
 enum wgm_event_type {
 	EVENT_INITIAL,
 	EVENT_CHANGE,
@@ -104,6 +94,7 @@ struct peer {
 	char			 name[WGM_PEERNAME_MAX];	/* "": none */
 	char			 endpoint[WGM_ENDPOINT_MAX];
 	int64_t			 handshake;
+	int64_t			 hs_mono;	/* it on CLOCK_MONOTONIC */
 	uint64_t		 rx;
 	uint64_t		 tx;
 	uint32_t		 keepalive;
@@ -130,6 +121,8 @@ struct snapshot {
 	struct iface_tree	 ifaces;
 	uint32_t		 generation;
 	int64_t			 time;		/* wall clock, end of run */
+	int64_t			 mono;		/* CLOCK_MONOTONIC, end */
+	int64_t			 mono_start;	/* and start; not sent */
 	size_t			 nifaces;
 	size_t			 npeers;
 };
@@ -253,6 +246,9 @@ RB_PROTOTYPE(iface_tree, iface, entry, iface_cmp);
 int		 json_string(struct evbuffer *, const char *);
 size_t		 json_utf8_len(const unsigned char *, size_t);
 void		 json_clean_text(char *, size_t, const char *);
+
+/* frontend/frontend.c: the frontend process, started by the collector. */
+void		 frontend_main(int, int);
 
 /* imsgev.c */
 void		 imsg_event_add(struct imsgev *);

@@ -31,24 +31,22 @@
 #include "wgmond.h"
 #include "frontend.h"
 
-#define COLLECTOR_FD	SANDBOX_FRONTEND_IMSG_FD
 #ifndef INFTIM
 #define INFTIM		(-1)
 #endif
 
 static struct event_base	*base;
-static struct imsgev		*iev_collector;
+static struct imsgev		*iev_main;
 static struct snapshot_builder	*builder;
 static struct frontend_conf	 fconf;
 static int			 have_conf;
 static int			 have_log;	/* IMSG_LOG_SOCKET came, fd or not */
 
-static void	frontend_dispatch_collector(int, short, void *);
-
 /*
- * Everything that needs root is done: the listening socket came from the
- * collector and syslog is open.  From here the process can only serve
- * what it is sent, and nothing of it has run yet.
+ * Everything that needs root is done: the listening socket and, without
+ * -d, the syslog socket came from the collector (logging through it
+ * starts in frontend_setup).  From here the process can only serve what
+ * it is sent, and nothing of it has run yet.
  */
 static void
 frontend_drop(void)
@@ -218,7 +216,7 @@ recv_status(struct imsg *imsg)
 }
 
 static void
-frontend_dispatch_collector(int fd, short event, void *bula)
+frontend_dispatch_main(int fd, short event, void *bula)
 {
 	struct imsgev	*iev = bula;
 	struct imsgbuf	*ibuf = &iev->ibuf;
@@ -273,10 +271,10 @@ frontend_setup(int debug, int lfd, int logfd)
 		fatalx("event_base_new");
 	if ((builder = snapshot_builder_new()) == NULL)
 		fatal(NULL);
-	iev_collector->base = base;
-	iev_collector->handler = frontend_dispatch_collector;
+	iev_main->base = base;
+	iev_main->handler = frontend_dispatch_main;
 	if (!debug) {
-		logger_init(iev_collector);
+		logger_init(iev_main);
 		logger_socket(logfd);
 	}
 	if (http_init(base, lfd, fconf.check_interval) == NULL)
@@ -294,7 +292,7 @@ frontend_main(int debug, int verbose)
 	int	lfd, logfd;
 
 	log_init(debug, LOG_DAEMON);
-	log_setverbose(verbose + debug);
+	log_setverbose(verbose);
 	log_procinit("frontend");
 #ifdef __linux__
 	/* Re-executed through /proc/self/exe, it would be called "exe". */
@@ -304,18 +302,18 @@ frontend_main(int debug, int verbose)
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 
-	if ((iev_collector = calloc(1, sizeof(*iev_collector))) == NULL)
+	if ((iev_main = calloc(1, sizeof(*iev_main))) == NULL)
 		fatal(NULL);
-	if (imsgbuf_init(&iev_collector->ibuf, COLLECTOR_FD) == -1)
+	if (imsgbuf_init(&iev_main->ibuf, FRONTEND_IMSG_FD) == -1)
 		fatal("imsgbuf_init");
-	imsgbuf_allow_fdpass(&iev_collector->ibuf);
-	frontend_receive(&iev_collector->ibuf, debug, &lfd, &logfd);
+	imsgbuf_allow_fdpass(&iev_main->ibuf);
+	frontend_receive(&iev_main->ibuf, debug, &lfd, &logfd);
 	frontend_drop();
 	frontend_setup(debug, lfd, logfd);
 	sandbox_frontend();
 	log_info("listening on %s", fconf.listen);
 	/* Handles what came after the setup messages; adds the event. */
-	frontend_dispatch_collector(COLLECTOR_FD, 0, iev_collector);
+	frontend_dispatch_main(FRONTEND_IMSG_FD, 0, iev_main);
 	event_base_dispatch(base);
 	fatalx("event loop ended");
 }

@@ -18,7 +18,11 @@ struct evhttp;
 struct evhttp_request;
 struct event_base;
 
-/* GET /events (DESIGN §9). */
+#define WGM_HTTP_MAXCONN	256
+#define WGM_HTTP_HDRMAX		8192
+#define WGM_HTTP_TIMEOUT	10
+
+/* GET /events (docs/DESIGN.md §9). */
 #define SSE_RING_MAX		1024		/* events kept for resuming */
 #define SSE_SUBS_MAX		64		/* streams at once */
 #define SSE_UNSENT_MAX		(1024 * 1024)	/* a stream's unsent bytes */
@@ -49,9 +53,6 @@ void		 conn_body(struct evhttp_request *, uint64_t);
 void		 conn_expire(const uint64_t *, size_t);
 void		 conn_stream(struct evhttp_request *);
 
-/* frontend.c */
-void		 frontend_main(int, int);
-
 /* logger.c */
 void		 logger_init(struct imsgev *);
 void		 logger_socket(int);
@@ -77,6 +78,8 @@ int		 render_status(struct evbuffer *, const struct snapshot *);
 
 /* http.c */
 int		 http_date(char *, size_t, int64_t);
+void		 http_head_length(struct evhttp_request *, size_t);
+int		 http_not_modified(struct evhttp_request *, const char *);
 struct evhttp	*http_init(struct event_base *, int, uint32_t);
 void		 http_snapshot(const struct snapshot *);
 void		 http_collect_status(const struct collect_status *);

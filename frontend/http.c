@@ -45,8 +45,23 @@ static struct collect_status	 last_status;
 static struct collect_status	 last_error;	/* kept after recovery */
 static int64_t			 last_success;	/* 0: never */
 static int64_t			 snapshot_time;
+/*
+ * When the frontend received them, by its monotonic clock: an age is
+ * measured from there, not by two wall clocks that a step moves.
+ */
+static int64_t			 snapshot_mono;
+static int64_t			 success_mono;
 static int			 have_status;
 static struct event		*ev_accept_pause;
+
+static int64_t
+mono_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
 
 static void
 body_unref(struct body *b)
@@ -196,6 +211,7 @@ http_snapshot(const struct snapshot *s)
 	status_body = nstatus;
 	metrics_body = nmetrics;
 	snapshot_time = s->time;
+	snapshot_mono = mono_now();
 	http_expire();
 }
 
@@ -205,9 +221,10 @@ http_collect_status(const struct collect_status *cs)
 	last_status = *cs;
 	have_status = 1;
 	metrics_status(cs);
-	if (cs->error == ERR_NONE)
+	if (cs->error == ERR_NONE) {
 		last_success = cs->time;
-	else
+		success_mono = mono_now();
+	} else
 		last_error = *cs;
 }
 
@@ -224,28 +241,39 @@ http_date(char *buf, size_t len, int64_t t)
 	    -1 : 0);
 }
 
-/* A HEAD gets the headers a GET would, Content-Length included. */
+/*
+ * A HEAD gets the headers a GET would, Content-Length included: that of
+ * the body it does not get.
+ */
+void
+http_head_length(struct evhttp_request *req, size_t len)
+{
+	char	buf[32];
+
+	snprintf(buf, sizeof(buf), "%zu", len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Length", buf);
+}
+
+/* The reply whose body is in the output buffer; for a HEAD, its length. */
 static void
-send_json(struct evhttp_request *req, int code, const char *reason)
+send_output(struct evhttp_request *req, int code, const char *reason)
 {
 	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
-	char		 len[32];
 
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out));
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Content-Length", len);
+		http_head_length(req, evbuffer_get_length(out));
 		evbuffer_drain(out, evbuffer_get_length(out));
 	}
 	evhttp_send_reply(req, code, reason, NULL);
 }
 
 static void
-reply_json(struct evhttp_request *req, int code, const char *reason,
+send_json_printf(struct evhttp_request *req, int code, const char *reason,
     const char *fmt, ...) __attribute__((__format__ (printf, 4, 5)));
 
 static void
-reply_json(struct evhttp_request *req, int code, const char *reason,
+send_json_printf(struct evhttp_request *req, int code, const char *reason,
     const char *fmt, ...)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
@@ -257,22 +285,31 @@ reply_json(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_add_vprintf(out, fmt, ap);
 	va_end(ap);
 	evbuffer_add(out, "\n", 1);
-	send_json(req, code, reason);
+	send_output(req, code, reason);
 }
 
-/* A weak comparison, as RFC 9110 asks of If-None-Match. */
-static int
-etag_matches(const char *inm, const char *etag)
+/*
+ * 304 when If-None-Match names etag (a weak comparison, as RFC 9110
+ * asks), and 1 once it is sent; else 0.
+ */
+int
+http_not_modified(struct evhttp_request *req, const char *etag)
 {
-	if (strcmp(inm, "*") == 0)
-		return (1);
-	return (strstr(inm, etag) != NULL);
+	const char	*inm;
+
+	inm = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "If-None-Match");
+	if (inm == NULL || (strcmp(inm, "*") != 0 &&
+	    strstr(inm, etag) == NULL))
+		return (0);
+	evhttp_send_reply(req, 304, "Not Modified", NULL);
+	return (1);
 }
 
 static int64_t
-stale_age(void)
+snapshot_age(void)
 {
-	return (time(NULL) - snapshot_time);
+	return (mono_now() - snapshot_mono);
 }
 
 /*
@@ -328,11 +365,10 @@ static void
 serve_body(struct evhttp_request *req, struct body *b)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	const char		*inm;
 	char			 date[64], age[32];
 
 	if (b == NULL) {
-		reply_json(req, 503, "Service Unavailable",
+		send_json_printf(req, 503, "Service Unavailable",
 		    "{\"error\":\"no successful run of the status script "
 		    "yet\"}");
 		return;
@@ -342,7 +378,7 @@ serve_body(struct evhttp_request *req, struct body *b)
 		b = b->gz;
 		evhttp_add_header(h, "Content-Encoding", "gzip");
 	}
-	snprintf(age, sizeof(age), "%" PRId64, stale_age());
+	snprintf(age, sizeof(age), "%" PRId64, snapshot_age());
 	evhttp_add_header(h, "ETag", b->etag);
 	/* No date is better than a wrong one. */
 	if (http_date(date, sizeof(date), b->modified) == 0)
@@ -352,16 +388,11 @@ serve_body(struct evhttp_request *req, struct body *b)
 	/* The last run failed: this is the last good state, not the current. */
 	if (have_status && last_status.error != ERR_NONE)
 		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
-	inm = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "If-None-Match");
-	if (inm != NULL && etag_matches(inm, b->etag)) {
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
+	if (http_not_modified(req, b->etag))
 		return;
-	}
 	evhttp_add_header(h, "Content-Type", "application/json");
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(age, sizeof(age), "%zu", b->len);
-		evhttp_add_header(h, "Content-Length", age);
+		http_head_length(req, b->len);
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
@@ -399,8 +430,6 @@ static void
 serve_metrics(struct evhttp_request *req)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
-	char			 len[32];
 	int			 gz;
 
 	gz = metrics_body != NULL && accepts_gzip(req);
@@ -413,12 +442,7 @@ serve_metrics(struct evhttp_request *req)
 	evhttp_add_header(h, "Vary", "Accept-Encoding");
 	if (gz)
 		evhttp_add_header(h, "Content-Encoding", "gzip");
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out));
-		evhttp_add_header(h, "Content-Length", len);
-		evbuffer_drain(out, evbuffer_get_length(out));
-	}
-	evhttp_send_reply(req, 200, "OK", NULL);
+	send_output(req, 200, "OK");
 }
 
 static void
@@ -426,13 +450,12 @@ serve_healthz(struct evhttp_request *req, uint32_t interval)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct evbuffer		*out = evhttp_request_get_output_buffer(req);
-	int64_t			 now = time(NULL);
 	const char		*state;
 	int			 ok, failed;
 
 	failed = have_status && last_status.error != ERR_NONE;
 	ok = last_success != 0 && !failed &&
-	    now - last_success <= 3 * (int64_t)interval;
+	    mono_now() - success_mono <= 3 * (int64_t)interval;
 	state = ok ? "ok" : !have_status ? "starting" : "stale";
 	evbuffer_add_printf(out, "{\"status\":\"%s\",\"lastSuccess\":", state);
 	if (last_success != 0)
@@ -449,12 +472,12 @@ serve_healthz(struct evhttp_request *req, uint32_t interval)
 		evbuffer_add_printf(out, ",\"lastError\":null");
 	if (snapshot_time != 0)
 		evbuffer_add_printf(out, ",\"snapshotAge\":%" PRId64 "}\n",
-		    now - snapshot_time);
+		    snapshot_age());
 	else
 		evbuffer_add_printf(out, ",\"snapshotAge\":null}\n");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "Content-Type", "application/json");
-	send_json(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable");
+	send_output(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable");
 }
 
 static void
@@ -471,14 +494,14 @@ http_route(struct evhttp_request *req, void *arg)
 	if (path == NULL || (strcmp(path, "/raw") != 0 &&
 	    strcmp(path, "/status") != 0 && strcmp(path, "/healthz") != 0 &&
 	    strcmp(path, "/metrics") != 0)) {
-		reply_json(req, 404, "Not Found",
+		send_json_printf(req, 404, "Not Found",
 		    "{\"error\":\"not found\"}");
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", "GET, HEAD");
-		reply_json(req, 405, "Method Not Allowed",
+		send_json_printf(req, 405, "Method Not Allowed",
 		    "{\"error\":\"method not allowed\"}");
 		return;
 	}

@@ -50,7 +50,7 @@ static size_t			 queued;
 static unsigned long		 dropped;
 static int			 logfd = -1;
 static int			 requested;
-static struct imsgev		*iev;
+static struct imsgev		*iev_main;
 static struct event		*ev_retry;
 static struct event		*ev_writable;	/* logfd has room again */
 
@@ -59,10 +59,10 @@ static void	logger_flush(void);
 static void
 logger_request(void)
 {
-	if (requested || iev == NULL)
+	if (requested || iev_main == NULL)
 		return;
 	requested = 1;
-	if (imsg_compose_event(iev, IMSG_LOG_REQUEST, 0, 0, -1, NULL, 0) ==
+	if (imsg_compose_event(iev_main, IMSG_LOG_REQUEST, 0, 0, -1, NULL, 0) ==
 	    -1)
 		requested = 0;
 }
@@ -209,7 +209,7 @@ logger_sink(int pri, const char *msg)
 void
 logger_init(struct imsgev *i)
 {
-	iev = i;
+	iev_main = i;
 	if ((ev_retry = evtimer_new(i->base, logger_retry, NULL)) == NULL)
 		fatalx("%s: evtimer_new", __func__);
 	log_setsink(logger_sink);
@@ -226,7 +226,7 @@ logger_socket(int fd)
 		return;
 	}
 	logfd = fd;
-	if ((ev_writable = event_new(iev->base, fd, EV_WRITE,
+	if ((ev_writable = event_new(iev_main->base, fd, EV_WRITE,
 	    logger_writable, NULL)) == NULL)
 		fatalx("%s: event_new", __func__);
 	logger_flush();

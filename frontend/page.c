@@ -20,7 +20,7 @@
 #include "frontend.h"
 
 /*
- * GET / (DESIGN §9): the page, its script and its style, compiled into
+ * GET / (docs/DESIGN.md §9): the page, its script and its style, compiled into
  * the binary from frontend/page by tools/embed.  The policy lets the page
  * load only these, from here, and run no script or style written into
  * it: names and keys come from the script's output, and the page puts
@@ -83,26 +83,19 @@ static void
 serve_asset(struct evhttp_request *req, struct asset *a)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	const char		*inm, *etag = asset_etag(a);
-	char			 len[32];
+	const char		*etag = asset_etag(a);
 
 	evhttp_add_header(h, "ETag", etag);
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_add_header(h, "Content-Security-Policy", PAGE_CSP);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	inm = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "If-None-Match");
-	if (inm != NULL && (strcmp(inm, "*") == 0 ||
-	    strstr(inm, etag) != NULL)) {
-		evhttp_send_reply(req, 304, "Not Modified", NULL);
+	if (http_not_modified(req, etag))
 		return;
-	}
 	evhttp_add_header(h, "Content-Type", a->type);
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(len, sizeof(len), "%zu", *a->len);
-		evhttp_add_header(h, "Content-Length", len);
-	} else if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+		http_head_length(req, *a->len);
+	else if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
 	    a->data, *a->len, NULL, NULL) == -1) {
 		evhttp_send_error(req, 500, NULL);
 		return;

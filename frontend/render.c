@@ -38,23 +38,8 @@ struct out {
 typedef void	 (*render_iface_fn)(struct out *, const struct iface *,
 		    int64_t);
 
-static int	 out_flush(struct out *);
-static int	 out_room(struct out *, size_t);
-static void	 out_puts(struct out *, const char *);
 static void	 out_printf(struct out *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
-static void	 out_string(struct out *, const char *);
-static void	 out_sep(struct out *, int *);
-static void	 out_aips(struct out *, const struct peer *);
-static void	 out_name(struct out *, const struct peer *);
-static void	 raw_peer(struct out *, const struct peer *);
-static void	 raw_iface(struct out *, const struct iface *, int64_t);
-static int	 has_handshake(const struct peer *);
-static uint64_t	 handshake_age(int64_t, int64_t);
-static void	 status_peer(struct out *, const struct peer *, int64_t);
-static void	 status_iface(struct out *, const struct iface *, int64_t);
-static int	 render_tree(struct evbuffer *, const struct snapshot *,
-		    render_iface_fn);
 
 static int
 out_flush(struct out *o)

@@ -27,7 +27,7 @@
 #include "frontend.h"
 
 /*
- * GET /events (DESIGN §9).  Each event line from the collector becomes
+ * GET /events (docs/DESIGN.md §9).  Each event line from the collector becomes
  * one message, formatted once and kept in a ring of the last
  * SSE_RING_MAX; every stream gets a reference to it, not a copy, so a
  * resumed stream costs no more memory than a live one.  A message that

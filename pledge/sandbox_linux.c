@@ -27,14 +27,7 @@
 
 #include "log.h"
 #include "sandbox.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_SANITIZER	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_SANITIZER	1
-#endif
-#endif
+#include "wgmond.h"
 
 #ifdef SANDBOX_SANITIZER
 #include <sanitizer/common_interface_defs.h>
@@ -119,7 +112,7 @@ static const struct sandbox_rule frontend_rules[] = {
 	 * stream where the kernel refuses an address (EISCONN).
 	 */
 	ALLOW1(sendmsg, ARG(0, SCMP_CMP_MASKED_EQ, INT32,
-	    SANDBOX_FRONTEND_IMSG_FD)),
+	    FRONTEND_IMSG_FD)),
 	/* evconnlistener takes connections with SOCK_NONBLOCK|SOCK_CLOEXEC. */
 	ALLOW(accept4),
 	/* Connections done with, and received descriptors. */
@@ -328,11 +321,13 @@ sandbox_frontend(void)
 	sandbox_load(ctx);
 }
 
+/* The filter cannot see paths: exec_path is OpenBSD's unveil's. */
 void
-sandbox_collector(void)
+sandbox_collector(const char *exec_path)
 {
 	scmp_filter_ctx	 ctx;
 
+	(void)exec_path;
 	/*
 	 * No PR_SET_NO_NEW_PRIVS here: the collector is root, so loading
 	 * the filter needs none (CAP_SYS_ADMIN), and it would survive into

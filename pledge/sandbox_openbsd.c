@@ -7,7 +7,6 @@
 #include <paths.h>
 #include <unistd.h>
 
-#include "collector.h"		/* SUDO_PATH, doas on OpenBSD */
 #include "log.h"
 #include "sandbox.h"
 
@@ -24,7 +23,7 @@ sandbox_frontend(void)
 }
 
 void
-sandbox_collector(void)
+sandbox_collector(const char *exec_path)
 {
 	/*
 	 * Each run checks the script and every directory above it, so the
@@ -34,8 +33,8 @@ sandbox_collector(void)
 	 */
 	if (unveil("/", "r") == -1)
 		fatal("unveil /");
-	if (unveil(SUDO_PATH, "x") == -1)
-		fatal("unveil %s", SUDO_PATH);
+	if (unveil(exec_path, "x") == -1)
+		fatal("unveil %s", exec_path);
 	if (unveil(_PATH_LOG, "rw") == -1)
 		fatal("unveil %s", _PATH_LOG);
 	if (unveil(NULL, NULL) == -1)

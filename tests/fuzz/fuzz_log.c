@@ -22,8 +22,6 @@
 jmp_buf	*fuzz_fatal_jmp;
 int	 fuzz_fatals;
 
-static int	verbose;
-
 void
 log_init(int n_debug, int facility)
 {
@@ -40,19 +38,13 @@ log_procinit(const char *procname)
 void
 log_setverbose(int v)
 {
-	verbose = v;
+	(void)v;
 }
 
 void
 log_setsink(void (*sink)(int, const char *))
 {
 	(void)sink;
-}
-
-int
-log_getverbose(void)
-{
-	return (verbose);
 }
 
 /* The arguments are still formatted: a bad one is a finding too. */

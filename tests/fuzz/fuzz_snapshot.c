@@ -5,7 +5,7 @@
  */
 
 /*
- * The frontend's side of the snapshot messages (DESIGN §7.6): the input
+ * The frontend's side of the snapshot messages (docs/DESIGN.md §7.6): the input
  * is the byte stream the collector writes, read from a socketpair by
  * imsgbuf_read() and imsg_get() and decoded by snapshot_builder_imsg().
  * A snapshot completed is handed to http_snapshot(), which renders it,

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -11,12 +12,33 @@ WGMOND=${WGMOND:-$TOP/wgmond}
 T=
 PID=
 PORT=
+URL=
 LOG=
 CHROOT=
 FAILS=0
 
+WGM_ATEXIT=()
+
+# wgm_atexit COMMAND: a command (evaluated then, with the variables as they
+# are then) for the cleanup, which runs them last given first, before it
+# kills the daemon and removes $T.
+wgm_atexit() {
+	WGM_ATEXIT+=("$1")
+}
+
+# wgm_end PID [SIGNAL]: a process of the test's own ended (SIGTERM) and
+# reaped; nothing for an empty PID.
+wgm_end() {
+	[ -n "$1" ] || return 0
+	kill -"${2:-TERM}" "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 wgm_cleanup() {
-	local p
+	local p i
+	for ((i = ${#WGM_ATEXIT[@]} - 1; i >= 0; i--)); do
+		eval "${WGM_ATEXIT[i]}"
+	done
 	if [ -n "$PID" ]; then
 		for p in $(pgrep -P "$PID" 2>/dev/null); do
 			kill -KILL "$p" 2>/dev/null
@@ -43,8 +65,17 @@ wgm_setup() {
 	[ -x "$WGMOND" ] || { echo "not ok - $WGMOND is built"; exit 1; }
 }
 
+# wgm_free_port [HOST]: a port free on HOST (127.0.0.1, or [::1] and the
+# like for IPv6).
 wgm_free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	python3 - "${1:-127.0.0.1}" <<-'EOF'
+	import socket, sys
+	h = sys.argv[1]
+	f = socket.AF_INET6 if h.startswith("[") else socket.AF_INET
+	s = socket.socket(f)
+	s.bind((h.strip("[]"), 0))
+	print(s.getsockname()[1])
+	EOF
 }
 
 # wgm_script NAME: the script's body on stdin, written to $T/NAME.
@@ -58,6 +89,18 @@ wgm_json() {
 	cat > "$T/$1.tmp" && mv "$T/$1.tmp" "$T/$1"
 }
 
+# wgm_mode MODE: what the fixture scripts that read $T/mode do next.
+wgm_mode() {
+	echo "$1" | wgm_json mode
+}
+
+# wgm_wg_json: $WG_JSON, a copy of tools/wg-json that is root's and 0755,
+# as the daemon wants its script (a user's checkout need not be).
+wgm_wg_json() {
+	WG_JSON=$T/wg-json
+	install -o root -g root -m 0755 "$TOP/tools/wg-json" "$WG_JSON"
+}
+
 # A script that prints the file $T/NAME.json as it is at each run.
 wgm_script_cat() {
 	wgm_script "$1" <<-EOS
@@ -66,11 +109,24 @@ wgm_script_cat() {
 	EOS
 }
 
-# wgm_start [flags]: start the daemon, wait for its start line.
+# wgm_start [-l HOST[:PORT]] [flags]: start the daemon listening on HOST
+# (127.0.0.1 by default; [::1] for IPv6) and PORT (a free one by default),
+# wait for its start line.  Sets PORT and URL (http://HOST:PORT).
 wgm_start() {
-	PORT=$(wgm_free_port)
+	local host=127.0.0.1
+	if [ "${1:-}" = -l ]; then
+		host=$2
+		shift 2
+	fi
+	case $host in
+	*]:[0-9]*|[!\[]*:[0-9]*)
+		PORT=${host##*:}
+		host=${host%:*} ;;
+	*)	PORT=$(wgm_free_port "$host") ;;
+	esac
+	URL="http://$host:$PORT"
 	: > "$LOG"
-	"$WGMOND" -d -v -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" "$@" \
+	"$WGMOND" -d -v -u nobody -r "$CHROOT" -l "$host:$PORT" "$@" \
 	    >>"$LOG" 2>&1 &
 	PID=$!
 	wgm_wait_log 'listening on' 10
@@ -86,18 +142,49 @@ wgm_stop() {
 	return $rc
 }
 
-# wgm_wait_log PATTERN [SECONDS] [COUNT]: until the log has COUNT lines
-# matching the extended regular expression.
-wgm_wait_log() {
-	local i n=$(( ${2:-10} * 10 ))
+# wgm_wait SECONDS COMMAND...: until the command succeeds, or at once
+# not if the daemon was started and is gone.
+wgm_wait() {
+	local i n=$(($1 * 10))
+	shift
 	for ((i = 0; i < n; i++)); do
-		[ "$(grep -cE -- "$1" "$LOG")" -ge "${3:-1}" ] && return 0
-		if [ -n "$PID" ] && ! kill -0 "$PID" 2>/dev/null; then
-			return 1
-		fi
+		"$@" && return 0
+		[ -n "$PID" ] && wgm_gone "$PID" && return 1
 		sleep 0.1
 	done
 	return 1
+}
+
+# wgm_wait_log PATTERN [SECONDS] [COUNT]: until the log has COUNT lines
+# matching the extended regular expression.
+wgm_wait_log() {
+	wgm_wait "${2:-10}" wgm_has_log "$1" "${3:-1}"
+}
+
+wgm_has_log() {
+	[ "$(wgm_count "$1")" -ge "$2" ]
+}
+
+# wgm_count PATTERN: how many lines of the log match the extended regular
+# expression.
+wgm_count() {
+	grep -cE -- "$1" "$LOG"
+}
+
+# wgm_wait_exit SECONDS: the daemon's exit status once it has exited (and
+# is reaped); 255 after killing it when it has not within SECONDS.
+wgm_wait_exit() {
+	local rc
+	if ! wgm_wait_gone "$PID" "$1"; then
+		kill -KILL "$PID" 2>/dev/null
+		wait "$PID" 2>/dev/null
+		PID=
+		return 255
+	fi
+	wait "$PID"
+	rc=$?
+	PID=
+	return $rc
 }
 
 # wgm_events NAME: the event lines of that name, in order.
@@ -105,26 +192,53 @@ wgm_events() {
 	grep -E "^\{\"event\":\"$1\"" "$LOG"
 }
 
-# A test that counts events defines evq COND... (how many events in the
-# log have every KEY=VALUE given); these wait for and assert on it.
+# wgm_evq COND...: how many events in the log have every KEY=VALUE of the
+# conditions (a VALUE that is not a string is compared as compact JSON,
+# e.g. null).  A test whose log is elsewhere sets LOG.
+wgm_evq() {
+	python3 - "$LOG" "$@" <<-'EOF'
+	import json, sys
+	conds = [c.split("=", 1) for c in sys.argv[2:]]
+	def text(v):
+	    return v if isinstance(v, str) else json.dumps(v, separators=(",", ":"))
+	n = 0
+	for line in open(sys.argv[1], errors="replace"):
+	    i = line.find('{"event"')
+	    if i < 0:
+	        continue
+	    try:
+	        e = json.loads(line[i:])
+	    except ValueError:
+	        continue
+	    if all(k in e and text(e[k]) == v for k, v in conds):
+	        n += 1
+	print(n)
+	EOF
+}
 
-# wgm_wait_ev SECONDS COND...: until at least one such event.
+# wgm_wait_ev SECONDS [-n COUNT] COND...: until at least COUNT (1) such
+# events.
 wgm_wait_ev() {
-	local i n=$(($1 * 10))
+	local secs=$1 n=1
 	shift
-	for ((i = 0; i < n; i++)); do
-		[ "$(evq "$@")" -ge 1 ] && return 0
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
+	if [ "${1:-}" = -n ]; then
+		n=$2
+		shift 2
+	fi
+	wgm_wait "$secs" wgm_has_ev "$n" "$@"
+}
+
+wgm_has_ev() {
+	local n=$1
+	shift
+	[ "$(wgm_evq "$@")" -ge "$n" ]
 }
 
 # wgm_is N COND...: exactly N such events.
 wgm_is() {
 	local n=$1 got
 	shift
-	got=$(evq "$@")
+	got=$(wgm_evq "$@")
 	[ "$got" = "$n" ] && return 0
 	echo "#   $got events with $*, expected $n"
 	return 1
@@ -144,12 +258,26 @@ wgm_gone() {
 
 # wgm_wait_gone PID SECONDS: wgm_gone within SECONDS.
 wgm_wait_gone() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		wgm_gone "$1" && return 0
-		sleep 0.1
-	done
-	return 1
+	local p=$1 PID=
+	wgm_wait "$2" wgm_gone "$p"
+}
+
+# wgm_clone FILE...: the files (paths in the checkout) and the daemon in
+# $CLONE, a checkout of nobody's written with umask 002 (group-writable),
+# as a user's may be.
+wgm_clone() {
+	local f
+	CLONE=$T/clone
+	(
+		umask 002
+		for f; do
+			mkdir -p "$CLONE/$(dirname "$f")"
+			cp "$TOP/$f" "$CLONE/$f"
+		done
+		cp "$WGMOND" "$CLONE/wgmond"
+		chmod -R g+w "$CLONE"
+	)
+	chown -R nobody: "$CLONE"
 }
 
 wgm_frontend_pid() {
@@ -158,6 +286,12 @@ wgm_frontend_pid() {
 
 wgm_curl() {
 	curl -s --max-time 5 "$@"
+}
+
+# wgm_get PATH [FILE]: GET $URL/PATH, the body in FILE ($T/body); succeeds
+# on 200.  Until it is served: wgm_wait SECONDS wgm_get PATH.
+wgm_get() {
+	[ "$(wgm_curl -o "${2:-$T/body}" -w '%{http_code}' "$URL$1")" = 200 ]
 }
 
 ok() {
@@ -184,6 +318,14 @@ check() {
 # json_get EXPR: evaluates a Python expression on the JSON on stdin (as d).
 json_get() {
 	python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+# wgm_need COMMAND: the command is there (tools/install-deps installs
+# it), or the test fails.
+wgm_need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "not ok - $1 is installed (tools/install-deps)"
+	return 1
 }
 
 wgm_done() {

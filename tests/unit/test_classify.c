@@ -134,6 +134,150 @@ test_snapshot_classified_with_its_time(void **state)
 	snapshot_free(s);
 }
 
+/* One peer "A" on wg0 with that handshake, as a run at mono sees it. */
+static struct snapshot *
+run_at(int64_t handshake, int64_t start, int64_t mono)
+{
+	struct snapshot	*s;
+	struct iface	*ifp;
+	struct peer	*p;
+
+	assert_non_null(s = snapshot_new());
+	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
+	assert_non_null(p = snapshot_peer_add(s, ifp, "A"));
+	p->flags = PEER_F_HANDSHAKE;
+	p->handshake = handshake;
+	s->mono_start = start;
+	s->mono = mono;
+	return (s);
+}
+
+static struct peer *
+peer_a(struct snapshot *s)
+{
+	return (snapshot_peer_find(snapshot_iface_find(s, "wg0"), "A"));
+}
+
+#define MONO	5000
+
+/* The wall clock steps an hour forward between two runs. */
+static void
+test_same_handshake_ages_by_monotonic_time(void **state)
+{
+	struct snapshot	*a, *b;
+
+	(void)state;
+	a = run_at(NOW - 20, MONO - 1, MONO);
+	classify_carry(a, NULL, NOW, C, D);
+	assert_int_equal(peer_a(a)->status, STATUS_CONNECTED);
+	b = run_at(NOW - 20, MONO + 9, MONO + 10);
+	classify_carry(b, a, NOW + 3600 + 10, C, D);
+	assert_int_equal(peer_a(b)->status, STATUS_CONNECTED);
+	assert_int_equal(b->mono - peer_a(b)->hs_mono, 20 + 10);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
+/* Stepped an hour back: a handshake that stops still ages out. */
+static void
+test_same_handshake_ages_out_after_step_back(void **state)
+{
+	struct snapshot	*a, *b;
+
+	(void)state;
+	a = run_at(NOW - 20, MONO - 1, MONO);
+	classify_carry(a, NULL, NOW, C, D);
+	b = run_at(NOW - 20, MONO + C, MONO + C + 1);
+	classify_carry(b, a, NOW - 3600 + C + 1, C, D);
+	assert_int_equal(b->mono - peer_a(b)->hs_mono, 20 + C + 1);
+	assert_int_equal(peer_a(b)->status, STATUS_DISCONNECTED);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
+/* A new value restarts the age, from the wall clock that stamped it. */
+static void
+test_new_handshake_restarts_age(void **state)
+{
+	struct snapshot	*a, *b;
+
+	(void)state;
+	a = run_at(NOW - 200, MONO - 1, MONO);
+	classify_carry(a, NULL, NOW, C, D);
+	assert_int_equal(peer_a(a)->status, STATUS_DISCONNECTED);
+	b = run_at(NOW + 3600 + 25, MONO + 29, MONO + 30);
+	classify_carry(b, a, NOW + 3600 + 30, C, D);
+	assert_int_equal(b->mono - peer_a(b)->hs_mono, 5);
+	assert_int_equal(peer_a(b)->status, STATUS_CONNECTED);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
+/*
+ * Made before a step forward and first read after it: not older than
+ * the start of the run that had not seen it.
+ */
+static void
+test_new_handshake_no_older_than_previous_run(void **state)
+{
+	struct snapshot	*a, *b;
+
+	(void)state;
+	a = run_at(NOW - 100, MONO - 1, MONO);
+	classify_carry(a, NULL, NOW, C, D);
+	b = run_at(NOW + 5, MONO + 9, MONO + 10);
+	classify_carry(b, a, NOW + 3600 + 10, C, D);
+	assert_int_equal(b->mono - peer_a(b)->hs_mono, 11);
+	assert_int_equal(peer_a(b)->status, STATUS_CONNECTED);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
+/*
+ * No step: a value that moved back (a script that reports ages, or a
+ * fixture) is as old as the wall clock says, not capped.
+ */
+static void
+test_new_older_handshake_without_step(void **state)
+{
+	struct snapshot	*a, *b;
+
+	(void)state;
+	a = run_at(NOW - 60, MONO - 1, MONO);
+	classify_carry(a, NULL, NOW, C, D);
+	assert_int_equal(peer_a(a)->status, STATUS_CONNECTED);
+	b = run_at(NOW + 1 - 200, MONO, MONO + 1);
+	classify_carry(b, a, NOW + 1, C, D);
+	assert_int_equal(b->mono - peer_a(b)->hs_mono, 200);
+	assert_int_equal(peer_a(b)->status, STATUS_DISCONNECTED);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
+/* The same key on another interface is another peer: no age carried. */
+static void
+test_age_carried_by_interface_and_key(void **state)
+{
+	struct snapshot	*a, *b;
+	struct iface	*ifp;
+	struct peer	*p;
+
+	(void)state;
+	a = run_at(NOW - 20, MONO - 1, MONO);
+	classify_carry(a, NULL, NOW, C, D);
+	assert_non_null(b = snapshot_new());
+	assert_non_null(ifp = snapshot_iface_add(b, "wg1"));
+	assert_non_null(p = snapshot_peer_add(b, ifp, "A"));
+	p->flags = PEER_F_HANDSHAKE;
+	p->handshake = NOW - 20;
+	b->mono_start = MONO + 9;
+	b->mono = MONO + 10;
+	classify_carry(b, a, NOW + 3600 + 10, C, D);
+	assert_int_equal(p->status, STATUS_INACTIVE);
+	snapshot_free(a);
+	snapshot_free(b);
+}
+
 int
 main(void)
 {
@@ -148,6 +292,12 @@ main(void)
 		cmocka_unit_test(test_missing_handshake_is_never_connected),
 		cmocka_unit_test(test_equal_thresholds_have_no_disconnected_band),
 		cmocka_unit_test(test_snapshot_classified_with_its_time),
+		cmocka_unit_test(test_same_handshake_ages_by_monotonic_time),
+		cmocka_unit_test(test_same_handshake_ages_out_after_step_back),
+		cmocka_unit_test(test_new_handshake_restarts_age),
+		cmocka_unit_test(test_new_handshake_no_older_than_previous_run),
+		cmocka_unit_test(test_new_older_handshake_without_step),
+		cmocka_unit_test(test_age_carried_by_interface_and_key),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -384,7 +384,8 @@ test_unknown_flag_is_usage_error_naming_it(void **state)
 {
 	struct fixture	*t = *state;
 
-	assert_int_equal(run(t, "-x", NULL), -2);
+	assert_int_equal(run(t, "-x", NULL), -1);
+	assert_int_equal(t->conf.usage, CONF_USAGE_ERROR);
 	assert_string_equal(t->err, "-x: unknown flag\n" USAGE_TEXT);
 }
 
@@ -393,7 +394,7 @@ test_frontend_flag_is_unknown_to_config(void **state)
 {
 	struct fixture	*t = *state;
 
-	assert_int_equal(run(t, "-F", NULL), -2);
+	assert_int_equal(run(t, "-F", NULL), -1);
 	assert_string_equal(t->err, "-F: unknown flag\n" USAGE_TEXT);
 }
 
@@ -403,8 +404,11 @@ test_help_gives_usage_alone(void **state)
 	struct fixture	*t = *state;
 
 	setenv(ENV_CHECK, "abc", 1);
-	assert_int_equal(run(t, "-h", NULL), -2);
+	assert_int_equal(run(t, "-h", NULL), 0);
+	assert_int_equal(t->conf.usage, CONF_USAGE_ASKED);
 	assert_string_equal(t->err, USAGE_TEXT);
+	assert_int_equal(run(t, "-d", "-h", NULL), 0);
+	assert_int_equal(t->conf.usage, CONF_USAGE_ASKED);
 }
 
 static void
@@ -412,7 +416,7 @@ test_missing_flag_value_is_usage_error(void **state)
 {
 	struct fixture	*t = *state;
 
-	assert_int_equal(run(t, "-C", NULL), -2);
+	assert_int_equal(run(t, "-C", NULL), -1);
 	assert_string_equal(t->err, "-C: missing value\n" USAGE_TEXT);
 }
 
@@ -421,7 +425,7 @@ test_operand_is_usage_error(void **state)
 {
 	struct fixture	*t = *state;
 
-	assert_int_equal(run(t, "-d", "extra", NULL), -2);
+	assert_int_equal(run(t, "-d", "extra", NULL), -1);
 	assert_string_equal(t->err, "\"extra\": unexpected argument\n"
 	    USAGE_TEXT);
 }
@@ -431,7 +435,7 @@ test_error_inside_flag_group_does_not_leak_into_next_call(void **state)
 {
 	struct fixture	*t = *state;
 
-	assert_int_equal(run(t, "-xd", NULL), -2);
+	assert_int_equal(run(t, "-xd", NULL), -1);
 	assert_int_equal(run(t, "-v", NULL), 0);
 	assert_int_equal(t->conf.debug, 0);
 	assert_int_equal(t->conf.verbose, 1);

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "imsg.h"
+#include "unit.h"
 
 #define TYPE_TEST	42
 #define MAXPAYLOAD	(MAX_IMSGSIZE - IMSG_HEADER_SIZE)
@@ -42,12 +43,7 @@ setup(void **state)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (-1);
-	/* Non-blocking, so that a broken test fails instead of hanging. */
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	    c->fds) == -1)
-		return (-1);
-	if (imsgbuf_init(&c->a, c->fds[0]) == -1 ||
-	    imsgbuf_init(&c->b, c->fds[1]) == -1)
+	if (unit_imsg_pair(c->fds, &c->a, &c->b) == -1)
 		return (-1);
 	*state = c;
 	return (0);

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "wgmond.h"
+#include "unit.h"
 
 #define TYPE_TEST	42
 #define ROUNDS		1000
@@ -56,11 +57,7 @@ setup(void **state)
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (-1);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	    c->fds) == -1)
-		return (-1);
-	if (imsgbuf_init(&c->iev.ibuf, c->fds[0]) == -1 ||
-	    imsgbuf_init(&c->peer, c->fds[1]) == -1)
+	if (unit_imsg_pair(c->fds, &c->iev.ibuf, &c->peer) == -1)
 		return (-1);
 	imsgbuf_allow_fdpass(&c->peer);
 	if ((c->iev.base = event_base_new()) == NULL)

@@ -21,24 +21,14 @@
 
 #include "wgmond.h"
 #include "frontend.h"
+#include "unit.h"
 
 #define KEY_A		"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 
 static char *
 render_peers(const struct snapshot *s)
 {
-	struct evbuffer	*b;
-	char		*str;
-	size_t		 len;
-
-	assert_non_null(b = evbuffer_new());
-	assert_int_equal(metrics_render_peers(b, s), 0);
-	len = evbuffer_get_length(b);
-	assert_non_null(str = malloc(len + 1));
-	assert_int_equal(evbuffer_remove(b, str, len), len);
-	str[len] = '\0';
-	evbuffer_free(b);
-	return (str);
+	return (unit_render(metrics_render_peers, s));
 }
 
 static int

@@ -219,7 +219,7 @@ test_full_document_fills_snapshot(void **state)
 	assert_int_equal(ifp->port, 51820);
 	assert_int_equal(ifp->fwmark, UINT32_MAX);
 	assert_int_equal(ifp->flags,
-	    IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK | IFACE_F_PEERS);
+	    IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK);
 	assert_int_equal(ifp->npeers, 3);
 
 	p = find_peer(r.snap, "wg0", KEY_A);
@@ -246,7 +246,7 @@ test_full_document_fills_snapshot(void **state)
 	assert_string_equal(p->endpoint, "");
 
 	assert_non_null(ifp = snapshot_iface_find(r.snap, "wg1"));
-	assert_int_equal(ifp->flags, IFACE_F_PORT | IFACE_F_PEERS);
+	assert_int_equal(ifp->flags, IFACE_F_PORT);
 	assert_string_equal(ifp->pubkey, "");
 	assert_int_equal(ifp->port, 51821);
 	assert_int_equal(ifp->npeers, 2);

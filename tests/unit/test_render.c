@@ -22,6 +22,7 @@
 
 #include "wgmond.h"
 #include "frontend.h"
+#include "unit.h"
 
 #define NOW		1765189500
 #define KEY_A		"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
@@ -31,31 +32,13 @@
 #define BIG_IFACES	3
 #define BIG_PEERS	200
 
-typedef int	 (*render_fn)(struct evbuffer *, const struct snapshot *);
-
-static char *
-render(render_fn fn, const struct snapshot *s)
-{
-	struct evbuffer	*b;
-	char		*str;
-	size_t		 len;
-
-	assert_non_null(b = evbuffer_new());
-	assert_int_equal(fn(b, s), 0);
-	len = evbuffer_get_length(b);
-	assert_non_null(str = malloc(len + 1));
-	assert_int_equal(evbuffer_remove(b, str, len), len);
-	str[len] = '\0';
-	evbuffer_free(b);
-	return (str);
-}
 
 static void
-assert_renders(render_fn fn, const struct snapshot *s, const char *want)
+assert_renders(unit_render_fn fn, const struct snapshot *s, const char *want)
 {
 	char	*got;
 
-	got = render(fn, s);
+	got = unit_render(fn, s);
 	assert_string_equal(got, want);
 	free(got);
 }
@@ -161,8 +144,7 @@ test_full_peer_renders_every_field(void **state)
 	strlcpy(ifp->pubkey, PUBKEY, sizeof(ifp->pubkey));
 	ifp->port = 51820;
 	ifp->fwmark = 0;
-	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK |
-	    IFACE_F_PEERS;
+	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK;
 	p = add_seen_peer(s, ifp, KEY_A, STATUS_CONNECTED, 42);
 	strlcpy(p->endpoint, "1.2.3.4:51820", sizeof(p->endpoint));
 	p->rx = 1024;
@@ -464,7 +446,7 @@ build_big(struct snapshot *s)
 		ifp = add_iface(s, name);
 		strlcpy(ifp->pubkey, PUBKEY, sizeof(ifp->pubkey));
 		ifp->port = 51820 + i;
-		ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_PEERS;
+		ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT;
 		for (j = 0; j < BIG_PEERS; j++) {
 			snprintf(key, sizeof(key), "%040d+\\/=", j);
 			p = add_seen_peer(s, ifp, key, j % 4, j * 7);
@@ -510,7 +492,7 @@ test_large_raw_is_valid_json_with_every_peer(void **state)
 	size_t		 i, j;
 
 	build_big(s);
-	json = render(render_raw, s);
+	json = unit_render(render_raw, s);
 	assert_true(strlen(json) > 16 * 4096);
 	root = parse(json);
 	assert_int_equal(root->u.object.len, BIG_IFACES);
@@ -545,7 +527,7 @@ test_large_status_is_valid_json_without_inactive(void **state)
 	size_t		 i, j;
 
 	build_big(s);
-	json = render(render_status, s);
+	json = unit_render(render_status, s);
 	root = parse(json);
 	assert_int_equal(root->u.object.len, BIG_IFACES);
 	for (i = 0; i < BIG_IFACES; i++) {

@@ -97,7 +97,7 @@ sample(int naips)
 	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
 	strlcpy(ifp->pubkey, "PUB", sizeof(ifp->pubkey));
 	ifp->port = 51820;
-	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_PEERS;
+	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT;
 	assert_non_null(p = snapshot_peer_add(s, ifp, "PEER1"));
 	strlcpy(p->name, "Alice's \"laptop\"", sizeof(p->name));
 	strlcpy(p->endpoint, "[fd00::1]:51820", sizeof(p->endpoint));

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # A fleet of WireGuard gateways in network namespaces, for
-# tests/integration/test_fleet.sh.  Built on tests/wireguard/net.sh (its
+# tests/integration/wireguard/test_fleet.sh.  Built on tests/wireguard/net.sh (its
 # nodes, keys, wireguard-go, teardown): source net.sh, then this file, which
 # replaces net.sh's plan with the one below; wgnet_setup then builds it and
 # wgnet_teardown removes it, as for the hub.

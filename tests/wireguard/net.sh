@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # A small real WireGuard network in network namespaces, for the tests in
-# tests/integration/test_wireguard.sh and for `make demo` (tools/demo).
+# tests/integration/wireguard/test_wireguard.sh and for `make demo` (tools/demo).
 # Sourced by bash; needs root, /dev/net/tun, iproute2 (ip netns),
 # util-linux (unshare, nsenter), wireguard-go and wireguard-tools.
 #

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026 The wgmond developers
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# /raw and /status in gzip for a client that asks: the same content, its
+# own ETag, compressed once per snapshot; none for one that refuses it.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+wgm_setup
+
+now=$(date +%s)
+python3 - "$now" > "$T/wg-json.json" <<'PY'
+import json, sys
+now = int(sys.argv[1])
+peers = {("K%040d=" % i): {"endpoint": "10.0.%d.%d:51820" % (i // 250, i % 250),
+    "latestHandshake": now - i, "allowedIps": ["10.1.%d.%d/32" % (i // 250, i % 250)]}
+    for i in range(300)}
+print(json.dumps({"wg0": {"publicKey": "PUB", "listenPort": 51820, "peers": peers}}))
+PY
+wgm_script_cat wg-json
+wgm_start -s "$T/wg-json" -i 1 -C 100 -D 200 || not_ok "daemon starts"
+wgm_wait_log '"event":"initial_status"' 10
+
+url=$URL
+for path in raw status; do
+	wgm_curl -D "$T/h.plain" -o "$T/b.plain" "$url/$path"
+	wgm_curl -D "$T/h.gz" -o "$T/b.gz" -H 'Accept-Encoding: gzip' \
+	    "$url/$path"
+	check "/$path: gzip asked, Content-Encoding: gzip" \
+	    grep -qi '^Content-Encoding: gzip' "$T/h.gz"
+	check "/$path: gzip body decodes to the plain body" \
+	    cmp -s "$T/b.plain" <(gzip -dc < "$T/b.gz")
+	check "/$path: gzip body is smaller" \
+	    test "$(wc -c < "$T/b.gz")" -lt "$(wc -c < "$T/b.plain")"
+	check "/$path: Vary: Accept-Encoding on both" \
+	    grep -qi '^Vary: Accept-Encoding' "$T/h.plain" "$T/h.gz"
+	etag_plain=$(sed -n 's/^ETag: *//Ip' "$T/h.plain" | tr -d '\r')
+	etag_gz=$(sed -n 's/^ETag: *//Ip' "$T/h.gz" | tr -d '\r')
+	check "/$path: the two forms have different ETags" \
+	    test -n "$etag_gz" -a "$etag_plain" != "$etag_gz"
+	code=$(wgm_curl -o /dev/null -w '%{http_code}' \
+	    -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag_gz" \
+	    "$url/$path")
+	check "/$path: If-None-Match with the gzip ETag gives 304" \
+	    test "$code" = 304
+done
+
+wgm_curl -D "$T/h.q0" -o /dev/null -H 'Accept-Encoding: gzip;q=0' "$url/raw"
+check "gzip;q=0 gets the plain body" \
+    bash -c "! grep -qi '^Content-Encoding' '$T/h.q0'"
+wgm_curl -D "$T/h.none" -o /dev/null "$url/raw"
+check "no Accept-Encoding gets the plain body" \
+    bash -c "! grep -qi '^Content-Encoding' '$T/h.none'"
+
+wgm_stop
+check "SIGTERM: exit 0" test $? -eq 0
+wgm_done

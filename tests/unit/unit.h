@@ -1,0 +1,16 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* What several unit tests need, written once (tests/unit/unit.c). */
+
+struct evbuffer;
+struct imsgbuf;
+struct snapshot;
+
+typedef int	 (*unit_render_fn)(struct evbuffer *, const struct snapshot *);
+
+char	*unit_render(unit_render_fn, const struct snapshot *);
+int	 unit_imsg_pair(int [2], struct imsgbuf *, struct imsgbuf *);
