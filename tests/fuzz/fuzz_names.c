@@ -67,7 +67,7 @@ check_keys(const uint8_t *data, size_t size, enum pass pass,
     char (*names)[WGM_PEERNAME_MAX])
 {
 	char		 key[KEY_LEN + 1];
-	const char	*name;
+	const char	*name, *why;
 	size_t		 i, n = 0;
 
 	for (i = 0; i + KEY_LEN <= size; i++) {
@@ -79,7 +79,7 @@ check_keys(const uint8_t *data, size_t size, enum pass pass,
 			continue;
 		if ((name = names_lookup(key)) == NULL)
 			name = "";
-		else if (*name == '\0' || names_bad_name(name) != NULL)
+		else if (*name == '\0' || names_check_name(name, &why) == -1)
 			abort();	/* a name the parser should refuse */
 		if (pass == SAVE)
 			strlcpy(names[n], name, sizeof(names[n]));
