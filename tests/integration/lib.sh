@@ -15,6 +15,7 @@ PORT=
 URL=
 LOG=
 CHROOT=
+RUNS=
 FAILS=0
 
 WGM_ATEXIT=()
@@ -49,15 +50,20 @@ wgm_cleanup() {
 	[ -n "$T" ] && rm -rf "$T"
 }
 
-# The directory is root's and 0755, so scripts in it pass the daemon's
-# ownership and mode check (/tmp itself is sticky).
-wgm_setup() {
+# wgm_tmpdir: $T, the test's private directory, which wgm_cleanup
+# removes at exit.  It is root's and 0755, so scripts in it pass the
+# daemon's ownership and mode check (/tmp itself is sticky).
+wgm_tmpdir() {
 	T=$(mktemp -d /tmp/wgmond-test.XXXXXX) || exit 1
 	chmod 0755 "$T"
+	trap wgm_cleanup EXIT
+}
+
+wgm_setup() {
+	wgm_tmpdir
 	CHROOT=$T/empty
 	mkdir -m 0755 "$CHROOT"
 	LOG=$T/log
-	trap wgm_cleanup EXIT
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "ok - all # SKIP needs root"
 		exit 0
@@ -143,16 +149,18 @@ wgm_stop() {
 }
 
 # wgm_wait SECONDS COMMAND...: until the command succeeds, or at once
-# not if the daemon was started and is gone.
+# not if the daemon was started and is gone.  Tried every 0.1 s for
+# SECONDS (to SECONDS + 1) of real time, however long each try takes on
+# a loaded machine: a count of tries would stretch with them.
 wgm_wait() {
-	local i n=$(($1 * 10))
+	local end=$((SECONDS + $1))
 	shift
-	for ((i = 0; i < n; i++)); do
+	while :; do
 		"$@" && return 0
 		[ -n "$PID" ] && wgm_gone "$PID" && return 1
+		[ "$SECONDS" -le "$end" ] || return 1
 		sleep 0.1
 	done
-	return 1
 }
 
 # wgm_wait_log PATTERN [SECONDS] [COUNT]: until the log has COUNT lines
@@ -244,8 +252,26 @@ wgm_is() {
 	return 1
 }
 
+# wgm_runs: how many runs are done: the collector's "run done" lines in
+# the log, or, where the test sets RUNS, the lines of that file (its
+# script adds one at each run, as when the log is not the daemon's).
 wgm_runs() {
-	grep -c 'run done' "$LOG"
+	if [ -z "${RUNS:-}" ]; then
+		grep -c 'run done' "$LOG"
+	elif [ -f "$RUNS" ]; then
+		wc -l < "$RUNS"
+	else
+		echo 0
+	fi
+}
+
+# wgm_wait_runs SECONDS N: until N more runs than now are done.
+wgm_wait_runs() {
+	wgm_wait "$1" wgm_has_runs $(($(wgm_runs) + $2))
+}
+
+wgm_has_runs() {
+	[ "$(wgm_runs)" -ge "$1" ]
 }
 
 # wgm_gone PID: the process no longer exists, or is a zombie nobody reaped.

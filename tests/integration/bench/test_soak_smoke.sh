@@ -21,8 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "ok - soak smoke # SKIP needs root"
 	exit 0
 fi
-T=$(mktemp -d /tmp/wgmond-test.XXXXXX) || exit 1
-trap wgm_cleanup EXIT
+wgm_tmpdir
 cd "$TOP" || exit 1
 
 BIN=build/nosan/wgmond

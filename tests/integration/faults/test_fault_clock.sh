@@ -1,4 +1,4 @@
-#!/usr/bin/bash
+#!/usr/bin/env bash
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
@@ -18,7 +18,7 @@
 # itself: it reads the same offset and stamps a handshake it makes now
 # with the stepped clock, while older handshakes keep their values.
 # Every wait is bounded and waits for a state or an event.
-#	bash tests/integration/test_fault_clock.sh
+#	bash tests/integration/faults/test_fault_clock.sh
 
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -38,17 +38,6 @@ if [ ! -r "$FAKETIME_LIB" ]; then
 	echo "ok - fault_clock # SKIP no libfaketime (tools/install-deps installs faketime)"
 	exit 0
 fi
-
-# libfaketime keeps a shared memory segment and a semaphore per process
-# that loads it first, named by its pid, and leaves them at SIGKILL.
-clock_cleanup() {
-	local pid=$PID
-	wgm_cleanup
-	if [ -n "$pid" ]; then
-		rm -f "/dev/shm/faketime_shm_$pid" "/dev/shm/sem.faketime_sem_$pid"
-	fi
-}
-trap clock_cleanup EXIT
 
 # Peers: R handshakes at every run, O handshook a few seconds before the
 # start, G (gone quiet) long ago but within D, S handshakes at every run
@@ -84,7 +73,8 @@ peer "$KS" "\$hs_s"
 echo '}}}'
 EOS
 
-# wgm_start with the collector under libfaketime.
+# wgm_start with the collector under libfaketime.  By hand: wgm_start
+# cannot give the daemon alone an environment (LD_PRELOAD).
 start_faked() {
 	PORT=$(wgm_free_port)
 	: > "$LOG"
@@ -94,48 +84,12 @@ start_faked() {
 	    "$WGMOND" -d -v -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" "$@" \
 	    >>"$LOG" 2>&1 &
 	PID=$!
+	# libfaketime keeps a shared memory segment and a semaphore per
+	# process that loads it first, named by its pid, and leaves them at
+	# SIGKILL.
+	wgm_atexit "rm -f /dev/shm/faketime_shm_$PID \
+	    /dev/shm/sem.faketime_sem_$PID"
 	wgm_wait_log 'listening on' 10
-}
-
-evq() {
-	python3 - "$LOG" "$@" <<'EOF'
-import json, sys
-conds = [c.split("=", 1) for c in sys.argv[2:]]
-n = 0
-for line in open(sys.argv[1], errors="replace"):
-    if not line.startswith('{"event"'):
-        continue
-    try:
-        e = json.loads(line)
-    except ValueError:
-        continue
-    if all(k in e and str(e[k]) == v for k, v in conds):
-        n += 1
-print(n)
-EOF
-}
-
-# wait_runs N: until N more runs are done than when called.
-wait_runs() {
-	local want=$(( $(wgm_runs) + $1 )) i
-	for ((i = 0; i < 300; i++)); do
-		[ "$(wgm_runs)" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_ev_for SECONDS COND...: wgm_wait_ev bounded by seconds of real
-# time rather than by polls, each of which costs a python3 here.
-wait_ev_for() {
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -le "$end" ]; do
-		[ "$(evq "$@")" -ge 1 ] && return 0
-		kill -0 "$PID" 2>/dev/null || return 1
-		sleep 0.5
-	done
-	return 1
 }
 
 # raw_status KEY: the peer's status in /raw.
@@ -196,7 +150,7 @@ check "initial statuses" statuses_are "connected connected disconnected connecte
 
 # ---- a) An hour forward.
 echo "+3600" > "$T/offset"
-if ! wait_runs 4; then
+if ! wgm_wait_runs 30 4; then
 	not_ok "runs go on after the step forward"
 	exit 1
 fi
@@ -210,11 +164,11 @@ check "forward: snapshot age small in /raw and /healthz" ages_small
 touch "$T/s_stop"
 echo "-3600" > "$T/offset"
 t_back=$(date +%s)
-wait_runs 4
+wgm_wait_runs 30 4
 check "back: the collector's clock is an hour behind" stepped -3600
 check "back: no status_change while no age crossed -C" no_status_change
 check "back: snapshot age small in /raw and /healthz" ages_small
-if wait_ev_for $((C + 75)) event=status_change peer="$KS" \
+if wgm_wait_ev $((C + 75)) event=status_change peer="$KS" \
     new_status=disconnected old_status=connected; then
 	ok "back: a peer that stopped is disconnected after -C of real time"
 	echo "# S disconnected $(( $(date +%s) - t_back )) s after the step back (-C $C)"

@@ -8,7 +8,7 @@
 # listener (1 s) that the limit is reached rather than once per attempt,
 # does not spin meanwhile, and serves /raw again once the storm ends.
 # test_http_limits.sh covers the limit it sets itself (WGM_HTTP_MAXCONN).
-#	bash tests/integration/test_fault_fds.sh
+#	bash tests/integration/faults/test_fault_fds.sh
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -17,6 +17,9 @@ wgm_setup
 HOLD=6		# seconds the storm is held
 NOFILE=32
 STORM=200
+STORM_PID=
+
+wgm_atexit 'wgm_end "$STORM_PID"'
 
 wgm_script good <<'EOF'
 #!/bin/sh
@@ -26,19 +29,7 @@ EOF
 wgm_start -s "$T/good" -i 5 || { not_ok "the daemon starts"; exit 1; }
 FPID=$(wgm_frontend_pid)
 
-raw_code() {
-	wgm_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/raw"
-}
-
-wait_raw() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		[ "$(raw_code)" = 200 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-check "/raw is served before the storm" wait_raw
+check "/raw is served before the storm" wgm_wait 15 wgm_get /raw /dev/null
 
 # cpu_ticks PID: user and system time of the process, in clock ticks.
 cpu_ticks() {
@@ -77,10 +68,7 @@ for s in held:
     s.close()
 EOF
 STORM_PID=$!
-for ((i = 0; i < 100; i++)); do
-	[ -s "$T/storm" ] && break
-	sleep 0.1
-done
+wgm_wait 10 test -s "$T/storm"
 check "the storm is under way: $STORM connections" \
     test "$(cat "$T/storm")" = "$STORM"
 check "the limit is reached and said" \
@@ -106,7 +94,9 @@ check "it logs no other accept error" \
 
 touch "$T/release"
 wait "$STORM_PID"
-check "the storm released, /raw is served again" wait_raw
+STORM_PID=
+check "the storm released, /raw is served again" \
+    wgm_wait 15 wgm_get /raw /dev/null
 check "still the same frontend" test "$(wgm_frontend_pid)" = "$FPID"
 wgm_stop
 check "SIGTERM: exit 0" test $? -eq 0

@@ -9,7 +9,7 @@
 # Restart=on-failure does).  test_process.sh checks the exit status and
 # the log line of the first two; this adds what an operator restarting
 # the daemon relies on.
-#	bash tests/integration/test_fault_process.sh
+#	bash tests/integration/faults/test_fault_process.sh
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -26,6 +26,9 @@ echo '{"wg0": {"listenPort": 51820, "peers": {}}}'
 EOF
 
 FPID=
+HOLDER=
+
+wgm_atexit 'wgm_end "$HOLDER" KILL'
 
 # leftovers: the processes of this test's daemon still there: by the
 # frontend's root (the chroot directory) or by this test's directory
@@ -40,50 +43,29 @@ leftovers() {
 	done 2>/dev/null
 }
 
-# wait_clean SECONDS: until none is left.
+no_leftovers() {
+	[ -z "$(leftovers)" ]
+}
+
+# wait_clean SECONDS: until none is left (whether the daemon is or not).
 wait_clean() {
-	local i
-	for ((i = 0; i < $1 * 10; i++)); do
-		[ -z "$(leftovers)" ] && return 0
-		sleep 0.1
-	done
+	local PID=
+	wgm_wait "$1" no_leftovers && return 0
 	echo "#   left: $(leftovers | tr '\n' ' ')"
 	return 1
 }
 
-# start_on PORT: the daemon on that port, its second run in progress.
-start_on() {
-	: > "$LOG"
-	rm -f "$T/runs"
-	"$WGMOND" -d -v -u nobody -r "$CHROOT" -l "127.0.0.1:$1" \
-	    -s "$SCRIPT" -i 1 -t 40 >>"$LOG" 2>&1 &
-	PID=$!
-	wgm_wait_log 'listening on' 10 || return 1
-	FPID=$(wgm_frontend_pid)
-	for ((i = 0; i < 150; i++)); do
-		[ "$(wc -l < "$T/runs" 2>/dev/null)" = 2 ] && return 0
-		sleep 0.1
-	done
-	return 1
+# second_run: the script's second run is in progress.
+second_run() {
+	[ "$(wc -l < "$T/runs" 2>/dev/null)" = 2 ]
 }
 
-# wait_exit SECONDS: the daemon's exit status once it has exited, 255
-# after killing it when it has not.
-wait_exit() {
-	local i rc
-	for ((i = 0; i < $1 * 10; i++)); do
-		if wgm_gone "$PID"; then
-			wait "$PID"
-			rc=$?
-			PID=
-			return $rc
-		fi
-		sleep 0.1
-	done
-	kill -KILL "$PID"
-	wait "$PID"
-	PID=
-	return 255
+# start_on PORT: the daemon on that port, its second run in progress.
+start_on() {
+	rm -f "$T/runs"
+	wgm_start -l "127.0.0.1:$1" -s "$SCRIPT" -i 1 -t 40 || return 1
+	FPID=$(wgm_frontend_pid)
+	wgm_wait 15 second_run
 }
 
 # serves PORT: a new daemon starts on the port and answers /raw.
@@ -102,7 +84,7 @@ PORT=$(wgm_free_port)
 # --- 1. The frontend killed.
 if start_on "$PORT"; then
 	kill -KILL "$FPID"
-	wait_exit 15
+	wgm_wait_exit 15
 	check "frontend SIGKILLed: the daemon exits 1" test $? -eq 1
 	check "and logs that the frontend terminated, with its signal" \
 	    grep -qE 'frontend terminated; status 137' "$LOG"
@@ -144,10 +126,7 @@ print("ready", flush=True)
 time.sleep(60)
 ' "$PORT" > "$T/holder" &
 HOLDER=$!
-for ((i = 0; i < 50; i++)); do
-	[ -s "$T/holder" ] && break
-	sleep 0.1
-done
+wgm_wait 5 test -s "$T/holder"
 for mode in -d ""; do
 	rm -f "$T/runs"
 	# shellcheck disable=SC2086
@@ -161,7 +140,7 @@ for mode in -d ""; do
 	check "$name: the script never ran" test ! -e "$T/runs"
 	check "$name: no process is left" wait_clean 5
 done
-kill -KILL "$HOLDER" 2>/dev/null
-wait "$HOLDER" 2>/dev/null
+wgm_end "$HOLDER" KILL
+HOLDER=
 
 wgm_done

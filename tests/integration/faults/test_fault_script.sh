@@ -8,7 +8,7 @@
 # in progress reads the rest from the new content, as bash reads a script
 # as it goes.  Either way no run is lost and the daemon goes on.  A
 # replacement that others may write is refused at the next run.
-#	bash tests/integration/test_fault_script.sh
+#	bash tests/integration/faults/test_fault_script.sh
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -37,14 +37,9 @@ started() {
 	[ -f "$T/started" ] && wc -l < "$T/started" || echo 0
 }
 
-# wait_started N: until the script has started N times.
-wait_started() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ "$(started)" -ge "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+# started_at_least N: the script has started N times.
+started_at_least() {
+	[ "$(started)" -ge "$1" ]
 }
 
 # printed N: what run N printed (A, B...).
@@ -52,13 +47,8 @@ printed() {
 	sed -n "${1}p" "$T/printed" 2>/dev/null
 }
 
-wait_printed() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		[ -n "$(printed "$1")" ] && return 0
-		sleep 0.1
-	done
-	return 1
+has_printed() {
+	[ -n "$(printed "$1")" ]
 }
 
 version A > "$T/script.new"
@@ -68,11 +58,11 @@ wgm_start -s "$T/script" -i 1 -t 10 || { not_ok "the daemon starts"; exit 1; }
 wgm_wait_log '^run done' 20 || not_ok "the first run is done"
 
 # --- By rename, during run 2's sleep.
-wait_started 2
+wgm_wait 20 started_at_least 2
 version B > "$T/script.new"
 chmod 0755 "$T/script.new"
 mv "$T/script.new" "$T/script"
-wait_printed 3
+wgm_wait 20 has_printed 3
 check "replaced by rename: the run in progress is the old script's" \
     test "$(printed 2)" = A
 check "the next run is the new script's" test "$(printed 3)" = B
@@ -81,9 +71,9 @@ check "its changes are logged: new_peer for the new one's peer" \
 
 # --- In place, in one write, during a run's sleep.
 n=$(( $(started) + 1 ))
-wait_started "$n"
+wgm_wait 20 started_at_least "$n"
 version C 1<> "$T/script"
-wait_printed $((n + 1))
+wgm_wait 20 has_printed $((n + 1))
 check "rewritten in place: the run in progress reads the rest from the new content" \
     test "$(printed "$n")" = C
 check "and the next run is the new one's" test "$(printed $((n + 1)))" = C
@@ -93,7 +83,7 @@ check "no run failed meanwhile" test "$(grep -c collect_error "$LOG")" = 0
 
 # --- An unsafe replacement: world-writable, by rename, during a run.
 n=$(( $(started) + 1 ))
-wait_started "$n"
+wgm_wait 20 started_at_least "$n"
 version A > "$T/script.new"
 chmod 0757 "$T/script.new"
 mv "$T/script.new" "$T/script"

@@ -9,7 +9,7 @@
 # the latest state.  test_frontend_stalled.sh does the same at 10,000
 # peers, and past the collector's bound, where events are dropped and
 # counted.
-#	bash tests/integration/test_fault_stopped.sh
+#	bash tests/integration/faults/test_fault_stopped.sh
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
@@ -31,11 +31,6 @@ fixture() {
 
 key() {
 	printf 'p%s' "$1" | python3 -c 'import base64, sys; print(base64.b64encode(sys.stdin.read().ljust(32, ".").encode()).decode())'
-}
-
-# wait_runs N: until the collector has logged N more runs.
-wait_runs() {
-	wgm_wait_log '^run done' 20 $(($(wgm_runs) + $1))
 }
 
 # new_peers: the peers of the new_peer events logged, in order.
@@ -62,7 +57,7 @@ kill -STOP "$FPID"
 stalled=1
 for i in 2 3 4 5 6; do
 	fixture "$i" | wgm_json fix.json
-	wait_runs 2 || stalled=0
+	wgm_wait_runs 20 2 || stalled=0
 done
 check "frontend stopped: the collector goes on, a run every interval" \
     test "$stalled" = 1
@@ -75,11 +70,7 @@ logged() {
 	[ "$(new_peers)" = "$expected" ]
 }
 wait_logged() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		logged && return 0
-		sleep 0.1
-	done
+	wgm_wait 20 logged && return 0
 	echo "#   logged: $(new_peers | tr '\n' ' ')"
 	return 1
 }
@@ -87,16 +78,10 @@ check "continued: the 5 events of the stall are logged, once each, in order" \
     wait_logged
 check "none was dropped" test -z "$(grep -E 'dropp' "$LOG")"
 raw_current() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[ "$(wgm_curl "http://127.0.0.1:$PORT/raw" |
-		    json_get 'len(d["wg0"]["peers"])' 2>/dev/null)" = 6 ] &&
-		    return 0
-		sleep 0.1
-	done
-	return 1
+	[ "$(wgm_curl "$URL/raw" |
+	    json_get 'len(d["wg0"]["peers"])' 2>/dev/null)" = 6 ]
 }
-check "/raw is current again: the 6 peers" raw_current
+check "/raw is current again: the 6 peers" wgm_wait 10 raw_current
 check "both processes still run, the frontend the same" \
     test "$(wgm_frontend_pid)" = "$FPID"
 wgm_stop

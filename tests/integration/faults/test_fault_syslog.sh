@@ -13,7 +13,7 @@
 #
 # As test_syslog.sh, the test runs in a private mount namespace with an
 # overlayfs on /dev, so that its /dev/log is its own (see there).
-#	bash tests/integration/test_fault_syslog.sh
+#	bash tests/integration/faults/test_fault_syslog.sh
 
 set -u
 
@@ -40,25 +40,24 @@ MANY=1500	# events made at once in the second case
 DEV_MOUNTED=
 RX_PID=
 RX_N=0
+FPID=
+# The script marks each run (wgm_runs counts them): the collector's
+# "run done" lines are lost while the receiver is away.
+# shellcheck disable=SC2034
+RUNS=$T/runs
 
-fault_cleanup() {
-	local _
-	if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-		kill -TERM "$PID" 2>/dev/null
-		for _ in $(seq 50); do
-			wgm_gone "$PID" && break
-			sleep 0.1
-		done
-	fi
-	[ -n "$RX_PID" ] && kill -TERM "$RX_PID" 2>/dev/null
-	if [ -n "$DEV_MOUNTED" ]; then
-		umount -l /dev/pts 2>/dev/null
-		umount -l /dev/shm 2>/dev/null
-		umount -l /dev || T=	# never remove an upper layer in use
-	fi
-	wgm_cleanup
+dev_unmount() {
+	[ -n "$DEV_MOUNTED" ] || return 0
+	umount -l /dev/pts 2>/dev/null
+	umount -l /dev/shm 2>/dev/null
+	umount -l /dev || T=	# never remove an upper layer in use
 }
-trap fault_cleanup EXIT
+
+# Last given, first run: the daemon (detached, so not ours to reap)
+# ended, then the receiver, then /dev unmounted.
+wgm_atexit dev_unmount
+wgm_atexit 'wgm_end "$RX_PID"'
+wgm_atexit 'wgm_end "$PID"; wgm_wait_gone "$PID" 5'
 
 mkdir "$T/dev.upper" "$T/dev.work"
 mount -t overlay wgm-dev \
@@ -71,7 +70,6 @@ mount -t devpts -o newinstance,ptmxmode=0666 wgm-pts /dev/pts 2>/dev/null
 # rx_start: a receiver on a new /dev/log, one line per message in
 # $T/rx.N; LOG names that file.
 rx_start() {
-	local _
 	RX_N=$((RX_N + 1))
 	LOG=$T/rx.$RX_N
 	: > "$LOG"
@@ -88,16 +86,11 @@ rx_start() {
 	        f.flush()
 	EOF
 	RX_PID=$!
-	for _ in $(seq 100); do
-		[ -S /dev/log ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wgm_wait 10 test -S /dev/log
 }
 
 rx_stop() {
-	kill -TERM "$RX_PID"
-	wait "$RX_PID" 2>/dev/null
+	wgm_end "$RX_PID"
 	RX_PID=
 	rm -f /dev/log
 }
@@ -128,20 +121,6 @@ now() {
 	cut -d. -f1 /proc/uptime
 }
 
-runs() {
-	[ -f "$T/runs" ] && wc -l < "$T/runs" || echo 0
-}
-
-wait_runs() {
-	local _ target=$(( $(runs) + $1 ))
-	for _ in $(seq 200); do
-		[ "$(runs)" -ge "$target" ] && return 0
-		wgm_gone "$PID" && return 1
-		sleep 0.1
-	done
-	return 1
-}
-
 cat > "$T/fix" <<EOF
 #!/bin/sh
 echo run >> "$T/runs"
@@ -151,18 +130,21 @@ chmod 0755 "$T/fix"
 fixture p0 | wgm_json fix.json
 
 check "a receiver listens on the namespace's /dev/log" rx_start
+# By hand: wgm_start keeps the daemon in the foreground (-d), logging to
+# a file; this one detaches and logs to syslog.
 PORT=$(wgm_free_port)
 "$WGMOND" -v -u nobody -r "$CHROOT" -l "127.0.0.1:$PORT" -s "$T/fix" -i 1 \
     > "$T/start.out" 2>&1
-for _ in $(seq 50); do
+
+# daemon_found: PID and FPID, the detached daemon's two processes.
+daemon_found() {
 	PID=$(pgrep -f -- "-l 127.0.0.1:$PORT" | head -n 1)
-	[ -n "$PID" ] && FPID=$(wgm_frontend_pid)
-	[ -n "${FPID:-}" ] && break
-	sleep 0.1
-done
+	[ -n "$PID" ] && FPID=$(wgm_frontend_pid) && [ -n "$FPID" ]
+}
+wgm_wait 5 daemon_found
 check "the daemon runs, detached, logging to the receiver" \
     wgm_wait_log '"event":"initial_status"' 15
-[ -n "${FPID:-}" ] || exit 1
+[ -n "$FPID" ] || exit 1
 
 # --- Away for a minute, SLOW events spread over it.
 rx_stop
@@ -172,7 +154,7 @@ for ((k = 1; k <= SLOW; k++)); do
 	names="$names q$k"
 	# shellcheck disable=SC2086
 	fixture $names | wgm_json fix.json
-	wait_runs 2
+	wgm_wait_runs 20 2
 	# The rest of this event's share of the minute.
 	left=$(( t0 + k * DOWN / SLOW - $(now) ))
 	[ "$left" -gt 0 ] && sleep "$left"
@@ -184,12 +166,11 @@ check "both processes alive meanwhile" \
 t_back=$(date +%s)
 rx_start
 expected=$(seq -f 'q%g' 1 "$SLOW")
+arrived() {
+	[ "$(new_peers "$LOG")" = "$expected" ]
+}
 all_arrived() {
-	local _
-	for _ in $(seq 150); do
-		[ "$(new_peers "$LOG")" = "$expected" ] && return 0
-		sleep 0.1
-	done
+	wgm_wait 15 arrived && return 0
 	echo "#   arrived: $(new_peers "$LOG" | tr '\n' ' ')"
 	return 1
 }
@@ -209,21 +190,23 @@ rx_stop
 many=$(seq -f 'm%04g' 1 "$MANY")
 # shellcheck disable=SC2086
 fixture $names $many | wgm_json fix.json
-wait_runs 3
+wgm_wait_runs 20 3
 check "both processes alive with $MANY lines for a queue of 1024" \
     test "$(wgm_frontend_pid)" = "$FPID"
 rx_start
 count_dropped() {
 	sed -n 's/.*wgmond\[[0-9]*\]: \([0-9]*\) log lines dropped while syslog was unavailable.*/\1/p' "$LOG"
 }
+# all_counted: what arrived and the count dropped make MANY, in d and m
+# (accounted's).
+all_counted() {
+	d=$(count_dropped)
+	m=$(new_peers "$LOG" | grep -c '^m')
+	[ -n "$d" ] && [ $((m + d)) -eq "$MANY" ]
+}
 accounted() {
 	local d m
-	for _ in $(seq 150); do
-		d=$(count_dropped)
-		m=$(new_peers "$LOG" | grep -c '^m')
-		[ -n "$d" ] && [ $((m + d)) -eq "$MANY" ] && break
-		sleep 0.1
-	done
+	wgm_wait 15 all_counted
 	echo "# $MANY events: $m arrived, the daemon says ${d:-none} dropped"
 	[ -n "$d" ] && [ "$m" -eq 1024 ] && [ "$d" -eq $((MANY - m)) ]
 }
