@@ -114,6 +114,15 @@ out_string(struct out *o, const char *s)
 		o->error = 1;
 }
 
+/* A string member that another follows, so it ends with its comma. */
+static void
+out_member(struct out *o, const char *key, const char *s)
+{
+	out_printf(o, "\"%s\":", key);
+	out_string(o, s);
+	out_puts(o, ",");
+}
+
 /* The comma before every member of an object or array but the first. */
 static void
 out_sep(struct out *o, int *first)
@@ -147,9 +156,7 @@ out_name(struct out *o, const struct peer *p)
 {
 	if (p->name[0] == '\0')
 		return;
-	out_puts(o, "\"name\":");
-	out_string(o, p->name);
-	out_puts(o, ",");
+	out_member(o, "name", p->name);
 }
 
 /*
@@ -163,11 +170,8 @@ raw_peer(struct out *o, const struct peer *p)
 	out_string(o, p->key);
 	out_puts(o, ":{");
 	out_name(o, p);
-	if (p->flags & PEER_F_ENDPOINT) {
-		out_puts(o, "\"endpoint\":");
-		out_string(o, p->endpoint);
-		out_puts(o, ",");
-	}
+	if (p->flags & PEER_F_ENDPOINT)
+		out_member(o, "endpoint", p->endpoint);
 	if (p->flags & PEER_F_HANDSHAKE)
 		out_printf(o, "\"latestHandshake\":%" PRId64 ",", p->handshake);
 	if (p->flags & PEER_F_RX)
@@ -193,11 +197,8 @@ raw_iface(struct out *o, const struct iface *ifp, int64_t now)
 	(void)now;
 	out_string(o, ifp->name);
 	out_puts(o, ":{");
-	if (ifp->flags & IFACE_F_PUBKEY) {
-		out_puts(o, "\"publicKey\":");
-		out_string(o, ifp->pubkey);
-		out_puts(o, ",");
-	}
+	if (ifp->flags & IFACE_F_PUBKEY)
+		out_member(o, "publicKey", ifp->pubkey);
 	if (ifp->flags & IFACE_F_PORT)
 		out_printf(o, "\"listenPort\":%" PRIu32 ",", ifp->port);
 	if (ifp->flags & IFACE_F_FWMARK)
@@ -242,12 +243,11 @@ status_peer(struct out *o, const struct peer *p, int64_t now)
 	if (has_handshake(p))
 		out_printf(o, ",\"lastHandshakeSecondsAgo\":%" PRIu64,
 		    handshake_age(p->handshake, now));
-	if (p->flags & PEER_F_ENDPOINT) {
-		out_puts(o, ",\"endpoint\":");
-		out_string(o, p->endpoint);
-		out_puts(o, ",");
-	} else
-		out_puts(o, ",\"endpoint\":null,");
+	out_puts(o, ",");
+	if (p->flags & PEER_F_ENDPOINT)
+		out_member(o, "endpoint", p->endpoint);
+	else
+		out_puts(o, "\"endpoint\":null,");
 	out_aips(o, p);
 	out_puts(o, "}");
 }

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /*
- * fuzz_log.c replaces common/log.c.  fatal() and fatalx() end the
+ * fuzz_log.c replaces common/log.c's fatal() and fatalx(), which end the
  * daemon on purpose for some inputs (docs/DESIGN.md §7.6): with fuzz_fatal_jmp
  * armed they jump back to the target, which counts the input as refused;
  * unarmed, they abort, and libFuzzer reports the input.

@@ -357,3 +357,53 @@ wgm_need() {
 wgm_done() {
 	[ "$FAILS" -eq 0 ]
 }
+
+# wgm_skip_if NAME REASON: where there is a REASON, the test ends here as
+# skipped.
+wgm_skip_if() {
+	[ -z "$2" ] && return 0
+	echo "ok - $1 # SKIP $2"
+	exit 0
+}
+
+# wgm_wgnet NAME: $WG_JSON, and the network of tests/wireguard/net.sh (or
+# of fleet.sh, where sourced) built, as case NAME; or the test ends.
+wgm_wgnet() {
+	wgm_wg_json || exit 1
+	if ! wgnet_setup; then
+		not_ok "$1"
+		exit 1
+	fi
+	ok "$1"
+}
+
+# wgm_chain_ok [KEY...]: each peer's events in $LOG chain from its first
+# status: no status_change that repeats a status or skips one, no peer
+# announced twice, none removed unannounced.  Each KEY is a peer of wg0
+# there from the start without an initial_status (inactive).  An inactive
+# peer goes on from disconnected: disconnected -> inactive logs nothing.
+wgm_chain_ok() {
+	python3 - "$LOG" "$@" <<'EOF'
+import json, sys
+state = {("wg0", k): "disconnected" for k in sys.argv[2:]}
+bad = []
+for line in open(sys.argv[1]):
+    if not line.startswith('{"event"'):
+        continue
+    e = json.loads(line)
+    k = (e.get("interface"), e.get("peer"))
+    if e["event"] in ("initial_status", "new_peer"):
+        bad += [line] if k in state else []
+        state[k] = "disconnected" if e["status"] == "inactive" else e["status"]
+    elif e["event"] == "status_change":
+        if e["old_status"] != state.get(k) or e["new_status"] == e["old_status"]:
+            bad.append(line)
+        state[k] = e["new_status"]
+    elif e["event"] == "peer_removed":
+        bad += [line] if k not in state else []
+        state.pop(k, None)
+for b in bad:
+    print("#   out of chain:", b.strip())
+sys.exit(1 if bad else 0)
+EOF
+}

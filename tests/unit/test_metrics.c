@@ -31,20 +31,6 @@ render_peers(const struct snapshot *s)
 	return (unit_render(metrics_render_peers, s));
 }
 
-static int
-setup(void **state)
-{
-	assert_non_null(*state = snapshot_new());
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	snapshot_free(*state);
-	return (0);
-}
-
 /* A string of n copies of c, and the same escaped: "\\" c each. */
 static void
 repeat(char *buf, char *esc, int c, size_t n)
@@ -134,12 +120,14 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_longest_values_all_escaped_render_whole, setup,
-		    teardown),
+		    test_longest_values_all_escaped_render_whole,
+		    unit_snapshot_setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_newline_in_allowed_ip_is_escaped, setup, teardown),
+		    test_newline_in_allowed_ip_is_escaped,
+		    unit_snapshot_setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_empty_snapshot_has_every_peer_family, setup, teardown),
+		    test_empty_snapshot_has_every_peer_family,
+		    unit_snapshot_setup, unit_snapshot_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

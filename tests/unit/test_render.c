@@ -80,17 +80,10 @@ setup(void **state)
 {
 	struct snapshot	*s;
 
-	if ((s = snapshot_new()) == NULL)
+	if (unit_snapshot_setup(state) == -1)
 		return (-1);
+	s = *state;
 	s->time = NOW;
-	*state = s;
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	snapshot_free(*state);
 	return (0);
 }
 
@@ -553,47 +546,53 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-		    test_empty_snapshot_renders_empty_object, setup, teardown),
+		    test_empty_snapshot_renders_empty_object,
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_render_appends_to_what_the_buffer_holds,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_interface_without_peers_has_empty_peers,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_full_peer_renders_every_field, setup, teardown),
+		    test_full_peer_renders_every_field,
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_fields_without_their_flag_are_omitted,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_has_preshared_key_follows_psk_flag, setup, teardown),
+		    test_has_preshared_key_follows_psk_flag,
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_inactive_peer_in_raw_but_not_in_status,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_never_connected_peer_has_no_handshake_age,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_future_handshake_is_zero_seconds_ago,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_handshake_age_across_int64_range_is_exact,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_names_with_quote_and_control_char_are_escaped,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_peer_name_follows_key_escaped, setup, teardown),
+		    test_peer_name_follows_key_escaped,
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_largest_counters_render_exactly, setup, teardown),
+		    test_largest_counters_render_exactly,
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_interfaces_and_peers_render_sorted, setup, teardown),
+		    test_interfaces_and_peers_render_sorted,
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_large_raw_is_valid_json_with_every_peer,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_large_status_is_valid_json_without_inactive,
-		    setup, teardown),
+		    setup, unit_snapshot_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -38,6 +38,20 @@ unit_render(unit_render_fn fn, const struct snapshot *s)
 	return (str);
 }
 
+/* The fixture of the tests that fill a snapshot: an empty one. */
+int
+unit_snapshot_setup(void **state)
+{
+	return ((*state = snapshot_new()) == NULL ? -1 : 0);
+}
+
+int
+unit_snapshot_teardown(void **state)
+{
+	snapshot_free(*state);
+	return (0);
+}
+
 /*
  * A socketpair, a writing on fds[0] and b on fds[1].  Non-blocking, so
  * that a broken test fails instead of hanging.

@@ -13,4 +13,6 @@ struct snapshot;
 typedef int	 (*unit_render_fn)(struct evbuffer *, const struct snapshot *);
 
 char	*unit_render(unit_render_fn, const struct snapshot *);
+int	 unit_snapshot_setup(void **);
+int	 unit_snapshot_teardown(void **);
 int	 unit_imsg_pair(int [2], struct imsgbuf *, struct imsgbuf *);

@@ -118,24 +118,12 @@ fleet_peer_stop() {
 
 # Replaces net.sh's hub and peers (wgnet_setup calls it).
 wgnet__build() {
-	local x
-	mkdir -p "$WGNET_DIR/keys" "$WGNET_DIR/pids" "$WGNET_DIR/log" \
-	    "$WGNET_DIR/holders" &&
-	    chmod 0700 "$WGNET_DIR/keys" || return 1
-	[ -d /run/wireguard ] || mkdir -m 0755 /run/wireguard || return 1
-	for x in "${WGNET_PEERS[@]}"; do
-		wgnet__node "$x" || return 1
-	done
-	for x in "${FLEET_GWS[@]}"; do
-		fleet__gateway "$x" || return 1
-	done
-	for x in "${FLEET_PEERS[@]}"; do
-		fleet__peer "$x" || return 1
-	done
-	# Last and together, so that the first handshakes are close in time.
-	for x in "${FLEET_PEERS[@]}"; do
-		fleet__peer_up "$x" || return 1
-	done
+	wgnet__dirs &&
+	    wgnet__each wgnet__node "${WGNET_PEERS[@]}" &&
+	    wgnet__each fleet__gateway "${FLEET_GWS[@]}" &&
+	    wgnet__each fleet__peer "${FLEET_PEERS[@]}" &&
+	    # Last and together, so that the first handshakes are close in time.
+	    wgnet__each fleet__peer_up "${FLEET_PEERS[@]}"
 }
 
 # An overlay on /dev inside G's mount namespace (private to it: the

@@ -30,7 +30,9 @@
 # everything else (curl, the probes).
 #
 # API:
-#	wgnet_skip_reason	prints why this cannot run here (nothing: it can)
+#	wgnet_skip_reason [CMD...]
+#				prints why this, and CMD..., cannot run here
+#				(nothing: it can)
 #	wgnet_setup		builds the network, all peers handshaken; installs
 #				the EXIT/INT/TERM trap that tears it down
 #	wgnet_in NODE CMD...	runs CMD in node hub, p1, p2 or p3
@@ -93,6 +95,12 @@ wgnet_skip_reason() {
 		echo "ip netns does not work"
 		return
 	fi
+	for c; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			echo "no $c"
+			return
+		fi
+	done
 }
 
 wgnet_ns() {
@@ -211,6 +219,39 @@ wgnet__on_exit() {
 	exit "$rc"
 }
 
+# wgnet__each FUNC ARG...: FUNC ARG for each ARG, up to the first failure.
+wgnet__each() {
+	local f=$1 x
+	shift
+	for x; do
+		"$f" "$x" || return 1
+	done
+}
+
+# wgnet__await PID CMD...: CMD retried for up to 5 s, while PID lives.
+wgnet__await() {
+	local pid=$1 i
+	shift
+	for ((i = 0; i < 100; i++)); do
+		"$@" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# The run's directories, and /run/wireguard, where wg looks for sockets.
+wgnet__dirs() {
+	mkdir -p "$WGNET_DIR/keys" "$WGNET_DIR/pids" "$WGNET_DIR/log" \
+	    "$WGNET_DIR/holders" &&
+	    chmod 0700 "$WGNET_DIR/keys" || return 1
+	[ -d /run/wireguard ] || mkdir -m 0755 /run/wireguard
+}
+
+wgnet__sleeping() {
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = sleep ]
+}
+
 # A node: its netns with lo up, and its mount namespace with a private
 # /run/wireguard, held by a process that sleeps in both (pid in
 # $WGNET_DIR/holders/NODE; ended with the netns's other processes).
@@ -219,7 +260,7 @@ wgnet__on_exit() {
 # namespace's, which in a chroot (a fresh Debian root made by debootstrap)
 # is the host's, where the files of this run are not.
 wgnet__node() {
-	local pid i
+	local pid
 	ip netns add "$WGNET_RUN-$1" || return 1
 	ip -n "$WGNET_RUN-$1" link set lo up || return 1
 	nsenter --net="/run/netns/$WGNET_RUN-$1" \
@@ -230,11 +271,7 @@ wgnet__node() {
 	pid=$!
 	echo "$pid" > "$WGNET_DIR/holders/$1"
 	# Ready once it sleeps: the mount is done.
-	for ((i = 0; i < 100; i++)); do
-		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
+	wgnet__await "$pid" wgnet__sleeping "$pid" && return 0
 	echo "wgnet: the mount namespace of $1 could not be made" >&2
 	return 1
 }
@@ -247,21 +284,21 @@ wgnet__key() {
 # wgnet__wg_start NODE IF: wireguard-go for IF in NODE, in the foreground
 # of a background job of this shell, its pid recorded; waits for its socket.
 wgnet__wg_start() {
-	local node=$1 ifname=$2 pid i
+	local node=$1 ifname=$2 pid
 	WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1 LOG_LEVEL=verbose \
 	    wgnet_bg "$node" wireguard-go -f "$ifname" \
 	    </dev/null >>"$WGNET_DIR/log/$ifname" 2>&1
 	pid=$WGNET_BG_PID
 	echo "$pid" > "$WGNET_DIR/pids/$ifname"
-	for ((i = 0; i < 100; i++)); do
-		wgnet_in "$node" test -S "/run/wireguard/$ifname.sock" &&
-		    wgnet_in "$node" wg show "$ifname" >/dev/null 2>&1 &&
-		    return 0
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
+	wgnet__await "$pid" wgnet__wg_ready "$node" "$ifname" && return 0
 	echo "wgnet: wireguard-go $ifname did not start" >&2
 	return 1
+}
+
+# wgnet__wg_ready NODE IF: IF's control socket answers.
+wgnet__wg_ready() {
+	wgnet_in "$1" test -S "/run/wireguard/$2.sock" &&
+	    wgnet_in "$1" wg show "$2" >/dev/null 2>&1
 }
 
 wgnet_wg_pid() {
@@ -457,29 +494,19 @@ wgnet__plan() {
 wgnet__build() {
 	local x p
 	wgnet__plan
-	mkdir -p "$WGNET_DIR/keys" "$WGNET_DIR/pids" "$WGNET_DIR/log" \
-	    "$WGNET_DIR/holders" &&
-	    chmod 0700 "$WGNET_DIR/keys" || return 1
-	[ -d /run/wireguard ] || mkdir -m 0755 /run/wireguard || return 1
-	for x in hub "${WGNET_PEERS[@]}"; do
-		wgnet__node "$x" || return 1
-	done
+	wgnet__dirs &&
+	    wgnet__each wgnet__node hub "${WGNET_PEERS[@]}" || return 1
 	for x in a b "${WGNET_PEERS[@]}" "${WGNET_GHOSTS[@]}"; do
 		wgnet__key "$x" || return 1
 		WGNET_PRIV[$x]=$WGNET_DIR/keys/$x
 	done
 	WGNET_PSK=$WGNET_DIR/keys/psk
 	(umask 077 && wg genpsk > "$WGNET_PSK") || return 1
-	for p in "${WGNET_PEERS[@]}"; do
-		wgnet__veth "$p" || return 1
-	done
-	wgnet__hub_if a && wgnet__hub_if b || return 1
-	for x in "${WGNET_PEERS[@]}" "${WGNET_GHOSTS[@]}"; do
-		wgnet__hub_peer "$x" || return 1
-	done
-	for p in "${WGNET_PEERS[@]}"; do
-		wgnet_peer_start "$p" || return 1
-	done
+	wgnet__each wgnet__veth "${WGNET_PEERS[@]}" &&
+	    wgnet__hub_if a && wgnet__hub_if b &&
+	    wgnet__each wgnet__hub_peer \
+	    "${WGNET_PEERS[@]}" "${WGNET_GHOSTS[@]}" &&
+	    wgnet__each wgnet_peer_start "${WGNET_PEERS[@]}" || return 1
 	# Last and together, so that the first handshakes are close in time.
 	for p in "${WGNET_PEERS[@]}"; do
 		wgnet_peer_up "$p" || {

@@ -49,6 +49,13 @@ stream() {
 	CURLS+=("$CP")
 }
 
+# resume NAME ID SECONDS: a stream from Last-Event-ID ID into $T/NAME,
+# ended after SECONDS.
+resume() {
+	curl -s -N --max-time "$3" -H "Last-Event-ID: $2" \
+	    "$URL/events" > "$T/$1"
+}
+
 # nevents: how many event lines the log has.
 nevents() {
 	grep -c '^{"event":' "$LOG"
@@ -140,12 +147,10 @@ wgm_wait_log 'status_change' 10 2
 fixture 3 0
 wgm_wait_log 'status_change' 10 3
 n1=$(nevents)
-curl -s -N --max-time 2 -H "Last-Event-ID: $k" \
-    "$URL/events" > "$T/resume"
+resume resume "$k" 2
 check "Last-Event-ID: N gets exactly the events after N, then the live ones" \
     sse resume same $((k + 1)) "$n1"
-curl -s -N --max-time 2 -H "Last-Event-ID: 999999" \
-    "$URL/events" > "$T/future"
+resume future 999999 2
 check "an id from before a restart (above the last) gets all that is held" \
     sse future same 1 "$n1"
 
@@ -185,8 +190,7 @@ wgm_wait_log 'a stream closed, 1 left' 10 4
 fixture 1100 1100
 wgm_wait_log 'new_peer' 20 1097
 n4=$(nevents)
-curl -s -N --max-time 3 -H "Last-Event-ID: 1" \
-    "$URL/events" > "$T/gap"
+resume gap 1 3
 check "a client that missed more than the ring holds gets a gap with the count" \
     sse gap gap $((n4 - 1023)) "$n4" $((n4 - 1023 - 2))
 

@@ -15,11 +15,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 . "$TOP/tests/wireguard/net.sh"
 
-reason=$(wgnet_skip_reason)
-if [ -n "$reason" ]; then
-	echo "ok - demo # SKIP $reason"
-	exit 0
-fi
+wgm_skip_if demo "$(wgnet_skip_reason)"
 wgm_setup
 
 DEMO_PID=

@@ -35,14 +35,8 @@ set -u
 . "$TOP/tests/wireguard/fleet.sh"
 
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-reason=$(wgnet_skip_reason)
-for c in curl python3 sudo prometheus "$RSYSLOGD"; do
-	[ -z "$reason" ] && ! command -v "$c" >/dev/null 2>&1 && reason="no $c"
-done
-if [ -n "$reason" ]; then
-	echo "ok - fleet # SKIP $reason"
-	exit 0
-fi
+wgm_skip_if fleet \
+    "$(wgnet_skip_reason curl python3 sudo prometheus "$RSYSLOGD")"
 wgm_setup
 
 C=${FLEET_C:-150}
@@ -52,14 +46,8 @@ WPORT=5000		# wgmond, on each gateway's address
 SPORT=10514		# the central rsyslogd, on the monitoring host
 PPORT=9090		# Prometheus, on the monitoring host's loopback
 E=$TOP/etc
-wgm_wg_json || exit 1
 T_START=$(date +%s)
-
-if ! wgnet_setup; then
-	not_ok "three gateways with their peers, all handshaken"
-	exit 1
-fi
-ok "three gateways with their peers, all handshaken"
+wgm_wgnet "three gateways with their peers, all handshaken"
 T_HS=$(date +%s)
 KA=${WGNET_PUB[g1a]}
 

@@ -25,30 +25,14 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 . "$TOP/tests/wireguard/net.sh"
 
-reason=$(wgnet_skip_reason)
-for c in curl python3 sudo; do
-	[ -z "$reason" ] && ! command -v "$c" >/dev/null 2>&1 && reason="no $c"
-done
-if [ -n "$reason" ]; then
-	echo "ok - wireguard suite # SKIP $reason"
-	exit 0
-fi
+wgm_skip_if "wireguard suite" "$(wgnet_skip_reason curl python3 sudo)"
 wgm_setup
 
 C=5
 D=10
 PORT=5000		# the hub's own loopback
-# wgmond runs only a script of root's that nobody else can write, and a
-# checkout made by a user with sudo (umask 002) is neither: a copy, as
-# make run makes one.
-wgm_wg_json || exit 1
 T_START=$(date +%s)
-
-if ! wgnet_setup; then
-	not_ok "the harness builds a hub with two interfaces and three peers that handshake"
-	exit 1
-fi
-ok "the harness builds a hub with two interfaces and three peers that handshake"
+wgm_wgnet "the harness builds a hub with two interfaces and three peers that handshake"
 
 IFA=$WGNET_IFA
 IFB=$WGNET_IFB
@@ -490,33 +474,8 @@ check "the hub's private keys and the preshared key appear nowhere in /raw, /sta
 check "no collect_error while the network changed under wgmond" \
     wgm_is 0 event=collect_error
 
-chain_ok() {
-	python3 - "$LOG" <<'EOF'
-import json, sys
-state, bad = {}, []
-for line in open(sys.argv[1]):
-    if not line.startswith('{"event"'):
-        continue
-    e = json.loads(line)
-    k = (e.get("interface"), e.get("peer"))
-    if e["event"] in ("initial_status", "new_peer"):
-        bad += [line] if k in state else []
-        state[k] = e["status"]
-    elif e["event"] == "status_change":
-        if e["old_status"] != state.get(k) or e["new_status"] == e["old_status"]:
-            bad.append(line)
-        state[k] = e["new_status"]
-    elif e["event"] == "peer_removed":
-        if k not in state:
-            bad.append(line)
-        state.pop(k, None)
-for b in bad:
-    print("#   out of chain:", b.strip())
-sys.exit(1 if bad else 0)
-EOF
-}
 check "each peer's events chain from its first status (no duplicate, no gap)" \
-    chain_ok
+    wgm_chain_ok
 
 if wgm_stop; then
 	ok "wgmond exits 0 on SIGTERM"
