@@ -36,6 +36,28 @@ def load_seedref(path):
     return main
 
 
+def one_check(main, text, prev, t, events):
+    """One check of the baseline: json.loads, classify, log_changes, timed.
+
+    Returns the document, the classification and the four durations
+    (loads, classify, loads + classify, log_changes) in seconds.
+    """
+    t0 = time.process_time()
+    wg = main.json.loads(text)
+    t1 = time.process_time()
+    new = main.classify(wg, t)
+    t2 = time.process_time()
+    del events[:]
+    main.log_changes(prev, new, t, False)
+    t3 = time.process_time()
+    return wg, new, (t1 - t0, t2 - t1, t2 - t0, t3 - t2)
+
+
+def record(lists, times):
+    for v, d in zip(lists, times):
+        v.append(d)
+
+
 def bench(main, path, reps, now):
     with open(path) as f:
         text = f.read()
@@ -44,19 +66,9 @@ def bench(main, path, reps, now):
     prev = main.classify(main.json.loads(text), now)
     loads, classify, changes, total = [], [], [], []
     for r in range(reps):
-        t0 = time.process_time()
-        wg = main.json.loads(text)
-        t1 = time.process_time()
-        new = main.classify(wg, now + (NOW_STEP if r % 2 == 0 else 0))
-        t2 = time.process_time()
-        del events[:]
-        main.log_changes(prev, new, now, False)
-        t3 = time.process_time()
-        prev = new
-        loads.append(t1 - t0)
-        classify.append(t2 - t1)
-        total.append(t2 - t0)
-        changes.append(t3 - t2)
+        wg, prev, times = one_check(
+            main, text, prev, now + (NOW_STEP if r % 2 == 0 else 0), events)
+        record((loads, classify, total, changes), times)
     peers = sum(len(i.get("peers", {})) for i in wg.values())
     ms = lambda v: "%.3f" % (statistics.median(v) * 1e3)  # noqa: E731
     print("baseline file=%s bytes=%d peers=%d reps=%d loads_ms=%s "
@@ -87,20 +99,9 @@ def churn(main, paths, now):
         with open(path) as f:
             text = f.read()
         size += len(text.encode())
-        t = now + NOW_STEP * r
-        t0 = time.process_time()
-        wg = main.json.loads(text)
-        t1 = time.process_time()
-        new = main.classify(wg, t)
-        t2 = time.process_time()
-        del events[:]
-        main.log_changes(prev, new, t, False)
-        t3 = time.process_time()
-        prev = new
-        loads.append(t1 - t0)
-        classify.append(t2 - t1)
-        total.append(t2 - t0)
-        changes.append(t3 - t2)
+        wg, prev, times = one_check(main, text, prev, now + NOW_STEP * r,
+                                    events)
+        record((loads, classify, total, changes), times)
         nevents.append(len(events))
     peers = sum(len(i.get("peers", {})) for i in wg.values())
     del text, wg

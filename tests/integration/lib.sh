@@ -407,3 +407,27 @@ for b in bad:
 sys.exit(1 if bad else 0)
 EOF
 }
+
+# wgm_private_dev: in the test's private mount namespace, an overlay on
+# /dev whose /dev/log is the test's own, with fresh /dev/shm and /dev/pts
+# (daemon/test_syslog.sh says why an overlay); 1 if it cannot be mounted.
+# wgm_dev_unmount undoes it.
+wgm_private_dev() {
+	mkdir "$T/dev.upper" "$T/dev.work" || return 1
+	mount -t overlay wgm-dev \
+	    -o "lowerdir=/dev,upperdir=$T/dev.upper,workdir=$T/dev.work" /dev ||
+	    return 1
+	WGM_DEV_MOUNTED=1
+	mount -t tmpfs -o mode=1777 wgm-shm /dev/shm 2>/dev/null
+	mount -t devpts -o newinstance,ptmxmode=0666 wgm-pts /dev/pts \
+	    2>/dev/null
+	return 0
+}
+
+wgm_dev_unmount() {
+	[ -n "${WGM_DEV_MOUNTED:-}" ] || return 0
+	umount -l /dev/pts 2>/dev/null
+	umount -l /dev/shm 2>/dev/null
+	umount -l /dev || T=	# never remove an upper layer still in use
+	WGM_DEV_MOUNTED=
+}

@@ -52,7 +52,6 @@ RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
 
 wgm_setup
 
-DEV_MOUNTED=
 RS_PID=
 RS_N=0
 FPID=
@@ -65,26 +64,12 @@ syslog_cleanup() {
 		wgm_wait_gone "$PID" 5
 	fi
 	wgm_end "$RS_PID"
-	ns_cleanup_mounts
+	wgm_dev_unmount
 }
 
-ns_cleanup_mounts() {
-	[ -n "$DEV_MOUNTED" ] || return 0
-	umount -l /dev/pts 2>/dev/null
-	umount -l /dev/shm 2>/dev/null
-	umount -l /dev || T=	# never remove an upper layer still in use
-	DEV_MOUNTED=
-}
 wgm_atexit syslog_cleanup
 
-mkdir "$T/dev.upper" "$T/dev.work"
-mount -t overlay wgm-dev \
-    -o "lowerdir=/dev,upperdir=$T/dev.upper,workdir=$T/dev.work" /dev ||
-    skip "cannot mount an overlayfs on /dev"
-DEV_MOUNTED=1
-# The overlay hides /dev's own mounts: fresh, private ones in their place.
-mount -t tmpfs -o mode=1777 wgm-shm /dev/shm 2>/dev/null
-mount -t devpts -o newinstance,ptmxmode=0666 wgm-pts /dev/pts 2>/dev/null
+wgm_private_dev || skip "cannot mount an overlayfs on /dev"
 
 # rs_start: a new rsyslogd, writing to $T/syslog.N; LOG names that file.
 # Each line is "facility.severity RAWMSG", the message as it came.

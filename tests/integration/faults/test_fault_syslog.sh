@@ -37,7 +37,6 @@ wgm_setup
 DOWN=60		# seconds the receiver is away in the first case
 SLOW=12		# events made meanwhile
 MANY=1500	# events made at once in the second case
-DEV_MOUNTED=
 RX_PID=
 RX_N=0
 FPID=
@@ -46,26 +45,14 @@ FPID=
 # shellcheck disable=SC2034
 RUNS=$T/runs
 
-dev_unmount() {
-	[ -n "$DEV_MOUNTED" ] || return 0
-	umount -l /dev/pts 2>/dev/null
-	umount -l /dev/shm 2>/dev/null
-	umount -l /dev || T=	# never remove an upper layer in use
-}
 
 # Last given, first run: the daemon (detached, so not ours to reap)
 # ended, then the receiver, then /dev unmounted.
-wgm_atexit dev_unmount
+wgm_atexit wgm_dev_unmount
 wgm_atexit 'wgm_end "$RX_PID"'
 wgm_atexit 'wgm_end "$PID"; wgm_wait_gone "$PID" 5'
 
-mkdir "$T/dev.upper" "$T/dev.work"
-mount -t overlay wgm-dev \
-    -o "lowerdir=/dev,upperdir=$T/dev.upper,workdir=$T/dev.work" /dev ||
-    skip "cannot mount an overlayfs on /dev"
-DEV_MOUNTED=1
-mount -t tmpfs -o mode=1777 wgm-shm /dev/shm 2>/dev/null
-mount -t devpts -o newinstance,ptmxmode=0666 wgm-pts /dev/pts 2>/dev/null
+wgm_private_dev || skip "cannot mount an overlayfs on /dev"
 
 # rx_start: a receiver on a new /dev/log, one line per message in
 # $T/rx.N; LOG names that file.
