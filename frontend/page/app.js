@@ -1,5 +1,5 @@
 /*
- * The page of wgmond (DESIGN §9), served by the frontend as /app.js.
+ * The page of wgmond (docs/DESIGN.md §9), served by the frontend as /app.js.
  *
  * The table is /status, fetched again after every event from /events,
  * which the frontend sends once the new snapshot is in place.  Names,

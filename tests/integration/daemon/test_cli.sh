@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The command line and the environment (DESIGN.md §2): -h prints the
+# The command line and the environment (docs/DESIGN.md §2): -h prints the
 # synopsis, every bad value exits 1 with one line naming the flag or the
 # variable and the value, -n prints the effective configuration, a flag
 # overrides the environment and the environment overrides the default.
@@ -171,7 +171,7 @@ expect() {
 	fi
 }
 
-# -n checks the script as a start would (DESIGN.md §3). The default is
+# -n checks the script as a start would (docs/DESIGN.md §3). The default is
 # this checkout's tools/wg-json, safe only where the checkout and every
 # directory above it are root's and writable by nobody else (a user's
 # clone is not): the expected verdict is worked out here, by the rule.

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of DESIGN §5 at every size: each event line reaches
+# Integration test of docs/DESIGN.md §5 at every size: each event line reaches
 # stderr (-d) and syslog whole and valid JSON; past the limit its allowed
 # IPs are cut between entries and marked "allowedIpsTruncated":true.
 # Two fixtures: big.json has a peer with 700 allowed IPs (about 11 KiB of

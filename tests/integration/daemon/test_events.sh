@@ -2,9 +2,9 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of the events (DESIGN §4, §5): the daemon runs in the
-# foreground with -C 3 -D 6 -i 1 and a script that prints a fixture the test
-# rewrites between runs; its log lines are read as the events it wrote.
+# Integration test of the events (docs/DESIGN.md §4, §5): the daemon runs in
+# the foreground with -C 3 -D 6 -i 1 and a script that prints a fixture the
+# test rewrites between runs; its log lines are read as the events it wrote.
 # Handshakes are computed from the clock when the fixture is written; every
 # wait is bounded and waits for a state or an event, never for a time.
 # Prints one `ok - NAME` / `not ok - NAME` line per case.  Run from anywhere:
@@ -284,7 +284,7 @@ for b in bad:
 sys.exit(0 if not bad and len(seen) == 4 else 1)
 EOF
 }
-check "event keys are in the DESIGN §5 order (raw line text)" keys_in_order
+check "event keys are in the docs/DESIGN.md §5 order (raw line text)" keys_in_order
 wgm_stop
 
 # ---- A first run that fails: initial_status comes with the first good run.

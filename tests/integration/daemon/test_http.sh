@@ -2,9 +2,9 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of the frontend's HTTP interface (DESIGN §6): the daemon
-# runs in the foreground on loopback with a fixture script, and its answers
-# are checked with curl and with raw requests.  Secrets in the fixture
+# Integration test of the frontend's HTTP interface (docs/DESIGN.md §6): the
+# daemon runs in the foreground on loopback with a fixture script, and its
+# answers are checked with curl and with raw requests.  Secrets in the fixture
 # (privateKey, presharedKey) must never show in an answer or in the log.
 # Prints one `ok - NAME` / `not ok - NAME` line per case.  Run from anywhere:
 #	bash tests/integration/daemon/test_http.sh

@@ -2,8 +2,8 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of DESIGN §3 and §7: private and preshared keys never
-# reach the frontend.  The fixture's keys are random 32-byte values made
+# Integration test of docs/DESIGN.md §3 and §7: private and preshared keys
+# never reach the frontend.  The fixture's keys are random 32-byte values made
 # for this run (base64, 44 characters, as WireGuard prints them), so a
 # match can only come from this run.  After several runs, new and removed
 # peers and rejected documents, the frontend's whole memory is read through

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of GET /metrics (DESIGN §9): the daemon runs in the
+# Integration test of GET /metrics (docs/DESIGN.md §9): the daemon runs in the
 # foreground with a fixture script, curl scrapes it, promtool (Debian's
 # prometheus package) checks the text, and a few series are compared with
 # the values the fixture and the runs must give.  Prints one
@@ -91,7 +91,7 @@ series_is() {
 	[ "$(val "$1")" = "$2" ]
 }
 
-# Every family of DESIGN §9, with its type, has HELP and TYPE lines.
+# Every family of docs/DESIGN.md §9, with its type, has HELP and TYPE lines.
 families_ok() {
 	local f t rc=0
 	while read -r f t; do
@@ -157,7 +157,7 @@ ctype=$(grep -i '^Content-Type:' "$T/h" | sed -e 's/^[^:]*: *//' -e 's/\r$//')
 check "GET /metrics is 200 with Content-Type text/plain; version=0.0.4; charset=utf-8" \
     test "$code" = 200 -a "$ctype" = "text/plain; version=0.0.4; charset=utf-8"
 check "promtool check metrics is silent" promtool_silent
-check "every family of DESIGN §9 has HELP and TYPE with its type" families_ok
+check "every family of docs/DESIGN.md §9 has HELP and TYPE with its type" families_ok
 check "the thresholds are those of -C and -D" eval \
     'is "wgmond_status_threshold_seconds{threshold=\"connected\"}" 100 &&
      is "wgmond_status_threshold_seconds{threshold=\"disconnected\"}" 1000'

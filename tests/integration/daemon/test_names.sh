@@ -2,8 +2,8 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of peer names (DESIGN §9): the daemon runs with -N on a
-# plain names file and a WireGuard configuration, and a script that prints
+# Integration test of peer names (docs/DESIGN.md §9): the daemon runs with -N on
+# a plain names file and a WireGuard configuration, and a script that prints
 # a fixture.  The names must show in /raw, /status and every event about a
 # peer, right after its key, and come back exactly when the JSON is parsed,
 # a hostile one too; a bad line is named file:line; a rewritten file shows

@@ -2,8 +2,8 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of the page at / (DESIGN §9) in a real browser: Debian's
-# chromium, headless, driven over the DevTools protocol by cdp.py.  The
+# Integration test of the page at / (docs/DESIGN.md §9) in a real browser:
+# Debian's chromium, headless, driven over the DevTools protocol by cdp.py.  The
 # daemon serves a fixture the test rewrites; the page must show every peer
 # with its status, change a row when its status changes, show names and
 # endpoints from the script as text (an interface named like an HTML tag,

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The frontend is never root while its event loop runs (DESIGN.md §7):
+# The frontend is never root while its event loop runs (docs/DESIGN.md §7):
 # traced from its exec on, it chroots, becomes the -u user and loads its
 # seccomp filter before its first wait for events, both with -d and
 # without (where it also waits for its syslog socket first).  And a

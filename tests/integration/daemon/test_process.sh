@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The two processes (DESIGN.md §7): the frontend runs as the -u user,
+# The two processes (docs/DESIGN.md §7): the frontend runs as the -u user,
 # chrooted, with no_new_privs and a seccomp filter, the collector stays
 # root; either dying ends the other; SIGTERM and SIGINT stop both; and
 # what start-up must refuse (unknown user, bad chroot, not root, unsafe

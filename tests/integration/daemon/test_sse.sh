@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of GET /events (DESIGN §9): the daemon runs in the
+# Integration test of GET /events (docs/DESIGN.md §9): the daemon runs in the
 # foreground with a fixture the test rewrites, curl -N holds streams open,
 # and what each stream got is compared with the event lines of the log:
 # the same lines, in the same order, with ids from 1.  Resuming with

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# Integration test of DESIGN §5 and §7 without -d: events go to a real
+# Integration test of docs/DESIGN.md §5 and §7 without -d: events go to a real
 # syslog daemon and survive its restart.  The chrooted, sandboxed frontend
 # cannot open /dev/log: the collector hands it a connected socket
 # (IMSG_LOG_SOCKET) and a new one whenever sending fails; the frontend

@@ -2,9 +2,9 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The Prometheus files of etc/prometheus/ (DESIGN §9, README "Prometheus"):
-# the scrape job and the alert rules pass promtool's checks, the rules'
-# own tests (series that fire and series that must not) pass, and would
+# The Prometheus files of etc/prometheus/ (docs/DESIGN.md §9, README
+# "Prometheus"): the scrape job and the alert rules pass promtool's checks, the
+# rules' own tests (series that fire and series that must not) pass, and would
 # fail if the rules fired at once or never.  Then the rules and the
 # Grafana dashboard's join query are evaluated by promtool on what a real
 # wgmond serves on /metrics.  Prints one `ok - NAME` / `not ok - NAME`

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # A status script that goes wrong in every way the collector knows of
-# (DESIGN.md §3, §5, §6): each failed run logs exactly one collect_error
+# (docs/DESIGN.md §3, §5, §6): each failed run logs exactly one collect_error
 # with the right "error" and a useful "detail", the daemon keeps running,
 # /raw keeps serving the last good snapshot (with a Warning header),
 # /healthz turns 503 and names the error, and the first good run after it

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# What a run of the script gets and how it ends (DESIGN.md §3): the
+# What a run of the script gets and how it ends (docs/DESIGN.md §3): the
 # script and sudo hold no descriptor of the daemon's but stdin, stdout
 # and stderr, and the script does not inherit the daemon's ignored
 # signals.  A run whose script ignores SIGTERM and leaves a process

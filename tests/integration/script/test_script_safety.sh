@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# The script check (DESIGN.md §3): a directory on the way to the script
+# The script check (docs/DESIGN.md §3): a directory on the way to the script
 # that another user owns, or that is writable by a group (root's too), is
 # refused with a message naming it: -n and start-up exit 1, a running
 # daemon logs collect_error "unsafe" for each run and does not run the
