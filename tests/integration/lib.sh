@@ -431,3 +431,22 @@ wgm_dev_unmount() {
 	umount -l /dev || T=	# never remove an upper layer still in use
 	WGM_DEV_MOUNTED=
 }
+
+# wgm_mount_ns NAME [ARG...]: the test runs again, once, in a private
+# mount namespace, so that what it mounts (wgm_private_dev) is gone with
+# it; where that cannot be, it ends as skipped under NAME.
+wgm_mount_ns() {
+	local name=$1
+	shift
+	[ -z "${WGM_MOUNT_NS:-}" ] || return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "ok - $name # SKIP needs root"
+		exit 0
+	fi
+	if ! unshare --mount --propagation private true 2>/dev/null; then
+		echo "ok - $name # SKIP unshare --mount is not permitted here"
+		exit 0
+	fi
+	WGM_MOUNT_NS=1 exec unshare --mount --propagation private \
+	    bash "$0" "$@"
+}

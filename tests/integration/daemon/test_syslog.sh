@@ -34,20 +34,16 @@ skip() {
 	exit 0
 }
 
-if [ -z "${WGM_SYSLOG_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+if [ -z "${WGM_MOUNT_NS:-}" ]; then
 	command -v rsyslogd >/dev/null 2>&1 || [ -x /usr/sbin/rsyslogd ] ||
 	    skip "rsyslogd is not installed (Debian: apt-get install rsyslog)"
-	unshare --mount --propagation private true 2>/dev/null ||
-	    skip "unshare --mount is not permitted here"
 	# How the machine's /dev/log looks now, to compare with at the end.
 	WGM_HOST_DEVLOG=$(stat -c '%F %i' /dev/log 2>/dev/null || echo none)
 	export WGM_HOST_DEVLOG
-	WGM_SYSLOG_NS=1 exec unshare --mount --propagation private \
-	    bash "${BASH_SOURCE[0]}" "$@"
 fi
-
-. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+wgm_mount_ns syslog "$@"
 RSYSLOGD=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
 
 wgm_setup

@@ -22,15 +22,8 @@ skip() {
 	exit 0
 }
 
-if [ -z "${WGM_SYSLOG_NS:-}" ]; then
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	unshare --mount --propagation private true 2>/dev/null ||
-	    skip "unshare --mount is not permitted here"
-	WGM_SYSLOG_NS=1 exec unshare --mount --propagation private \
-	    bash "${BASH_SOURCE[0]}" "$@"
-fi
-
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+wgm_mount_ns "syslog faults" "$@"
 
 wgm_setup
 
