@@ -42,28 +42,6 @@ wall_age(const struct peer *p, int64_t now)
 	return (now > p->handshake ? now - p->handshake : 0);
 }
 
-int
-classify_peer(const struct peer *p, int64_t now, uint32_t connected,
-    uint32_t disconnected)
-{
-	if (!has_handshake(p))
-		return (STATUS_NEVER);
-	return (classify_age(wall_age(p, now), connected, disconnected));
-}
-
-/* The same interface's same peer in the previous snapshot, if any. */
-static const struct peer *
-prev_peer(struct snapshot *prev, const struct iface *ifp,
-    const struct peer *p)
-{
-	struct iface	*pifp;
-
-	if (prev == NULL || (pifp = snapshot_iface_find(prev,
-	    ifp->name)) == NULL)
-		return (NULL);
-	return (snapshot_peer_find(pifp, p->key));
-}
-
 /*
  * The handshake's time on the monotonic clock.  Its wall-clock age is
  * taken once, when the value is first seen, and then kept, so that a
@@ -76,13 +54,14 @@ prev_peer(struct snapshot *prev, const struct iface *ifp,
  * and forth.
  */
 static int64_t
-handshake_mono(const struct snapshot *s, struct snapshot *prev,
-    const struct iface *ifp, const struct peer *p, int64_t now, int stepped)
+handshake_mono(const struct snapshot *s, const struct snapshot *prev,
+    struct iface *pifp, const struct peer *p, int64_t now, int stepped)
 {
-	const struct peer	*q;
+	const struct peer	*q = NULL;
 	int64_t			 age;
 
-	q = prev_peer(prev, ifp, p);
+	if (pifp != NULL)
+		q = snapshot_peer_find(pifp, p->key);
 	if (q != NULL && has_handshake(q) && q->handshake == p->handshake)
 		return (q->hs_mono);
 	age = wall_age(p, now);
@@ -116,25 +95,29 @@ void
 classify_carry(struct snapshot *s, struct snapshot *prev, int64_t now,
     uint32_t connected, uint32_t disconnected)
 {
-	struct iface	*ifp;
+	struct iface	*ifp, *pifp;
 	struct peer	*p;
 	int64_t		 age;
 	int		 stepped;
 
 	stepped = clock_stepped(s, prev, now);
 	s->time = now;
-	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+	RB_FOREACH(ifp, iface_tree, &s->ifaces) {
+		/* The same interface in the previous run, if any. */
+		pifp = prev == NULL ? NULL : snapshot_iface_find(prev,
+		    ifp->name);
 		RB_FOREACH(p, peer_tree, &ifp->peers) {
 			if (!has_handshake(p)) {
 				p->status = STATUS_NEVER;
 				continue;
 			}
-			p->hs_mono = handshake_mono(s, prev, ifp, p, now,
+			p->hs_mono = handshake_mono(s, prev, pifp, p, now,
 			    stepped);
 			age = s->mono - p->hs_mono;
 			p->status = classify_age(age > 0 ? age : 0,
 			    connected, disconnected);
 		}
+	}
 }
 
 /* A snapshot with no history: the wall clock stands for both. */

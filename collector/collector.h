@@ -153,8 +153,6 @@ int		 parse_error_code(struct parser *);
 void		 parse_free(struct parser *);
 
 /* classify.c */
-int		 classify_peer(const struct peer *, int64_t, uint32_t,
-		    uint32_t);
 void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 		    uint32_t);
 void		 classify_carry(struct snapshot *, struct snapshot *, int64_t,
