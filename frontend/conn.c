@@ -71,7 +71,8 @@ conn_cmp(struct conn *a, struct conn *b)
 	return (x < y ? -1 : x > y);
 }
 
-static time_t
+/* Seconds on the monotonic clock, which no step of the wall clock moves. */
+time_t
 conn_now(void)
 {
 	struct timespec	ts;

@@ -54,15 +54,6 @@ static int64_t			 success_mono;
 static int			 have_status;
 static struct event		*ev_accept_pause;
 
-static int64_t
-mono_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec);
-}
-
 static void
 body_unref(struct body *b)
 {
@@ -211,7 +202,7 @@ http_snapshot(const struct snapshot *s)
 	status_body = nstatus;
 	metrics_body = nmetrics;
 	snapshot_time = s->time;
-	snapshot_mono = mono_now();
+	snapshot_mono = conn_now();
 	http_expire();
 }
 
@@ -223,7 +214,7 @@ http_collect_status(const struct collect_status *cs)
 	metrics_status(cs);
 	if (cs->error == ERR_NONE) {
 		last_success = cs->time;
-		success_mono = mono_now();
+		success_mono = conn_now();
 	} else
 		last_error = *cs;
 }
@@ -309,7 +300,7 @@ http_not_modified(struct evhttp_request *req, const char *etag)
 static int64_t
 snapshot_age(void)
 {
-	return (mono_now() - snapshot_mono);
+	return (conn_now() - snapshot_mono);
 }
 
 /*
@@ -455,7 +446,7 @@ serve_healthz(struct evhttp_request *req, uint32_t interval)
 
 	failed = have_status && last_status.error != ERR_NONE;
 	ok = last_success != 0 && !failed &&
-	    mono_now() - success_mono <= 3 * (int64_t)interval;
+	    conn_now() - success_mono <= 3 * (int64_t)interval;
 	state = ok ? "ok" : !have_status ? "starting" : "stale";
 	evbuffer_add_printf(out, "{\"status\":\"%s\",\"lastSuccess\":", state);
 	if (last_success != 0)
