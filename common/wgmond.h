@@ -102,6 +102,9 @@ struct peer {
 	int			 status;
 	size_t			 naips;
 	char			(*aips)[WGM_AIP_MAX];
+	/* The frontend's: the generation it last changed in, its bodies' parts. */
+	uint32_t		 gen;
+	char			*render;	/* one allocation, or NULL */
 };
 RB_HEAD(peer_tree, peer);
 
@@ -229,9 +232,12 @@ struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,
 		    const char *);
 struct peer	*snapshot_peer_find(struct iface *, const char *);
+void		 snapshot_peer_remove(struct snapshot *, struct iface *,
+		    struct peer *);
 int		 snapshot_peer_add_aip(struct peer *, const char *);
 const char	*snapshot_status_name(int);
 const char	*snapshot_error_name(int);
+/* delta.c */
 int		 snapshot_compose(struct imsgbuf *, const struct snapshot *);
 /* The receiving side: builds the next snapshot message by message. */
 struct snapshot_builder;
