@@ -247,8 +247,10 @@ yajl_floor(const struct doc *d)
 
 /* The frontend's channel, but cleared unsent. */
 static void
-rep_snapshot(const struct snapshot *snap, void *arg)
+rep_snapshot(const struct snapshot *prev, const struct snapshot *snap,
+    void *arg)
 {
+	(void)prev;
 	struct rep	*rp = arg;
 	struct imsgbuf	 ibuf;
 

@@ -217,9 +217,11 @@ run_failed(int error, const char *detail, int64_t now)
 
 /* Only the latest matters: one the frontend has yet to read is enough. */
 static void
-send_snapshot(const struct snapshot *snap, void *arg)
+send_snapshot(const struct snapshot *prev, const struct snapshot *snap,
+    void *arg)
 {
 	(void)arg;
+	(void)prev;
 	if (frontend_behind()) {
 		if (fq.skipped++ == 0)
 			log_warnx("frontend is not reading: snapshots skipped "

@@ -116,7 +116,9 @@ enum cycle_step {
 
 /* Where cycle_run's results go: the frontend's channel, or a benchmark. */
 struct cycle_out {
-	void	(*snapshot)(const struct snapshot *, void *);
+	/* The previous run's snapshot (NULL: none), and this run's. */
+	void	(*snapshot)(const struct snapshot *, const struct snapshot *,
+		    void *);
 	/* An event's type, its syslog priority, and its line (drained). */
 	void	(*event)(int, int, struct evbuffer *, void *);
 	void	(*lap)(int, void *);	/* a step done, or NULL */

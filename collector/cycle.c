@@ -56,7 +56,7 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	    (b = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
 	cycle_lap(out, CYCLE_DIFF);
-	out->snapshot(snap, out->arg);
+	out->snapshot(c->current, snap, out->arg);
 	cycle_lap(out, CYCLE_ENCODE);
 	if (c->failing) {
 		if (events_format_recovered(b, now) == -1)

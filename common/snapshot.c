@@ -171,6 +171,22 @@ snapshot_peer_remove(struct snapshot *s, struct iface *ifp, struct peer *p)
 	free(p);
 }
 
+/*
+ * FNV-1a over the list, each entry with its NUL: the collector tells a
+ * changed list by it once the previous run's lists are trimmed.
+ */
+static uint64_t
+aips_hash(uint64_t h, const char *aip)
+{
+	if (h == 0)
+		h = 14695981039346656037ULL;
+	do {
+		h ^= (unsigned char)*aip;
+		h *= 1099511628211ULL;
+	} while (*aip++ != '\0');
+	return (h);
+}
+
 int
 snapshot_peer_add_aip(struct peer *p, const char *aip)
 {
@@ -189,6 +205,7 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
 		p->aips = n;
 	}
 	strlcpy(p->aips[p->naips++], aip, WGM_AIP_MAX);
+	p->aips_hash = aips_hash(p->aips_hash, aip);
 	p->flags |= PEER_F_AIPS;
 	return (0);
 }

@@ -102,6 +102,7 @@ struct peer {
 	int			 status;
 	size_t			 naips;
 	char			(*aips)[WGM_AIP_MAX];
+	uint64_t		 aips_hash;	/* of the list; trimming keeps it */
 	/* The frontend's: the generation it last changed in, its bodies' parts. */
 	uint32_t		 gen;
 	char			*render;	/* one allocation, or NULL */
