@@ -57,37 +57,43 @@ enum ptype {
 
 struct pfield_info {
 	const char	*name;		/* its key in its object */
+	size_t		 namelen;
 	enum pfield	 parent;	/* the container it is in */
 	enum ptype	 type;
 	uint64_t	 max;		/* of an integer */
 	uint32_t	 flag;		/* set in its interface or peer */
 };
 
+/* A known key: its name and its length. */
+#define PKEY(s)	s, sizeof(s) - 1
+
 static const struct pfield_info pfields[] = {
-	[PF_TOP] =	{ NULL, PF_NONE, PT_OBJECT, 0, 0 },
-	[PF_IFACE] =	{ NULL, PF_TOP, PT_OBJECT, 0, 0 },
-	[PF_PRIVKEY] =	{ "privateKey", PF_IFACE, PT_STRING, 0, 0 },
-	[PF_PUBKEY] =	{ "publicKey", PF_IFACE, PT_STRING, 0,
+	[PF_TOP] =	{ NULL, 0, PF_NONE, PT_OBJECT, 0, 0 },
+	[PF_IFACE] =	{ NULL, 0, PF_TOP, PT_OBJECT, 0, 0 },
+	[PF_PRIVKEY] =	{ PKEY("privateKey"), PF_IFACE, PT_STRING, 0, 0 },
+	[PF_PUBKEY] =	{ PKEY("publicKey"), PF_IFACE, PT_STRING, 0,
 			    IFACE_F_PUBKEY },
-	[PF_PORT] =	{ "listenPort", PF_IFACE, PT_INTEGER, UINT16_MAX,
-			    IFACE_F_PORT },
-	[PF_FWMARK] =	{ "fwmark", PF_IFACE, PT_INTEGER, UINT32_MAX,
+	[PF_PORT] =	{ PKEY("listenPort"), PF_IFACE, PT_INTEGER,
+			    UINT16_MAX, IFACE_F_PORT },
+	[PF_FWMARK] =	{ PKEY("fwmark"), PF_IFACE, PT_INTEGER, UINT32_MAX,
 			    IFACE_F_FWMARK },
-	[PF_PEERS] =	{ "peers", PF_IFACE, PT_OBJECT, 0, 0 },
-	[PF_PEER] =	{ NULL, PF_PEERS, PT_OBJECT, 0, 0 },
-	[PF_PSK] =	{ "presharedKey", PF_PEER, PT_STRING, 0, PEER_F_PSK },
-	[PF_ENDPOINT] =	{ "endpoint", PF_PEER, PT_STRING, 0,
+	[PF_PEERS] =	{ PKEY("peers"), PF_IFACE, PT_OBJECT, 0, 0 },
+	[PF_PEER] =	{ NULL, 0, PF_PEERS, PT_OBJECT, 0, 0 },
+	[PF_PSK] =	{ PKEY("presharedKey"), PF_PEER, PT_STRING, 0,
+			    PEER_F_PSK },
+	[PF_ENDPOINT] =	{ PKEY("endpoint"), PF_PEER, PT_STRING, 0,
 			    PEER_F_ENDPOINT },
-	[PF_HANDSHAKE] = { "latestHandshake", PF_PEER, PT_INTEGER, INT64_MAX,
-			    PEER_F_HANDSHAKE },
-	[PF_RX] =	{ "transferRx", PF_PEER, PT_INTEGER, UINT64_MAX,
+	[PF_HANDSHAKE] = { PKEY("latestHandshake"), PF_PEER, PT_INTEGER,
+			    INT64_MAX, PEER_F_HANDSHAKE },
+	[PF_RX] =	{ PKEY("transferRx"), PF_PEER, PT_INTEGER, UINT64_MAX,
 			    PEER_F_RX },
-	[PF_TX] =	{ "transferTx", PF_PEER, PT_INTEGER, UINT64_MAX,
+	[PF_TX] =	{ PKEY("transferTx"), PF_PEER, PT_INTEGER, UINT64_MAX,
 			    PEER_F_TX },
-	[PF_KEEPALIVE] = { "persistentKeepalive", PF_PEER, PT_INTEGER,
+	[PF_KEEPALIVE] = { PKEY("persistentKeepalive"), PF_PEER, PT_INTEGER,
 			    UINT16_MAX, PEER_F_KEEPALIVE },
-	[PF_AIPS] =	{ "allowedIps", PF_PEER, PT_ARRAY, 0, PEER_F_AIPS },
-	[PF_AIP] =	{ NULL, PF_AIPS, PT_STRING, 0, 0 }
+	[PF_AIPS] =	{ PKEY("allowedIps"), PF_PEER, PT_ARRAY, 0,
+			    PEER_F_AIPS },
+	[PF_AIP] =	{ NULL, 0, PF_AIPS, PT_STRING, 0, 0 }
 };
 
 static const char *const expected[] = {
@@ -132,6 +138,7 @@ struct parser {
 	size_t		 depth;		/* containers open, all */
 	size_t		 skip;		/* those in an unknown value */
 	size_t		 naip;		/* index in allowedIps */
+	size_t		 iface_text;	/* parse_text_cost of its name */
 	size_t		 fed;		/* bytes */
 	size_t		 run;		/* bytes of the token read */
 	int		 instr;		/* the token is a string */
@@ -398,24 +405,47 @@ parse_number(void *ctx, const char *s, size_t len)
 	return (1);
 }
 
-/* Makes a C string of a JSON one that must fit in size with its NUL. */
+/*
+ * Whether s is printable ASCII that a JSON string holds as it is: what
+ * keys, endpoints and allowed IPs are, so that the checks of UTF-8 and
+ * escapes are passed over for nearly every string.
+ */
+static int
+parse_plain(const unsigned char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' ||
+		    s[i] == '\\')
+			return (0);
+	return (1);
+}
+
+/*
+ * Makes a C string of a JSON one that must fit in size with its NUL;
+ * *cost, unless NULL, is its parse_text_cost.
+ */
 static int
 parse_copy(struct parser *p, enum pfield f, const char *what,
-    const unsigned char *s, size_t len, char *buf, size_t size)
+    const unsigned char *s, size_t len, char *buf, size_t size, size_t *cost)
 {
 	size_t	i, n;
+	int	plain = parse_plain(s, len);
 
-	if (memchr(s, '\0', len) != NULL)
+	if (!plain && memchr(s, '\0', len) != NULL)
 		return (parse_fail(p, f, "%s contains a NUL byte", what));
 	if (len >= size)
 		return (parse_fail(p, f, "%s too long", what));
 	/* yajl checks the bytes, not what \u escapes make: \udc00 alone. */
-	for (i = 0; i < len; i += n)
+	for (i = 0; !plain && i < len; i += n)
 		if ((n = json_utf8_len(s + i, len - i)) == 0)
 			return (parse_fail(p, f, "%s is not valid UTF-8",
 			    what));
 	memcpy(buf, s, len);
 	buf[len] = '\0';
+	if (cost != NULL)
+		*cost = plain ? len + 2 : parse_text_cost(buf);
 	return (0);
 }
 
@@ -423,15 +453,15 @@ static int
 parse_aip(struct parser *p, const unsigned char *s, size_t len)
 {
 	char	aip[WGM_AIP_MAX];
+	size_t	cost = PARSE_MEM_AIP, text;
 
-	size_t	cost = PARSE_MEM_AIP;
-
-	if (parse_copy(p, PF_AIP, "string", s, len, aip, sizeof(aip)) == -1)
+	if (parse_copy(p, PF_AIP, "string", s, len, aip, sizeof(aip),
+	    &text) == -1)
 		return (-1);
 	if (p->naip >= WGM_PEER_AIPS &&
 	    (p->naip - WGM_PEER_AIPS) % WGM_AIPS_CHUNK == 0)
 		cost += PARSE_MEM_CHUNK;
-	if (parse_cost(p, cost + parse_text_cost(aip)) == -1)
+	if (parse_cost(p, cost + text) == -1)
 		return (-1);
 	if (snapshot_peer_add_aip(p->peer, aip) == -1)
 		return (parse_fail(p, PF_AIP, "%s", strerror(errno)));
@@ -442,6 +472,7 @@ static int
 parse_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct parser	*p = ctx;
+	size_t		 text;
 	int		 r = 0;
 
 	if (parse_skipped(p))
@@ -452,12 +483,12 @@ parse_string(void *ctx, const unsigned char *s, size_t len)
 	switch (p->field) {
 	case PF_PUBKEY:
 		r = parse_copy(p, p->field, "string", s, len,
-		    p->iface->pubkey, sizeof(p->iface->pubkey));
+		    p->iface->pubkey, sizeof(p->iface->pubkey), NULL);
 		break;
 	case PF_ENDPOINT:
 		if (parse_copy(p, p->field, "string", s, len,
-		    p->peer->endpoint, sizeof(p->peer->endpoint)) == -1 ||
-		    parse_cost(p, parse_text_cost(p->peer->endpoint)) == -1)
+		    p->peer->endpoint, sizeof(p->peer->endpoint),
+		    &text) == -1 || parse_cost(p, text) == -1)
 			r = -1;
 		break;
 	case PF_AIP:
@@ -544,7 +575,8 @@ parse_iface_key(struct parser *p, const unsigned char *s, size_t len)
 	if (len == 0)
 		return (parse_fail(p, PF_TOP, "empty interface name"));
 	if (parse_copy(p, PF_TOP, "interface name", s, len, name,
-	    sizeof(name)) == -1 || parse_cost(p, PARSE_MEM_IFACE) == -1)
+	    sizeof(name), &p->iface_text) == -1 ||
+	    parse_cost(p, PARSE_MEM_IFACE) == -1)
 		return (-1);
 	if ((p->iface = snapshot_iface_add(p->snap, name)) == NULL) {
 		if (errno != EEXIST)
@@ -560,12 +592,13 @@ static int
 parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 {
 	char	key[WGM_KEY_MAX];
+	size_t	text;
 
 	if (len == 0)
 		return (parse_fail(p, PF_PEERS, "empty peer key"));
-	if (parse_copy(p, PF_PEERS, "peer key", s, len, key,
-	    sizeof(key)) == -1 || parse_cost(p, PARSE_MEM_PEER +
-	    parse_text_cost(key) + parse_text_cost(p->iface->name)) == -1)
+	if (parse_copy(p, PF_PEERS, "peer key", s, len, key, sizeof(key),
+	    &text) == -1 || parse_cost(p, PARSE_MEM_PEER + text +
+	    p->iface_text) == -1)
 		return (-1);
 	if ((p->peer = snapshot_peer_add(p->snap, p->iface, key)) == NULL) {
 		if (errno != EEXIST)
@@ -577,17 +610,20 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 	return (0);
 }
 
-/* The field of the object open that this key names, if any. */
+/*
+ * The field of the object open that this key names, if any: its length
+ * first, which tells most keys apart without reading them.
+ */
 static enum pfield
 parse_lookup(enum pfield in, const unsigned char *s, size_t len)
 {
-	size_t	i;
+	const struct pfield_info	*fi;
+	size_t				 i;
 
 	for (i = 0; i < sizeof(pfields) / sizeof(pfields[0]); i++) {
-		if (pfields[i].parent != in || pfields[i].name == NULL)
-			continue;
-		if (strlen(pfields[i].name) == len &&
-		    memcmp(pfields[i].name, s, len) == 0)
+		fi = &pfields[i];
+		if (fi->namelen == len && fi->parent == in &&
+		    memcmp(fi->name, s, len) == 0)
 			return (i);
 	}
 	return (PF_SKIP);
@@ -668,30 +704,72 @@ parse_delim(unsigned char c)
 	return (0);
 }
 
+/* The plain bytes of a string from s: those that are not '"' or '\\'. */
+static size_t
+parse_span(const unsigned char *s, const unsigned char *end)
+{
+	const unsigned char	*q = s;
+
+	while (q < end && *q != '"' && *q != '\\')
+		q++;
+	return (q - s);
+}
+
+/* Counts a byte of the token being read: -1 past the longest one. */
+static int
+parse_run(struct parser *p, size_t n)
+{
+	p->run += n;
+	if (p->run <= PARSE_RUN_MAX)
+		return (0);
+	return (parse_failx(p, "a string or value longer than %d bytes",
+	    PARSE_RUN_MAX));
+}
+
+/* A string's bytes from s, up to its end or the chunk's: those read. */
+static size_t
+parse_guard_str(struct parser *p, const unsigned char *s,
+    const unsigned char *end)
+{
+	size_t	n;
+
+	if (p->esc) {
+		p->esc = 0;
+		return (parse_run(p, 1) == -1 ? 0 : 1);
+	}
+	if ((n = parse_span(s, end)) > 0)
+		return (parse_run(p, n) == -1 ? 0 : n);
+	if (*s == '\\') {
+		p->esc = 1;
+		return (parse_run(p, 1) == -1 ? 0 : 1);
+	}
+	p->instr = 0;		/* its closing quote */
+	p->run = 0;
+	return (1);
+}
+
+/* Returns -1 once a token grows past PARSE_RUN_MAX. */
 static int
 parse_guard(struct parser *p, const unsigned char *buf, size_t len)
 {
-	size_t	i;
+	const unsigned char	*s = buf, *end = buf + len;
+	size_t			 n;
 
-	for (i = 0; i < len; i++) {
+	while (s < end) {
 		if (p->instr) {
-			if (p->esc)
-				p->esc = 0;
-			else if (buf[i] == '\\')
-				p->esc = 1;
-			else if (buf[i] == '"')
-				p->instr = 0;
-			p->run = p->instr ? p->run + 1 : 0;
-		} else if (buf[i] == '"') {
+			if ((n = parse_guard_str(p, s, end)) == 0)
+				return (-1);
+			s += n;
+			continue;
+		}
+		if (*s == '"') {
 			p->instr = 1;
 			p->run = 0;
-		} else if (parse_delim(buf[i]))
+		} else if (parse_delim(*s))
 			p->run = 0;
-		else
-			p->run++;
-		if (p->run > PARSE_RUN_MAX)
-			return (parse_failx(p, "a string or value longer "
-			    "than %d bytes", PARSE_RUN_MAX));
+		else if (parse_run(p, 1) == -1)
+			return (-1);
+		s++;
 	}
 	return (0);
 }
