@@ -11,7 +11,8 @@
  * the diff against the previous snapshot, the snapshot's imsg encoding
  * (composed into an imsgbuf on a socketpair, then cleared unsent), the
  * event lines formatted, the freeing of the previous snapshot and the
- * events and the trim of the new one; then the collector's malloc_trim.
+ * events and the trim of the new one (the collector trims the heap only
+ * when a run shrinks a lot, never in a steady sequence).
  * Beside it the floor, yajl over the same bytes with callbacks that do
  * nothing, and for information the frontend's render of /raw.
  *
@@ -43,9 +44,6 @@
 #include <err.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,7 +332,7 @@ bench_render(const struct doc *d, int reps, int64_t now, double *t,
 	snapshot_free(s);
 }
 
-/* One timed run, repetition rp->r: parse, cycle_run, malloc_trim. */
+/* One timed run, repetition rp->r: parse, cycle_run. */
 static void
 timed_cycle(struct cycle *c, const struct doc *d, int64_t now,
     const struct cycle_out *out, struct rep *rp)
@@ -348,9 +346,6 @@ timed_cycle(struct cycle *c, const struct doc *d, int64_t now,
 	s = doc_parse(d);
 	rp->t[PH_PARSE][r] = lap(&rp->last);
 	cycle_run(c, s, now, out);
-#ifdef __GLIBC__
-	malloc_trim(0);		/* as the collector does once sent */
-#endif
 	rp->t[PH_FREE][r] += lap(&rp->last);
 	rp->t[PH_TOTAL][r] = rp->last - t0;
 }

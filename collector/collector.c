@@ -80,13 +80,24 @@ usage(const char *text, int status)
 }
 
 /*
- * A snapshot of many peers passes through the heap once per run: give
- * the memory back once it is sent, or the peak stays resident.
+ * The peers of one run are the next's (common/snapshot.c keeps them):
+ * a trim each run would only make the next fault its memory back in.
+ * Only once the peers shrink to a quarter of the most seen, as the
+ * snapshots' pool does, is what they took given back.
  */
 static void
 collector_trim(void)
 {
 #ifdef __GLIBC__
+	static size_t	most;
+	size_t		n;
+
+	n = cycle.current != NULL ? cycle.current->npeers : 0;
+	if (n > most)
+		most = n;
+	if (n >= most / 4)
+		return;
+	most = n;
 	malloc_trim(0);
 #endif
 }

@@ -9,10 +9,47 @@
 #include <sys/tree.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wgmond.h"
+
+/*
+ * Spare peers and allowed-IP arrays are poisoned for AddressSanitizer
+ * while they wait in the pool: a use of a freed peer is still caught.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define POOL_POISON(a, n)	ASAN_POISON_MEMORY_REGION((a), (n))
+#define POOL_UNPOISON(a, n)	ASAN_UNPOISON_MEMORY_REGION((a), (n))
+#else
+#define POOL_POISON(a, n)	do { (void)(a); (void)(n); } while (0)
+#define POOL_UNPOISON(a, n)	do { (void)(a); (void)(n); } while (0)
+#endif
+
+/*
+ * The peers of the snapshot two runs old become the next run's (and
+ * their allowed-IP arrays, by capacity): in the steady state a run
+ * neither allocates nor frees one.  The pool holds no more than the
+ * largest snapshot seen, and gives back what a run that shrank a lot no
+ * longer needs.  A spare is linked through its first bytes.
+ */
+#define POOL_CLASSES	8		/* arrays of 1 to 128 entries */
+#define POOL_SHRINK	4		/* a run that small: give back */
+
+struct spare {
+	struct spare	*next;
+};
+
+static struct {
+	struct spare	*peers;
+	size_t		 npeers;
+	struct spare	*aips[POOL_CLASSES];
+	size_t		 naips[POOL_CLASSES];
+	size_t		 naips_all;
+	size_t		 max;		/* the largest snapshot seen */
+} pool;
 
 
 static int	peer_cmp(struct peer *, struct peer *);
@@ -44,6 +81,141 @@ snapshot_new(void)
 	return (s);
 }
 
+static void
+pool_push(struct spare **list, size_t *n, void *m, size_t size)
+{
+	struct spare	*sp = m;
+
+	sp->next = *list;
+	*list = sp;
+	(*n)++;
+	POOL_POISON((char *)m + sizeof(*sp), size - sizeof(*sp));
+}
+
+static void *
+pool_pop(struct spare **list, size_t *n, size_t size)
+{
+	struct spare	*sp = *list;
+
+	if (sp == NULL)
+		return (NULL);
+	POOL_UNPOISON((char *)sp + sizeof(*sp), size - sizeof(*sp));
+	*list = sp->next;
+	(*n)--;
+	return (sp);
+}
+
+/* The pool's class of an array of cap entries, a power of two; -1: none. */
+static int
+aips_class(size_t cap)
+{
+	int	c;
+
+	for (c = 0; c < POOL_CLASSES; c++)
+		if (cap == (size_t)1 << c)
+			return (c);
+	return (-1);
+}
+
+/* An array's capacity: naips rounded up to a power of two (it doubles). */
+static size_t
+aips_cap(size_t naips)
+{
+	size_t	cap = 1;
+
+	while (cap < naips)
+		cap *= 2;
+	return (cap);
+}
+
+/*
+ * Only where the array is known to be snapshot_peer_add_aip's, whose
+ * capacity naips tells: trimming, and its own growth.
+ */
+static void
+aips_put(char (*aips)[WGM_AIP_MAX], size_t naips)
+{
+	size_t	cap = aips_cap(naips);
+	int	c;
+
+	if (aips == NULL)
+		return;
+	if ((c = aips_class(cap)) == -1 || pool.naips_all >= pool.max) {
+		free(aips);
+		return;
+	}
+	pool_push(&pool.aips[c], &pool.naips[c], aips, cap * WGM_AIP_MAX);
+	pool.naips_all++;
+}
+
+static void *
+aips_get(size_t cap)
+{
+	int	c;
+
+	if ((c = aips_class(cap)) == -1 || pool.aips[c] == NULL)
+		return (NULL);
+	pool.naips_all--;
+	return (pool_pop(&pool.aips[c], &pool.naips[c], cap * WGM_AIP_MAX));
+}
+
+static void
+peer_put(struct peer *p)
+{
+	free(p->aips);
+	free(p->render);
+	if (pool.npeers >= pool.max) {
+		free(p);
+		return;
+	}
+	pool_push(&pool.peers, &pool.npeers, p, sizeof(*p));
+}
+
+/* A spare, as calloc would give it, or a new one. */
+static struct peer *
+peer_get(void)
+{
+	struct peer	*p;
+
+	if ((p = pool_pop(&pool.peers, &pool.npeers, sizeof(*p))) == NULL)
+		return (calloc(1, sizeof(*p)));
+	memset(p, 0, sizeof(*p));
+	return (p);
+}
+
+static void
+pool_trim(struct spare **list, size_t *n, size_t keep, size_t size)
+{
+	void	*m;
+
+	while (*n > keep) {
+		m = pool_pop(list, n, size);
+		free(m);
+	}
+}
+
+/*
+ * A run of npeers: the largest seen bounds the pool, and a run much
+ * smaller than that gives the rest back.
+ */
+static void
+pool_bound(size_t npeers)
+{
+	int	c;
+
+	if (npeers > pool.max)
+		pool.max = npeers;
+	if (npeers >= pool.max / POOL_SHRINK)
+		return;
+	pool.max = npeers;
+	pool_trim(&pool.peers, &pool.npeers, pool.max, sizeof(struct peer));
+	for (c = 0; c < POOL_CLASSES && pool.naips_all > pool.max; c++) {
+		pool.naips_all -= pool.naips[c];
+		pool_trim(&pool.aips[c], &pool.naips[c], 0,
+		    ((size_t)1 << c) * WGM_AIP_MAX);
+	}
+}
+
 /*
  * The whole tree goes: children before their parent, with no removal
  * and its rebalancing for each node.
@@ -55,9 +227,7 @@ peers_free(struct peer *p)
 		return;
 	peers_free(RB_LEFT(p, entry));
 	peers_free(RB_RIGHT(p, entry));
-	free(p->aips);
-	free(p->render);
-	free(p);
+	peer_put(p);
 }
 
 void
@@ -67,6 +237,8 @@ snapshot_free(struct snapshot *s)
 
 	if (s == NULL)
 		return;
+	if (s->npeers > pool.max)
+		pool.max = s->npeers;
 	RB_FOREACH_SAFE(ifp, iface_tree, &s->ifaces, nifp) {
 		peers_free(RB_ROOT(&ifp->peers));
 		RB_REMOVE(iface_tree, &s->ifaces, ifp);
@@ -109,9 +281,10 @@ snapshot_trim(struct snapshot *s)
 	struct iface	*ifp;
 	struct peer	*p;
 
+	pool_bound(s->npeers);
 	RB_FOREACH(ifp, iface_tree, &s->ifaces)
 		RB_FOREACH(p, peer_tree, &ifp->peers) {
-			free(p->aips);
+			aips_put(p->aips, p->naips);
 			p->aips = NULL;
 			p->naips = 0;
 		}
@@ -137,11 +310,11 @@ snapshot_peer_add(struct snapshot *s, struct iface *ifp, const char *key)
 		errno = ENAMETOOLONG;
 		return (NULL);
 	}
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	if ((p = peer_get()) == NULL)
 		return (NULL);
 	strlcpy(p->key, key, sizeof(p->key));
 	if (RB_INSERT(peer_tree, &ifp->peers, p) != NULL) {
-		free(p);
+		peer_put(p);
 		errno = EEXIST;
 		return (NULL);
 	}
@@ -166,9 +339,7 @@ snapshot_peer_remove(struct snapshot *s, struct iface *ifp, struct peer *p)
 	RB_REMOVE(peer_tree, &ifp->peers, p);
 	ifp->npeers--;
 	s->npeers--;
-	free(p->aips);
-	free(p->render);
-	free(p);
+	peer_put(p);
 }
 
 /*
@@ -191,20 +362,25 @@ int
 snapshot_peer_add_aip(struct peer *p, const char *aip)
 {
 	char	(*n)[WGM_AIP_MAX];
+	size_t	len = strlen(aip), cap;
 
-	if (strlen(aip) >= WGM_AIP_MAX) {
+	if (len >= WGM_AIP_MAX) {
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
 	/* Grow by doubling: a peer may route thousands of prefixes. */
 	if ((p->naips & (p->naips - 1)) == 0) {
-		n = reallocarray(p->aips, p->naips ? p->naips * 2 : 1,
-		    WGM_AIP_MAX);
-		if (n == NULL)
+		cap = p->naips ? p->naips * 2 : 1;
+		if ((n = aips_get(cap)) != NULL) {
+			if (p->naips > 0)
+				memcpy(n, p->aips, p->naips * WGM_AIP_MAX);
+			aips_put(p->aips, p->naips);
+		} else if ((n = reallocarray(p->aips, cap, WGM_AIP_MAX)) ==
+		    NULL)
 			return (-1);
 		p->aips = n;
 	}
-	strlcpy(p->aips[p->naips++], aip, WGM_AIP_MAX);
+	memcpy(p->aips[p->naips++], aip, len + 1);
 	p->aips_hash = aips_hash(p->aips_hash, aip);
 	p->flags |= PEER_F_AIPS;
 	return (0);

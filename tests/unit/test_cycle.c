@@ -1,0 +1,319 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/*
+ * The collector's cycle over parsed documents, as the daemon runs it:
+ * parse, cycle_run, and the previous run's peers reused by the next
+ * parse.  A reused peer must carry nothing of its last life, and a
+ * failed run must change nothing the next one reports.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/buffer.h>
+
+#include "wgmond.h"
+#include "collector.h"
+
+#define NOW	1765189500
+#define KEY_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+#define KEY_B	"BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB="
+#define KEY_C	"CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC="
+#define KEY_D	"DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDD="
+
+/* The runs so far: the cycle, and every event line, one per line. */
+struct runs {
+	struct cycle		 c;
+	struct cycle_out	 out;
+	char			 lines[64 * 1024];
+	size_t			 len;
+};
+
+static void
+runs_snapshot(const struct snapshot *prev, const struct snapshot *snap,
+    void *arg)
+{
+	(void)prev;
+	(void)snap;
+	(void)arg;
+}
+
+static void
+runs_event(int type, int priority, struct evbuffer *line, void *arg)
+{
+	struct runs	*r = arg;
+	size_t		 n = evbuffer_get_length(line);
+
+	(void)type;
+	(void)priority;
+	assert_true(r->len + n + 1 < sizeof(r->lines));
+	assert_int_equal(evbuffer_remove(line, r->lines + r->len, n), n);
+	r->len += n;
+	r->lines[r->len++] = '\n';
+	r->lines[r->len] = '\0';
+}
+
+static void
+runs_init(struct runs *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->c.connected = 180;
+	r->c.disconnected = 240;
+	r->out.snapshot = runs_snapshot;
+	r->out.event = runs_event;
+	r->out.arg = r;
+}
+
+static void
+runs_free(struct runs *r)
+{
+	snapshot_free(r->c.current);
+	r->c.current = NULL;
+}
+
+/* A document parsed into a new snapshot, or NULL once it fails. */
+static struct snapshot *
+parse_doc(const char *doc)
+{
+	struct snapshot	*s;
+	struct parser	*p;
+	int		 rc;
+
+	assert_non_null(s = snapshot_new());
+	assert_non_null(p = parse_new(s));
+	rc = parse_feed(p, (const unsigned char *)doc, strlen(doc));
+	if (rc == 0)
+		rc = parse_finish(p);
+	parse_free(p);
+	if (rc == -1) {
+		snapshot_free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+/* One run of the daemon: a good document goes through cycle_run. */
+static struct snapshot *
+run_doc(struct runs *r, const char *doc, int64_t now)
+{
+	struct snapshot	*s;
+
+	if ((s = parse_doc(doc)) == NULL) {
+		r->c.failing = 1;
+		return (NULL);
+	}
+	cycle_run(&r->c, s, now, &r->out);
+	return (s);
+}
+
+static const struct peer *
+find_peer(const struct snapshot *s, const char *iface, const char *key)
+{
+	struct iface	*ifp;
+
+	assert_non_null(ifp = snapshot_iface_find((struct snapshot *)s,
+	    iface));
+	return (snapshot_peer_find(ifp, key));
+}
+
+#define FULL_PEER(key) "\"" key "\": {\"endpoint\": \"192.0.2.1:51820\", " \
+	"\"latestHandshake\": 1765189400, \"transferRx\": 7, " \
+	"\"transferTx\": 9, \"persistentKeepalive\": 25, " \
+	"\"presharedKey\": \"x\", \"allowedIps\": [\"10.0.0.1/32\", " \
+	"\"10.0.0.2/32\", \"10.0.0.3/32\"]}"
+
+/* Two runs of full peers, so that the third parse reuses theirs. */
+static void
+runs_full(struct runs *r)
+{
+	assert_non_null(run_doc(r, "{\"wg0\": {\"peers\": {" FULL_PEER(KEY_A)
+	    ", " FULL_PEER(KEY_B) "}}}", NOW));
+	assert_non_null(run_doc(r, "{\"wg1\": {\"peers\": {" FULL_PEER(KEY_A)
+	    ", " FULL_PEER(KEY_B) "}}}", NOW + 10));
+}
+
+static void
+test_reused_peer_keeps_nothing_of_the_last(void **state)
+{
+	struct runs		 r;
+	const struct snapshot	*s;
+	const struct peer	*p;
+
+	(void)state;
+	runs_init(&r);
+	runs_full(&r);
+	assert_non_null(s = run_doc(&r, "{\"wg0\": {\"peers\": {\"" KEY_C
+	    "\": {}, \"" KEY_A "\": {}}}}", NOW + 20));
+	assert_non_null(p = find_peer(s, "wg0", KEY_C));
+	assert_int_equal(p->flags, 0);
+	assert_string_equal(p->endpoint, "");
+	assert_string_equal(p->name, "");
+	assert_int_equal(p->handshake, 0);
+	assert_int_equal(p->hs_mono, 0);
+	assert_int_equal(p->rx, 0);
+	assert_int_equal(p->tx, 0);
+	assert_int_equal(p->keepalive, 0);
+	assert_int_equal(p->status, STATUS_NEVER);
+	assert_int_equal(p->aips_hash, 0);
+	assert_null(p->render);
+	assert_non_null(p = find_peer(s, "wg0", KEY_A));
+	assert_int_equal(p->flags, 0);
+	assert_string_equal(p->endpoint, "");
+	/* KEY_A of wg0 came back without a handshake: removed, then new. */
+	assert_non_null(strstr(r.lines, "\"event\":\"new_peer\",\"timestamp\":"
+	    "1765189520,\"interface\":\"wg0\",\"peer\":\"" KEY_A "\","
+	    "\"status\":\"never_connected\""));
+	runs_free(&r);
+}
+
+/* Arrays of allowed IPs trimmed from a run, reused as others grow. */
+static void
+test_reused_arrays_hold_only_this_runs_allowed_ips(void **state)
+{
+	struct runs		 r, fresh;
+	const struct snapshot	*s, *f;
+	const struct peer	*p, *q;
+	const char		*doc = "{\"wg0\": {\"peers\": {\"" KEY_C "\": "
+	    "{\"allowedIps\": [\"10.9.0.1/32\"]}, \"" KEY_A "\": "
+	    "{\"allowedIps\": [\"10.8.0.1/32\", \"10.8.0.2/32\", "
+	    "\"10.8.0.3/32\", \"10.8.0.4/32\", \"10.8.0.5/32\"]}}}}";
+
+	(void)state;
+	runs_init(&r);
+	runs_full(&r);
+	assert_non_null(s = parse_doc(doc));
+	runs_init(&fresh);
+	assert_non_null(f = run_doc(&fresh, doc, NOW));
+	assert_non_null(p = find_peer(s, "wg0", KEY_C));
+	assert_int_equal(p->naips, 1);
+	assert_string_equal(p->aips[0], "10.9.0.1/32");
+	assert_non_null(q = find_peer(f, "wg0", KEY_C));
+	assert_int_equal(p->aips_hash, q->aips_hash);
+	assert_non_null(p = find_peer(s, "wg0", KEY_A));
+	assert_int_equal(p->naips, 5);
+	assert_string_equal(p->aips[0], "10.8.0.1/32");
+	assert_string_equal(p->aips[3], "10.8.0.4/32");
+	assert_string_equal(p->aips[4], "10.8.0.5/32");
+	assert_non_null(q = find_peer(f, "wg0", KEY_A));
+	assert_int_equal(p->aips_hash, q->aips_hash);
+	snapshot_free((struct snapshot *)s);
+	runs_free(&fresh);
+	runs_free(&r);
+}
+
+#define DOC_1 "{\"wg0\": {\"peers\": {" \
+	"\"" KEY_A "\": {\"latestHandshake\": 1765189400}, " \
+	"\"" KEY_B "\": {\"latestHandshake\": 1765189450}, " \
+	"\"" KEY_C "\": {\"endpoint\": \"192.0.2.3:1\"}}}}"
+#define DOC_2 "{\"wg0\": {\"peers\": {" \
+	"\"" KEY_A "\": {\"latestHandshake\": 1765189400}, " \
+	"\"" KEY_C "\": {\"latestHandshake\": 1765189505}, " \
+	"\"" KEY_D "\": {}}}}"
+
+/*
+ * A run that fails half-way (its peers back in the pool) between two
+ * good ones: the second is diffed against the first all the same.
+ */
+static void
+test_failed_run_between_two_changes_no_event(void **state)
+{
+	struct runs	 plain, failed;
+	const char	*bad = "{\"wg0\": {\"peers\": {\"" KEY_A "\": "
+	    "{\"latestHandshake\": 1765189500, \"endpoint\": \"x\"}, \""
+	    KEY_B "\": {\"latestHandshake\": \"soon\"}}}}";
+
+	(void)state;
+	runs_init(&plain);
+	assert_non_null(run_doc(&plain, DOC_1, NOW));
+	assert_non_null(run_doc(&plain, DOC_2, NOW + 10));
+	runs_init(&failed);
+	assert_non_null(run_doc(&failed, DOC_1, NOW));
+	assert_null(run_doc(&failed, bad, NOW + 10));
+	failed.c.failing = 0;	/* the recovery line is the daemon's */
+	assert_non_null(run_doc(&failed, DOC_2, NOW + 10));
+	assert_string_equal(failed.lines, plain.lines);
+	/* And what it says: B gone, C connected, D new. */
+	assert_non_null(strstr(plain.lines, "\"event\":\"peer_removed\","
+	    "\"timestamp\":1765189510,\"interface\":\"wg0\",\"peer\":\""
+	    KEY_B "\""));
+	assert_non_null(strstr(plain.lines, "\"event\":\"status_change\","
+	    "\"timestamp\":1765189510,\"interface\":\"wg0\",\"peer\":\""
+	    KEY_C "\",\"new_status\":\"connected\","
+	    "\"old_status\":\"never_connected\""));
+	assert_non_null(strstr(plain.lines, "\"event\":\"new_peer\","
+	    "\"timestamp\":1765189510,\"interface\":\"wg0\",\"peer\":\""
+	    KEY_D "\""));
+	runs_free(&plain);
+	runs_free(&failed);
+}
+
+/* Many runs that grow and shrink: each peer is its own run's. */
+static void
+test_growing_and_shrinking_runs(void **state)
+{
+	struct runs		 r;
+	const struct snapshot	*s;
+	const struct peer	*p;
+	char			*doc, key[45];
+	size_t			 len, i, n, run;
+	size_t			 sizes[] = { 50, 3, 200, 1, 0, 120, 120 };
+
+	(void)state;
+	runs_init(&r);
+	assert_non_null(doc = malloc(64 * 1024));
+	for (run = 0; run < sizeof(sizes) / sizeof(sizes[0]); run++) {
+		n = sizes[run];
+		len = snprintf(doc, 64 * 1024, "{\"wg0\": {\"peers\": {");
+		for (i = 0; i < n; i++)
+			len += snprintf(doc + len, 64 * 1024 - len,
+			    "%s\"%042zu%c=\": {%s\"allowedIps\": "
+			    "[\"10.0.%zu.%zu/32\"]}", i ? ", " : "", i,
+			    'A' + (int)(run % 2), i % 2 ? "" :
+			    "\"endpoint\": \"192.0.2.1:1\", ", run, i % 250);
+		snprintf(doc + len, 64 * 1024 - len, "}}}");
+		r.len = 0;		/* the lines of this run only */
+		assert_non_null(s = run_doc(&r, doc, NOW + 10 * run));
+		assert_int_equal(s->npeers, n);
+		for (i = 0; i < n; i++) {
+			snprintf(key, sizeof(key), "%042zu%c=", i,
+			    'A' + (int)(run % 2));
+			assert_non_null(p = find_peer(s, "wg0", key));
+			assert_int_equal(!!(p->flags & PEER_F_ENDPOINT),
+			    i % 2 == 0);
+			assert_string_equal(p->endpoint, i % 2 ? "" :
+			    "192.0.2.1:1");
+			/* Trimmed once its run is done. */
+			assert_int_equal(p->naips, 0);
+			assert_null(p->aips);
+		}
+	}
+	free(doc);
+	runs_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_reused_peer_keeps_nothing_of_the_last),
+		cmocka_unit_test(
+		    test_reused_arrays_hold_only_this_runs_allowed_ips),
+		cmocka_unit_test(test_failed_run_between_two_changes_no_event),
+		cmocka_unit_test(test_growing_and_shrinking_runs),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
