@@ -8,6 +8,7 @@
 #include <sys/tree.h>
 
 #include <stdint.h>
+#include <string.h>
 
 #include "wgmond.h"
 #include "collector.h"
@@ -54,19 +55,17 @@ wall_age(const struct peer *p, int64_t now)
  * and forth.
  */
 static int64_t
-handshake_mono(const struct snapshot *s, const struct snapshot *prev,
-    struct iface *pifp, const struct peer *p, int64_t now, int stepped)
+handshake_mono(const struct classify *cl, const struct peer *p,
+    const struct peer *q)
 {
-	const struct peer	*q = NULL;
+	const struct snapshot	*s = cl->s;
 	int64_t			 age;
 
-	if (pifp != NULL)
-		q = snapshot_peer_find(pifp, p->key);
 	if (q != NULL && has_handshake(q) && q->handshake == p->handshake)
 		return (q->hs_mono);
-	age = wall_age(p, now);
-	if (stepped && q != NULL && age > s->mono - prev->mono_start)
-		age = s->mono - prev->mono_start;
+	age = wall_age(p, cl->now);
+	if (cl->stepped && q != NULL && age > s->mono - cl->prev->mono_start)
+		age = s->mono - cl->prev->mono_start;
 	return (s->mono - age);
 }
 
@@ -87,35 +86,62 @@ clock_stepped(const struct snapshot *s, const struct snapshot *prev,
 }
 
 /*
- * Classifies s by handshake ages carried from prev (NULL: none), the
- * run before it; s->mono and s->mono_start must be set.  now is the
- * wall clock, for handshakes seen for the first time.
+ * Readies cl to classify the peers of s by handshake ages carried from
+ * prev (NULL: none), the run before it; s->mono and s->mono_start must
+ * be set.  now is the wall clock, for handshakes seen for the first time.
+ */
+void
+classify_begin(struct classify *cl, struct snapshot *s,
+    const struct snapshot *prev, int64_t now, uint32_t connected,
+    uint32_t disconnected)
+{
+	cl->s = s;
+	cl->prev = prev;
+	cl->now = now;
+	cl->connected = connected;
+	cl->disconnected = disconnected;
+	cl->stepped = clock_stepped(s, prev, now);
+	s->time = now;
+}
+
+/* Peer p of s, and q, the same key of the same interface in prev or NULL. */
+void
+classify_pair(const struct classify *cl, struct peer *p, const struct peer *q)
+{
+	int64_t	age;
+
+	if (!has_handshake(p)) {
+		p->status = STATUS_NEVER;
+		return;
+	}
+	p->hs_mono = handshake_mono(cl, p, q);
+	age = cl->s->mono - p->hs_mono;
+	p->status = classify_age(age > 0 ? age : 0, cl->connected,
+	    cl->disconnected);
+}
+
+/*
+ * Both trees are in key order: the previous run's peer of each is found
+ * by walking the two side by side, not by a lookup each.
  */
 void
 classify_carry(struct snapshot *s, struct snapshot *prev, int64_t now,
     uint32_t connected, uint32_t disconnected)
 {
+	struct classify	 cl;
 	struct iface	*ifp, *pifp;
-	struct peer	*p;
-	int64_t		 age;
-	int		 stepped;
+	struct peer	*p, *q;
+	int		 c = 0;
 
-	stepped = clock_stepped(s, prev, now);
-	s->time = now;
+	classify_begin(&cl, s, prev, now, connected, disconnected);
 	RB_FOREACH(ifp, iface_tree, &s->ifaces) {
-		/* The same interface in the previous run, if any. */
 		pifp = prev == NULL ? NULL : snapshot_iface_find(prev,
 		    ifp->name);
+		q = pifp == NULL ? NULL : RB_MIN(peer_tree, &pifp->peers);
 		RB_FOREACH(p, peer_tree, &ifp->peers) {
-			if (!has_handshake(p)) {
-				p->status = STATUS_NEVER;
-				continue;
-			}
-			p->hs_mono = handshake_mono(s, prev, pifp, p, now,
-			    stepped);
-			age = s->mono - p->hs_mono;
-			p->status = classify_age(age > 0 ? age : 0,
-			    connected, disconnected);
+			while (q != NULL && (c = strcmp(q->key, p->key)) < 0)
+				q = RB_NEXT(peer_tree, &pifp->peers, q);
+			classify_pair(&cl, p, q != NULL && c == 0 ? q : NULL);
 		}
 	}
 }

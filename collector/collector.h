@@ -107,8 +107,8 @@ struct cycle {
 
 /* The steps of cycle_run, for cycle_out's lap. */
 enum cycle_step {
-	CYCLE_CLASSIFY,		/* names and statuses */
-	CYCLE_DIFF,
+	CYCLE_CLASSIFY,		/* names, statuses, events against the last */
+	CYCLE_DIFF,		/* the first run's initial_status events */
 	CYCLE_ENCODE,		/* out's snapshot */
 	CYCLE_EVENTS,		/* the lines formatted, out's event */
 	CYCLE_FREE		/* the previous snapshot and the events */
@@ -143,6 +143,8 @@ void		 names_reload(void);
 void		 names_clear(void);
 const char	*names_lookup(const char *);
 void		 names_apply(struct snapshot *);
+int		 names_unchanged(void);
+void		 names_peer(struct peer *, const struct peer *, int);
 int		 names_valid_key(const char *);
 int		 names_check_name(const char *, const char **);
 
@@ -154,7 +156,19 @@ const char	*parse_error(struct parser *);
 int		 parse_error_code(struct parser *);
 void		 parse_free(struct parser *);
 
-/* classify.c */
+/* classify.c: a run's classification, peer by peer. */
+struct classify {
+	struct snapshot		*s;
+	const struct snapshot	*prev;
+	int64_t			 now;
+	uint32_t		 connected;
+	uint32_t		 disconnected;
+	int			 stepped;	/* the wall clock, since prev */
+};
+void		 classify_begin(struct classify *, struct snapshot *,
+		    const struct snapshot *, int64_t, uint32_t, uint32_t);
+void		 classify_pair(const struct classify *, struct peer *,
+		    const struct peer *);
 void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 		    uint32_t);
 void		 classify_carry(struct snapshot *, struct snapshot *, int64_t,
@@ -177,6 +191,9 @@ void		 script_kill(void);
 /* events.c */
 int		 events_diff(const struct snapshot *, const struct snapshot *,
 		    int, struct wgm_event_list *);
+int		 events_pair(struct wgm_event_list *, int64_t,
+		    const struct iface *, const struct iface *,
+		    const struct peer *, const struct peer *);
 void		 events_clear(struct wgm_event_list *);
 int		 events_format(struct evbuffer *, const struct wgm_event *);
 int		 events_priority(const struct wgm_event *);

@@ -9,6 +9,7 @@
 #include <sys/tree.h>
 
 #include <stdint.h>
+#include <string.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -27,6 +28,69 @@ cycle_lap(const struct cycle_out *out, int step)
 }
 
 /*
+ * One walk over a run's peers and the last run's, side by side (both
+ * trees are in key order): each peer is named, classified and compared
+ * with its previous self, with no lookup.
+ */
+struct cycle_walk {
+	struct classify		 cl;
+	struct wgm_event_list	*list;
+	int			 names;		/* carried over */
+	int			 initial;	/* no events here */
+};
+
+/* A key of an interface: p in this run, q in the last, either NULL. */
+static void
+walk_pair(struct cycle_walk *w, const struct iface *nifp,
+    const struct iface *oifp, struct peer *p, const struct peer *q)
+{
+	if (p != NULL) {
+		names_peer(p, q, w->names);
+		classify_pair(&w->cl, p, q);
+	}
+	if (!w->initial && events_pair(w->list, w->cl.now, nifp, oifp, p,
+	    q) == -1)
+		fatal("%s", __func__);
+}
+
+/* An interface in either run, or both; one that is gone has no peers. */
+static void
+walk_peers(struct cycle_walk *w, struct iface *nifp, struct iface *oifp)
+{
+	struct peer	*p, *q;
+	int		 c;
+
+	p = nifp == NULL ? NULL : RB_MIN(peer_tree, &nifp->peers);
+	q = oifp == NULL ? NULL : RB_MIN(peer_tree, &oifp->peers);
+	while (p != NULL || q != NULL) {
+		c = p == NULL ? 1 : q == NULL ? -1 : strcmp(p->key, q->key);
+		walk_pair(w, nifp, oifp, c <= 0 ? p : NULL, c >= 0 ? q : NULL);
+		if (c <= 0)
+			p = RB_NEXT(peer_tree, &nifp->peers, p);
+		if (c >= 0)
+			q = RB_NEXT(peer_tree, &oifp->peers, q);
+	}
+}
+
+static void
+walk_ifaces(struct cycle_walk *w, struct snapshot *s, struct snapshot *prev)
+{
+	struct iface	*n, *o;
+	int		 c;
+
+	n = RB_MIN(iface_tree, &s->ifaces);
+	o = prev == NULL ? NULL : RB_MIN(iface_tree, &prev->ifaces);
+	while (n != NULL || o != NULL) {
+		c = n == NULL ? 1 : o == NULL ? -1 : strcmp(n->name, o->name);
+		walk_peers(w, c <= 0 ? n : NULL, c >= 0 ? o : NULL);
+		if (c <= 0)
+			n = RB_NEXT(iface_tree, &s->ifaces, n);
+		if (c >= 0)
+			o = RB_NEXT(iface_tree, &prev->ifaces, o);
+	}
+}
+
+/*
  * A successful run, once its output is parsed: the peers' names and
  * statuses, the events against the previous snapshot, the snapshot and
  * the event lines handed to out, and the new snapshot kept, trimmed, as
@@ -41,18 +105,24 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	struct wgm_event	*ev;
 	struct evbuffer		*b;
 	struct timespec		 mono;
+	struct cycle_walk	 w;
 
 	TAILQ_INIT(&list);
-	names_apply(snap);
 	/* Ages by the monotonic clock: a step of the wall clock moves none. */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	snap->mono = mono.tv_sec;
 	if (snap->mono_start == 0)
 		snap->mono_start = snap->mono;
-	classify_carry(snap, c->current, now, c->connected, c->disconnected);
+	classify_begin(&w.cl, snap, c->current, now, c->connected,
+	    c->disconnected);
+	w.list = &list;
+	w.names = names_unchanged();
+	w.initial = c->current == NULL;
+	walk_ifaces(&w, snap, c->current);
 	snap->generation = ++c->generation;
 	cycle_lap(out, CYCLE_CLASSIFY);
-	if (events_diff(c->current, snap, c->current == NULL, &list) == -1 ||
+	/* The first run: initial_status for each peer shown. */
+	if ((w.initial && events_diff(NULL, snap, 1, &list) == -1) ||
 	    (b = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
 	cycle_lap(out, CYCLE_DIFF);

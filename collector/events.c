@@ -137,21 +137,31 @@ iface_key(const void *ifp)
 	return (((const struct iface *)ifp)->name);
 }
 
+/*
+ * The event, if any, of one key of an interface: p in the new run (of
+ * nifp), op in the old (of oifp), either NULL where the key is not.
+ */
+int
+events_pair(struct wgm_event_list *list, int64_t ts,
+    const struct iface *nifp, const struct iface *oifp,
+    const struct peer *p, const struct peer *op)
+{
+	if (op == NULL)
+		return (event_append(list, EVENT_NEW_PEER, ts, nifp, p,
+		    p->status, p->status));
+	if (p == NULL)
+		return (event_append(list, EVENT_REMOVED, ts, oifp, op,
+		    op->status, op->status));
+	if (reported_status(op->status) == reported_status(p->status))
+		return (0);
+	return (event_append(list, EVENT_CHANGE, ts, nifp, p,
+	    reported_status(p->status), reported_status(op->status)));
+}
+
 static int
 diff_peer(struct diff *d, const void *new, const void *old)
 {
-	const struct peer	*p = new, *op = old;
-
-	if (op == NULL)
-		return (event_append(d->list, EVENT_NEW_PEER, d->ts, d->nifp,
-		    p, p->status, p->status));
-	if (p == NULL)
-		return (event_append(d->list, EVENT_REMOVED, d->ts, d->oifp,
-		    op, op->status, op->status));
-	if (reported_status(op->status) == reported_status(p->status))
-		return (0);
-	return (event_append(d->list, EVENT_CHANGE, d->ts, d->nifp, p,
-	    reported_status(p->status), reported_status(op->status)));
+	return (events_pair(d->list, d->ts, d->nifp, d->oifp, new, old));
 }
 
 static const struct walk peer_walk = { peer_next, peer_key, diff_peer };

@@ -90,6 +90,9 @@ RB_GENERATE(name_tree, name, entry, name_cmp);
 static struct names_file	 files[CONF_NAMES_MAX];
 static size_t			 nfiles;
 static size_t			 total;		/* names held, all files */
+/* The names' version, and the one the last run's peers were named by. */
+static uint64_t			 names_gen = 1;
+static uint64_t			 names_used;
 
 static void	reader_warn(struct reader *, size_t, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
@@ -452,6 +455,7 @@ file_load(struct names_file *f, char *err, size_t errlen)
 	}
 	tree_free(&f->names);
 	f->names = r.names;
+	names_gen++;
 	total = total - f->count + r.count;
 	f->count = r.count;
 	log_info("names from %s: %zu", f->path, f->count);
@@ -483,6 +487,7 @@ names_clear(void)
 	memset(files, 0, sizeof(files));
 	nfiles = 0;
 	total = 0;
+	names_gen++;
 }
 
 /*
@@ -587,12 +592,38 @@ names_apply(struct snapshot *s)
 {
 	struct iface	*ifp;
 	struct peer	*p;
-	const char	*name;
 
+	names_used = names_gen;
 	RB_FOREACH(ifp, iface_tree, &s->ifaces)
-		RB_FOREACH(p, peer_tree, &ifp->peers) {
-			name = nfiles > 0 ? names_lookup(p->key) : NULL;
-			strlcpy(p->name, name != NULL ? name : "",
-			    sizeof(p->name));
-		}
+		RB_FOREACH(p, peer_tree, &ifp->peers)
+			names_peer(p, NULL, 0);
+}
+
+/*
+ * Whether the names are those the last run's peers were named by, so
+ * that a peer of that run carries its name over; once per run.
+ */
+int
+names_unchanged(void)
+{
+	int	same = names_used == names_gen;
+
+	names_used = names_gen;
+	return (same);
+}
+
+/*
+ * Names p: as q, the same peer in the last run, when carry says the
+ * names are the same, else by a lookup.
+ */
+void
+names_peer(struct peer *p, const struct peer *q, int carry)
+{
+	const char	*name = NULL;
+
+	if (carry && q != NULL)
+		name = q->name;
+	else if (nfiles > 0)
+		name = names_lookup(p->key);
+	strlcpy(p->name, name != NULL ? name : "", sizeof(p->name));
 }

@@ -304,6 +304,95 @@ test_growing_and_shrinking_runs(void **state)
 	runs_free(&r);
 }
 
+/*
+ * The events of cycle_run's one walk are events_diff's over the same
+ * pair of runs, line for line, whatever comes, goes, changes status, or
+ * moves between interfaces, and whole interfaces come and go.
+ */
+struct check {
+	struct runs		 r;
+	char			 want[64 * 1024];
+	size_t			 len;
+};
+
+static void
+check_snapshot(const struct snapshot *prev, const struct snapshot *snap,
+    void *arg)
+{
+	struct check		*ck = arg;
+	struct wgm_event_list	 list;
+	struct wgm_event	*ev;
+	struct evbuffer		*b;
+	size_t			 n;
+
+	TAILQ_INIT(&list);
+	assert_int_equal(events_diff(prev, snap, prev == NULL, &list), 0);
+	assert_non_null(b = evbuffer_new());
+	ck->len = 0;
+	TAILQ_FOREACH(ev, &list, entry) {
+		assert_int_equal(events_format(b, ev), 0);
+		n = evbuffer_get_length(b);
+		assert_true(ck->len + n + 1 < sizeof(ck->want));
+		evbuffer_remove(b, ck->want + ck->len, n);
+		ck->len += n;
+		ck->want[ck->len++] = '\n';
+	}
+	ck->want[ck->len] = '\0';
+	evbuffer_free(b);
+	events_clear(&list);
+}
+
+/* A run of random peers, from a few dozen keys on three interfaces. */
+static struct snapshot *
+random_run(unsigned int *seed, int64_t now)
+{
+	static const char	*ifaces[] = { "wg0", "wg1", "wg2" };
+	struct snapshot		*s;
+	struct iface		*ifp;
+	struct peer		*p;
+	char			 key[45];
+	size_t			 i, k;
+
+	assert_non_null(s = snapshot_new());
+	for (i = 0; i < 3; i++) {
+		if (rand_r(seed) % 5 == 0)
+			continue;
+		assert_non_null(ifp = snapshot_iface_add(s, ifaces[i]));
+		for (k = 0; k < 40; k++) {
+			if (rand_r(seed) % 3 == 0)
+				continue;
+			snprintf(key, sizeof(key), "%042zuQ=", k);
+			assert_non_null(p = snapshot_peer_add(s, ifp, key));
+			if (rand_r(seed) % 4 == 0)
+				continue;
+			p->flags |= PEER_F_HANDSHAKE;
+			p->handshake = now - rand_r(seed) % 400;
+		}
+	}
+	return (s);
+}
+
+static void
+test_one_walk_gives_the_events_of_a_diff(void **state)
+{
+	struct check	 ck;
+	unsigned int	 seed = 12;
+	int		 run;
+
+	(void)state;
+	runs_init(&ck.r);
+	ck.r.out.snapshot = check_snapshot;
+	ck.r.out.arg = &ck;		/* its first member is the runs */
+	for (run = 0; run < 200; run++) {
+		ck.r.len = 0;
+		ck.r.lines[0] = '\0';
+		cycle_run(&ck.r.c, random_run(&seed, NOW + 10 * run), NOW +
+		    10 * run, &ck.r.out);
+		assert_string_equal(ck.r.lines, ck.want);
+	}
+	runs_free(&ck.r);
+}
+
 int
 main(void)
 {
@@ -313,6 +402,7 @@ main(void)
 		    test_reused_arrays_hold_only_this_runs_allowed_ips),
 		cmocka_unit_test(test_failed_run_between_two_changes_no_event),
 		cmocka_unit_test(test_growing_and_shrinking_runs),
+		cmocka_unit_test(test_one_walk_gives_the_events_of_a_diff),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/buffer.h>
 
 #include "log.h"
 #include "wgmond.h"
@@ -464,6 +465,70 @@ test_apply_names_peers_and_unnames_the_rest(void **state)
 	snapshot_free(s);
 }
 
+static void
+nop_snapshot(const struct snapshot *prev, const struct snapshot *s, void *arg)
+{
+	(void)prev;
+	(void)s;
+	(void)arg;
+}
+
+static void
+nop_event(int type, int priority, struct evbuffer *line, void *arg)
+{
+	(void)type;
+	(void)priority;
+	(void)arg;
+	evbuffer_drain(line, evbuffer_get_length(line));
+}
+
+/* A run of KEY_A and KEY_B through the cycle; the name of each, as given. */
+static void
+named_run(struct cycle *c, const char *a, const char *b)
+{
+	static const struct cycle_out	 out = {
+		nop_snapshot, nop_event, NULL, NULL
+	};
+	struct snapshot			*s;
+	struct iface			*ifp;
+	struct peer			*pa, *pb;
+
+	assert_non_null(s = snapshot_new());
+	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
+	assert_non_null(pa = snapshot_peer_add(s, ifp, KEY_A));
+	assert_non_null(pb = snapshot_peer_add(s, ifp, KEY_B));
+	cycle_run(c, s, 1765189500 + 10 * c->generation, &out);
+	assert_string_equal(pa->name, a);
+	assert_string_equal(pb->name, b);
+}
+
+/*
+ * A run's peers carry their names over from the last run, until the
+ * names change: then each is looked up again.
+ */
+static void
+test_names_follow_a_changed_file_across_runs(void **state)
+{
+	struct fixture	*t = *state;
+	struct cycle	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.connected = 180;
+	c.disconnected = 240;
+	add_file(t, put(t, "names", KEY_A " alice\n"));
+	assert_int_equal(load(t), 0);
+	named_run(&c, "alice", "");
+	names_check();
+	named_run(&c, "alice", "");
+	put(t, "names", KEY_A " alex\n" KEY_B " bob\n");
+	names_check();
+	named_run(&c, "alex", "bob");
+	named_run(&c, "alex", "bob");
+	names_clear();
+	named_run(&c, "", "");
+	snapshot_free(c.current);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -484,6 +549,7 @@ main(void)
 		T(test_changed_file_is_read_again),
 		T(test_file_gone_later_keeps_its_names),
 		T(test_apply_names_peers_and_unnames_the_rest),
+		T(test_names_follow_a_changed_file_across_runs),
 	};
 
 	log_init(0, LOG_DAEMON);
