@@ -14,6 +14,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/tree.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -128,6 +129,15 @@ static const char *const expected[] = {
 #define PARSE_MEM_AIP	(3 * WGM_AIP_MAX + 3)
 #define PARSE_MEM_CHUNK	(sizeof(struct snap_aips) + PARSE_MEM_IMSG)
 
+/*
+ * A peer read, not yet in its interface's tree: with the first eight
+ * bytes of its key, big-endian, which sort as the keys do.
+ */
+struct parsed {
+	uint64_t	 pre;
+	struct peer	*peer;
+};
+
 struct parser {
 	yajl_handle	 yajl;
 	struct snapshot	*snap;
@@ -139,6 +149,10 @@ struct parser {
 	size_t		 skip;		/* those in an unknown value */
 	size_t		 naip;		/* index in allowedIps */
 	size_t		 iface_text;	/* parse_text_cost of its name */
+	struct parsed	*peers;		/* of the "peers" object open */
+	struct parsed	*sorted;	/* room for sorting them */
+	size_t		 npeers;
+	size_t		 room;
 	size_t		 fed;		/* bytes */
 	size_t		 run;		/* bytes of the token read */
 	int		 instr;		/* the token is a string */
@@ -528,17 +542,158 @@ parse_start(struct parser *p, enum ptype type)
 	return (0);
 }
 
+/* Room for need peers read, and as much to sort them in. */
+static int
+parse_room(struct parser *p, size_t need)
+{
+	struct parsed	*v;
+	size_t		 room;
+
+	if (need <= p->room)
+		return (0);
+	room = p->room ? p->room : 64;
+	while (room < need)
+		room *= 2;
+	if ((v = reallocarray(p->peers, room, sizeof(*v))) == NULL)
+		return (-1);
+	p->peers = v;
+	if ((v = reallocarray(p->sorted, room, sizeof(*v))) == NULL)
+		return (-1);
+	p->sorted = v;
+	p->room = room;
+	return (0);
+}
+
+/* The first eight bytes of a key, as a number that sorts as it does. */
+static uint64_t
+parse_prefix(const char *key)
+{
+	uint64_t	v = 0;
+	int		i;
+
+	for (i = 0; i < 8; i++) {
+		v = v << 8 | (unsigned char)*key;
+		if (*key != '\0')
+			key++;
+	}
+	return (v);
+}
+
+/* The peers read by their prefixes, a byte at a time (a radix sort). */
 static void
+parse_sort(struct parser *p)
+{
+	struct parsed	*a = p->peers, *b = p->sorted, *t;
+	size_t		 count[256], i, sum, n;
+	int		 shift;
+
+	for (shift = 0; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < p->npeers; i++)
+			count[(a[i].pre >> shift) & 0xff]++;
+		for (i = 0, sum = 0; i < 256; i++) {
+			n = count[i];
+			count[i] = sum;
+			sum += n;
+		}
+		for (i = 0; i < p->npeers; i++)
+			b[count[(a[i].pre >> shift) & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	/* Eight passes: the sorted ones are back where they started. */
+}
+
+/*
+ * Peers of the same prefix, in key order by insertion: -1 with the
+ * second of a key read twice in *dup.
+ */
+static int
+parse_sort_ties(struct parser *p, struct peer **dup)
+{
+	struct parsed	*v = p->peers, t;
+	size_t		 i, j;
+	int		 c;
+
+	for (i = 1; i < p->npeers; i++) {
+		for (j = i; j > 0 && v[j - 1].pre == v[j].pre; j--) {
+			if ((c = strcmp(v[j - 1].peer->key,
+			    v[j].peer->key)) < 0)
+				break;
+			if (c == 0) {
+				*dup = v[j].peer;
+				return (-1);
+			}
+			t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	}
+	return (0);
+}
+
+/*
+ * A second "peers" object of an interface: the peers of the first leave
+ * its tree, to be sorted again with the new ones.
+ */
+static int
+parse_peers_again(struct parser *p)
+{
+	struct iface	*ifp = p->iface;
+	struct peer	*q;
+
+	if (parse_room(p, p->npeers + ifp->npeers) == -1)
+		return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
+	RB_FOREACH(q, peer_tree, &ifp->peers) {
+		p->peers[p->npeers].pre = parse_prefix(q->key);
+		p->peers[p->npeers++].peer = q;
+	}
+	p->snap->npeers -= ifp->npeers;
+	ifp->npeers = 0;
+	RB_INIT(&ifp->peers);
+	return (0);
+}
+
+/*
+ * The "peers" object is closed: its peers become their interface's tree,
+ * built at once from their key order, where a key read twice is found.
+ */
+static int
+parse_peers_done(struct parser *p)
+{
+	struct peer	**v;
+	size_t		  i;
+
+	if (!RB_EMPTY(&p->iface->peers) && parse_peers_again(p) == -1)
+		return (-1);
+	parse_sort(p);
+	if (parse_sort_ties(p, &p->peer) == -1)
+		return (parse_fail(p, PF_PEER, "duplicate peer"));
+	/* The pointers in order, over the room the sort is done with. */
+	v = (struct peer **)p->sorted;
+	for (i = 0; i < p->npeers; i++)
+		v[i] = p->peers[i].peer;
+	if (snapshot_iface_fill(p->snap, p->iface, v, p->npeers) == -1)
+		return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
+	p->npeers = 0;
+	return (0);
+}
+
+static int
 parse_end(struct parser *p)
 {
 	p->depth--;
 	if (p->skip > 0) {
 		if (--p->skip == 0)
 			parse_next(p);
-		return;
+		return (0);
 	}
+	if (p->in == PF_PEERS && parse_peers_done(p) == -1)
+		return (-1);
 	p->in = pfields[p->in].parent;
 	parse_next(p);
+	return (0);
 }
 
 static int
@@ -550,8 +705,7 @@ parse_start_map(void *ctx)
 static int
 parse_end_map(void *ctx)
 {
-	parse_end(ctx);
-	return (1);
+	return (parse_end(ctx) == 0);
 }
 
 static int
@@ -563,8 +717,7 @@ parse_start_array(void *ctx)
 static int
 parse_end_array(void *ctx)
 {
-	parse_end(ctx);
-	return (1);
+	return (parse_end(ctx) == 0);
 }
 
 static int
@@ -600,12 +753,11 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 	    &text) == -1 || parse_cost(p, PARSE_MEM_PEER + text +
 	    p->iface_text) == -1)
 		return (-1);
-	if ((p->peer = snapshot_peer_add(p->snap, p->iface, key)) == NULL) {
-		if (errno != EEXIST)
-			return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
-		p->peer = snapshot_peer_find(p->iface, key);
-		return (parse_fail(p, PF_PEER, "duplicate peer"));
-	}
+	if (parse_room(p, p->npeers + 1) == -1 ||
+	    (p->peer = snapshot_peer_new(key)) == NULL)
+		return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
+	p->peers[p->npeers].pre = parse_prefix(key);
+	p->peers[p->npeers++].peer = p->peer;
 	p->field = PF_PEER;
 	return (0);
 }
@@ -816,6 +968,11 @@ parse_free(struct parser *p)
 {
 	if (p == NULL)
 		return;
+	/* Those of a "peers" object left open by a failure. */
+	while (p->npeers > 0)
+		snapshot_peer_free(p->peers[--p->npeers].peer);
+	free(p->peers);
+	free(p->sorted);
 	yajl_free(p->yajl);
 	free(p);
 }

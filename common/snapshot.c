@@ -323,6 +323,81 @@ snapshot_peer_add(struct snapshot *s, struct iface *ifp, const char *key)
 	return (p);
 }
 
+/*
+ * A peer of key in no tree yet, for snapshot_iface_fill; one that never
+ * gets there goes back with snapshot_peer_free.
+ */
+struct peer *
+snapshot_peer_new(const char *key)
+{
+	struct peer	*p;
+	size_t		 len = strlen(key);
+
+	if (len >= sizeof(p->key)) {
+		errno = ENAMETOOLONG;
+		return (NULL);
+	}
+	if ((p = peer_get()) == NULL)
+		return (NULL);
+	memcpy(p->key, key, len + 1);
+	return (p);
+}
+
+void
+snapshot_peer_free(struct peer *p)
+{
+	if (p != NULL)
+		peer_put(p);
+}
+
+/*
+ * The subtree of the n peers of v, split at the middle: the sizes of two
+ * siblings differ by at most one, so every leaf is at one of two depths,
+ * and the nodes at the deeper (red_depth) are red, the rest black.
+ */
+static struct peer *
+tree_build(struct peer **v, size_t n, struct peer *parent, int depth,
+    int red_depth)
+{
+	struct peer	*p;
+	size_t		 mid = n / 2;
+
+	if (n == 0)
+		return (NULL);
+	p = v[mid];
+	RB_PARENT(p, entry) = parent;
+	RB_COLOR(p, entry) = depth == red_depth ? RB_RED : RB_BLACK;
+	RB_LEFT(p, entry) = tree_build(v, mid, p, depth + 1, red_depth);
+	RB_RIGHT(p, entry) = tree_build(v + mid + 1, n - mid - 1, p,
+	    depth + 1, red_depth);
+	return (p);
+}
+
+/*
+ * Makes the empty tree of ifp of the n peers of v (snapshot_peer_new's),
+ * which the caller has sorted by key, none twice: a valid red-black tree
+ * built at once, with no comparison and no rebalancing.
+ */
+int
+snapshot_iface_fill(struct snapshot *s, struct iface *ifp, struct peer **v,
+    size_t n)
+{
+	int	height = 0;
+
+	if (!RB_EMPTY(&ifp->peers)) {
+		errno = EEXIST;
+		return (-1);
+	}
+	while (height < 64 && ((uint64_t)1 << height) - 1 < n)
+		height++;
+	/* A full tree is all black; else its deepest level is red. */
+	RB_ROOT(&ifp->peers) = tree_build(v, n, NULL, 0,
+	    ((uint64_t)1 << height) - 1 == n ? -1 : height - 1);
+	ifp->npeers += n;
+	s->npeers += n;
+	return (0);
+}
+
 struct peer *
 snapshot_peer_find(struct iface *ifp, const char *key)
 {

@@ -233,6 +233,10 @@ struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,
 		    const char *);
 struct peer	*snapshot_peer_find(struct iface *, const char *);
+struct peer	*snapshot_peer_new(const char *);
+void		 snapshot_peer_free(struct peer *);
+int		 snapshot_iface_fill(struct snapshot *, struct iface *,
+		    struct peer **, size_t);
 void		 snapshot_peer_remove(struct snapshot *, struct iface *,
 		    struct peer *);
 int		 snapshot_peer_add_aip(struct peer *, const char *);

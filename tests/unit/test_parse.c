@@ -675,6 +675,133 @@ test_duplicate_peer_rejected(void **state)
 	    " \"" KEY_A "\": {}}"), PEER_PATH ": duplicate peer");
 }
 
+/* A peer read twice over two "peers" objects of its interface. */
+static void
+test_duplicate_peer_across_peers_objects_rejected(void **state)
+{
+	(void)state;
+	expect_error(IFACE("\"peers\": {\"" KEY_A "\": {}, \"" KEY_B "\": {}},"
+	    " \"peers\": {\"" KEY_C "\": {}, \"" KEY_A "\": {}}"),
+	    PEER_PATH ": duplicate peer");
+}
+
+/*
+ * A red-black tree as sys/tree.h keeps it: keys in order, parents
+ * right, no red node with a red child, as many black nodes on every
+ * path.  Returns the black height of the subtree of p.
+ */
+static int
+check_subtree(struct peer *p, struct peer *parent, size_t *n)
+{
+	struct peer	*l, *r;
+	int		 hl, hr;
+
+	if (p == NULL)
+		return (1);
+	(*n)++;
+	l = RB_LEFT(p, entry);
+	r = RB_RIGHT(p, entry);
+	assert_ptr_equal(RB_PARENT(p, entry), parent);
+	if (RB_COLOR(p, entry) == RB_RED) {
+		assert_true(l == NULL || RB_COLOR(l, entry) == RB_BLACK);
+		assert_true(r == NULL || RB_COLOR(r, entry) == RB_BLACK);
+	}
+	assert_true(l == NULL || strcmp(l->key, p->key) < 0);
+	assert_true(r == NULL || strcmp(p->key, r->key) < 0);
+	hl = check_subtree(l, p, n);
+	hr = check_subtree(r, p, n);
+	assert_int_equal(hl, hr);
+	return (hl + (RB_COLOR(p, entry) == RB_BLACK));
+}
+
+static void
+check_tree(struct iface *ifp)
+{
+	struct peer	*p, *last = NULL;
+	size_t		 n = 0;
+
+	p = RB_ROOT(&ifp->peers);
+	assert_true(p == NULL || RB_COLOR(p, entry) == RB_BLACK);
+	(void)check_subtree(p, NULL, &n);
+	assert_int_equal(n, ifp->npeers);
+	RB_FOREACH(p, peer_tree, &ifp->peers) {
+		assert_true(last == NULL || strcmp(last->key, p->key) < 0);
+		last = p;
+	}
+}
+
+/* Keys in no order, some alike in their first bytes: n of them. */
+static size_t
+doc_of(char *doc, size_t size, size_t n, unsigned int seed)
+{
+	size_t	len, i;
+
+	len = snprintf(doc, size, "{\"wg0\": {\"peers\": {");
+	for (i = 0; i < n; i++)
+		len += snprintf(doc + len, size - len, "%s\"%s%08u%zu=\": {}",
+		    i ? ", " : "", i % 3 ? "" : "SamePrefix", rand_r(&seed),
+		    i);
+	len += snprintf(doc + len, size - len, "}}}");
+	assert_true(len < size);
+	return (len);
+}
+
+/*
+ * The tree the parser builds at once is a valid red-black tree at every
+ * size, and stays one as peers are added and removed.
+ */
+static void
+test_peers_tree_valid_at_every_size(void **state)
+{
+	struct run	 r;
+	struct iface	*ifp;
+	struct peer	*p;
+	char		*doc;
+	size_t		 n, size = 1024 * 1024, i;
+
+	(void)state;
+	assert_non_null(doc = malloc(size));
+	for (n = 0; n <= 1100; n += n < 70 ? 1 : 257) {
+		doc_of(doc, size, n, n);
+		run_whole(&r, doc);
+		assert_int_equal(r.rc, 0);
+		assert_int_equal(r.snap->npeers, n);
+		assert_non_null(ifp = snapshot_iface_find(r.snap, "wg0"));
+		check_tree(ifp);
+		assert_non_null(snapshot_peer_add(r.snap, ifp, "+added="));
+		assert_non_null(snapshot_peer_add(r.snap, ifp, "~added="));
+		for (i = 0; i < n / 2; i++) {
+			p = RB_ROOT(&ifp->peers);
+			snapshot_peer_remove(r.snap, ifp, i % 2 ? p :
+			    RB_MAX(peer_tree, &ifp->peers));
+		}
+		check_tree(ifp);
+		assert_int_equal(r.snap->npeers, n - n / 2 + 2);
+		run_free(&r);
+	}
+	free(doc);
+}
+
+/* Two "peers" objects of one interface: the peers of both, in one tree. */
+static void
+test_second_peers_object_adds_its_peers(void **state)
+{
+	struct run	 r;
+	struct iface	*ifp;
+
+	(void)state;
+	run_whole(&r, IFACE("\"peers\": {\"" KEY_A "\": {}, \"" KEY_B "\": {}},"
+	    " \"listenPort\": 1, \"peers\": {\"" KEY_C "\": {}}"));
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.snap->npeers, 3);
+	assert_non_null(ifp = snapshot_iface_find(r.snap, "wg0"));
+	check_tree(ifp);
+	assert_non_null(snapshot_peer_find(ifp, KEY_A));
+	assert_non_null(snapshot_peer_find(ifp, KEY_B));
+	assert_non_null(snapshot_peer_find(ifp, KEY_C));
+	run_free(&r);
+}
+
 static void
 test_duplicate_interface_rejected(void **state)
 {
@@ -1061,6 +1188,10 @@ main(void)
 		cmocka_unit_test(test_thousand_nested_arrays_rejected),
 		cmocka_unit_test(test_duplicate_peer_rejected),
 		cmocka_unit_test(test_duplicate_interface_rejected),
+		cmocka_unit_test(
+		    test_duplicate_peer_across_peers_objects_rejected),
+		cmocka_unit_test(test_peers_tree_valid_at_every_size),
+		cmocka_unit_test(test_second_peers_object_adds_its_peers),
 		cmocka_unit_test(test_string_with_nul_rejected),
 		cmocka_unit_test(
 		    test_empty_interface_name_and_peer_key_rejected),
