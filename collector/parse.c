@@ -856,18 +856,7 @@ parse_delim(unsigned char c)
 	return (0);
 }
 
-/* The plain bytes of a string from s: those that are not '"' or '\\'. */
-static size_t
-parse_span(const unsigned char *s, const unsigned char *end)
-{
-	const unsigned char	*q = s;
-
-	while (q < end && *q != '"' && *q != '\\')
-		q++;
-	return (q - s);
-}
-
-/* Counts a byte of the token being read: -1 past the longest one. */
+/* Counts bytes of the token being read: -1 past the longest one. */
 static int
 parse_run(struct parser *p, size_t n)
 {
@@ -878,26 +867,75 @@ parse_run(struct parser *p, size_t n)
 	    PARSE_RUN_MAX));
 }
 
-/* A string's bytes from s, up to its end or the chunk's: those read. */
-static size_t
+/*
+ * A string's bytes from s, up to its closing quote or the chunk's end:
+ * where the guard goes on, or NULL past the longest token.
+ */
+static const unsigned char *
 parse_guard_str(struct parser *p, const unsigned char *s,
     const unsigned char *end)
 {
-	size_t	n;
+	const unsigned char	*q, *lim, *b;
 
 	if (p->esc) {
 		p->esc = 0;
-		return (parse_run(p, 1) == -1 ? 0 : 1);
+		return (parse_run(p, 1) == -1 ? NULL : s + 1);
 	}
-	if ((n = parse_span(s, end)) > 0)
-		return (parse_run(p, n) == -1 ? 0 : n);
-	if (*s == '\\') {
+	q = memchr(s, '"', end - s);
+	lim = q != NULL ? q : end;
+	if ((b = memchr(s, '\\', lim - s)) != NULL) {
 		p->esc = 1;
-		return (parse_run(p, 1) == -1 ? 0 : 1);
+		return (parse_run(p, b + 1 - s) == -1 ? NULL : b + 1);
 	}
-	p->instr = 0;		/* its closing quote */
+	if (parse_run(p, lim - s) == -1)
+		return (NULL);
+	if (q == NULL)
+		return (end);
+	p->instr = 0;
 	p->run = 0;
-	return (1);
+	return (q + 1);
+}
+
+/*
+ * The bytes from s up to the next string or the chunk's end, byte by
+ * byte: numbers and literals, runs of them ended by delimiters.
+ */
+static const unsigned char *
+parse_guard_gap(struct parser *p, const unsigned char *s,
+    const unsigned char *lim)
+{
+	for (; s < lim; s++) {
+		if (parse_delim(*s))
+			p->run = 0;
+		else if (parse_run(p, 1) == -1)
+			return (NULL);
+	}
+	return (lim);
+}
+
+/*
+ * Between strings the tokens are short: a gap that cannot hold one too
+ * long is passed over whole, and only the token it ends in is measured.
+ */
+static const unsigned char *
+parse_guard_between(struct parser *p, const unsigned char *s,
+    const unsigned char *end)
+{
+	const unsigned char	*q, *lim, *t;
+
+	q = memchr(s, '"', end - s);
+	lim = q != NULL ? q : end;
+	if (p->run + (size_t)(lim - s) > PARSE_RUN_MAX)
+		return (parse_guard_gap(p, s, lim));
+	if (q != NULL) {
+		p->instr = 1;
+		p->run = 0;
+		return (q + 1);
+	}
+	for (t = end; t > s && !parse_delim(t[-1]); t--)
+		;
+	p->run = t == s ? p->run + (end - s) : (size_t)(end - t);
+	return (end);
 }
 
 /* Returns -1 once a token grows past PARSE_RUN_MAX. */
@@ -905,25 +943,14 @@ static int
 parse_guard(struct parser *p, const unsigned char *buf, size_t len)
 {
 	const unsigned char	*s = buf, *end = buf + len;
-	size_t			 n;
 
-	while (s < end) {
-		if (p->instr) {
-			if ((n = parse_guard_str(p, s, end)) == 0)
-				return (-1);
-			s += n;
-			continue;
-		}
-		if (*s == '"') {
-			p->instr = 1;
-			p->run = 0;
-		} else if (parse_delim(*s))
-			p->run = 0;
-		else if (parse_run(p, 1) == -1)
-			return (-1);
-		s++;
+	while (s != NULL && s < end) {
+		if (p->instr)
+			s = parse_guard_str(p, s, end);
+		else
+			s = parse_guard_between(p, s, end);
 	}
-	return (0);
+	return (s == NULL ? -1 : 0);
 }
 
 /* Once failed, the parser takes nothing more: yajl is stopped mid-way. */

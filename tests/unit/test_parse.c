@@ -992,6 +992,54 @@ test_megabytes_long_string_refused_early(void **state)
 	run_free(&r);
 }
 
+/*
+ * The longest token the guard lets through, and one byte more, whatever
+ * the reads' sizes: a string with escapes (each counts its backslash),
+ * and a number.
+ */
+static void
+test_longest_token_at_every_read_size(void **state)
+{
+	static const size_t	 reads[] = { 4093, 65536, 3 * 1024 * 1024 };
+	struct run		 r;
+	char			*doc;
+	size_t			 i, n, hl, len;
+	int			 extra;
+
+	(void)state;
+	assert_non_null(doc = malloc(2 * 1024 * 1024));
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		for (extra = 0; extra <= 1; extra++) {
+			/* "x": "\"\"...aaa", the string 1 MiB long, or more. */
+			len = snprintf(doc, 64, "{\"wg0\":{\"x\":\"");
+			hl = len;
+			for (n = 0; n < 1024; n += 2) {
+				doc[len++] = '\\';
+				doc[len++] = n % 4 ? '"' : '\\';
+			}
+			n = 1024 * 1024 + extra - (len - hl);
+			memset(doc + len, 'a', n);
+			len += n;
+			len += snprintf(doc + len, 64, "\", \"y\": 1}}");
+			run_pieces(&r, doc, len, reads[i], reads[i]);
+			assert_int_equal(r.rc, extra ? -1 : 0);
+			run_free(&r);
+			/* "x": 777...7, a number as long. */
+			len = snprintf(doc, 64, "{\"wg0\":{\"x\":");
+			memset(doc + len, '7', 1024 * 1024 + extra);
+			len += 1024 * 1024 + extra;
+			len += snprintf(doc + len, 64, "}}");
+			run_pieces(&r, doc, len, reads[i] - 7, reads[i]);
+			assert_int_equal(r.rc, extra ? -1 : 0);
+			if (extra)
+				assert_string_equal(r.err, "a string or value "
+				    "longer than 1048576 bytes");
+			run_free(&r);
+		}
+	}
+	free(doc);
+}
+
 static void
 test_megabytes_long_number_refused_early(void **state)
 {
@@ -1191,6 +1239,7 @@ main(void)
 		cmocka_unit_test(
 		    test_duplicate_peer_across_peers_objects_rejected),
 		cmocka_unit_test(test_peers_tree_valid_at_every_size),
+		cmocka_unit_test(test_longest_token_at_every_read_size),
 		cmocka_unit_test(test_second_peers_object_adds_its_peers),
 		cmocka_unit_test(test_string_with_nul_rejected),
 		cmocka_unit_test(
