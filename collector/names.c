@@ -614,13 +614,16 @@ names_unchanged(void)
 
 /*
  * Names p: as q, the same peer in the last run, when carry says the
- * names are the same, else by a lookup.
+ * names are the same, else by a lookup.  With no names, unchanged, p
+ * keeps the empty name it was made with, and neither is read.
  */
 void
 names_peer(struct peer *p, const struct peer *q, int carry)
 {
 	const char	*name = NULL;
 
+	if (carry && nfiles == 0)
+		return;
 	if (carry && q != NULL)
 		name = q->name;
 	else if (nfiles > 0)
