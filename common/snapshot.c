@@ -17,13 +17,16 @@
 
 /*
  * Spare peers and allowed-IP arrays are poisoned for AddressSanitizer
- * while they wait in the pool: a use of a freed peer is still caught.
+ * while they wait in the pool (a peer but for its tree links): a use of
+ * a freed peer is still caught.
  */
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
+#define POOL_ASAN		1
 #define POOL_POISON(a, n)	ASAN_POISON_MEMORY_REGION((a), (n))
 #define POOL_UNPOISON(a, n)	ASAN_UNPOISON_MEMORY_REGION((a), (n))
 #else
+#define POOL_ASAN		0
 #define POOL_POISON(a, n)	do { (void)(a); (void)(n); } while (0)
 #define POOL_UNPOISON(a, n)	do { (void)(a); (void)(n); } while (0)
 #endif
@@ -33,24 +36,30 @@
  * their allowed-IP arrays, by capacity): in the steady state a run
  * neither allocates nor frees one.  The pool holds no more than the
  * largest snapshot seen, and gives back what a run that shrank a lot no
- * longer needs.  A spare is linked through its first bytes.
+ * longer needs.
+ *
+ * A freed snapshot's trees go to the pool whole, not walked: a spare is
+ * taken from the top of one, its children become tops in turn, linked
+ * by their parent pointers.  Its allowed IPs and rendered parts are
+ * freed then, as it is cleared for its next use.
  */
 #define POOL_CLASSES	8		/* arrays of 1 to 128 entries */
 #define POOL_SHRINK	4		/* a run that small: give back */
+#define PEER_LINKS	offsetof(struct peer, key)
 
-struct spare {
-	struct spare	*next;
+struct aips_stack {
+	void		**v;
+	size_t		  n;
+	size_t		  room;
 };
 
 static struct {
-	struct spare	*peers;
-	size_t		 npeers;
-	struct spare	*aips[POOL_CLASSES];
-	size_t		 naips[POOL_CLASSES];
-	size_t		 naips_all;
-	size_t		 max;		/* the largest snapshot seen */
+	struct peer		*tops;		/* of spare trees */
+	size_t			 npeers;	/* in them, all */
+	struct aips_stack	 aips[POOL_CLASSES];
+	size_t			 naips;		/* in all classes */
+	size_t			 max;		/* the largest snapshot seen */
 } pool;
-
 
 static int	peer_cmp(struct peer *, struct peer *);
 static int	iface_cmp(struct iface *, struct iface *);
@@ -81,30 +90,6 @@ snapshot_new(void)
 	return (s);
 }
 
-static void
-pool_push(struct spare **list, size_t *n, void *m, size_t size)
-{
-	struct spare	*sp = m;
-
-	sp->next = *list;
-	*list = sp;
-	(*n)++;
-	POOL_POISON((char *)m + sizeof(*sp), size - sizeof(*sp));
-}
-
-static void *
-pool_pop(struct spare **list, size_t *n, size_t size)
-{
-	struct spare	*sp = *list;
-
-	if (sp == NULL)
-		return (NULL);
-	POOL_UNPOISON((char *)sp + sizeof(*sp), size - sizeof(*sp));
-	*list = sp->next;
-	(*n)--;
-	return (sp);
-}
-
 /* The pool's class of an array of cap entries, a power of two; -1: none. */
 static int
 aips_class(size_t cap)
@@ -130,33 +115,119 @@ aips_cap(size_t naips)
 
 /*
  * Only where the array is known to be snapshot_peer_add_aip's, whose
- * capacity naips tells: trimming, and its own growth.
+ * capacity naips tells: trimming, and its own growth.  The arrays are
+ * stacked by address, so that putting one back does not touch it.
  */
 static void
 aips_put(char (*aips)[WGM_AIP_MAX], size_t naips)
 {
-	size_t	cap = aips_cap(naips);
-	int	c;
+	struct aips_stack	*st;
+	size_t			 cap = aips_cap(naips), room;
+	void			**v;
+	int			 c;
 
 	if (aips == NULL)
 		return;
-	if ((c = aips_class(cap)) == -1 || pool.naips_all >= pool.max) {
+	if ((c = aips_class(cap)) == -1 || pool.naips >= pool.max) {
 		free(aips);
 		return;
 	}
-	pool_push(&pool.aips[c], &pool.naips[c], aips, cap * WGM_AIP_MAX);
-	pool.naips_all++;
+	st = &pool.aips[c];
+	if (st->n == st->room) {
+		room = st->room ? st->room * 2 : 256;
+		if ((v = reallocarray(st->v, room, sizeof(*v))) == NULL) {
+			free(aips);
+			return;
+		}
+		st->v = v;
+		st->room = room;
+	}
+	POOL_POISON(aips, cap * WGM_AIP_MAX);
+	st->v[st->n++] = aips;
+	pool.naips++;
 }
 
 static void *
 aips_get(size_t cap)
 {
-	int	c;
+	struct aips_stack	*st;
+	void			*m;
+	int			 c;
 
-	if ((c = aips_class(cap)) == -1 || pool.aips[c] == NULL)
+	if ((c = aips_class(cap)) == -1 || pool.aips[c].n == 0)
 		return (NULL);
-	pool.naips_all--;
-	return (pool_pop(&pool.aips[c], &pool.naips[c], cap * WGM_AIP_MAX));
+	st = &pool.aips[c];
+	m = st->v[--st->n];
+	pool.naips--;
+	POOL_UNPOISON(m, cap * WGM_AIP_MAX);
+	return (m);
+}
+
+/* Frees all but keep arrays, the largest first. */
+static void
+aips_release(size_t keep)
+{
+	struct aips_stack	*st;
+	int			 c;
+
+	for (c = POOL_CLASSES - 1; c >= 0 && pool.naips > keep; c--) {
+		st = &pool.aips[c];
+		while (st->n > 0 && pool.naips > keep)
+			free(aips_get((size_t)1 << c));
+		if (st->n == 0) {
+			free(st->v);
+			memset(st, 0, sizeof(*st));
+		}
+	}
+}
+
+/* A tree of n spare peers (its root p) on top of the pool. */
+static void
+spare_push(struct peer *p, size_t n)
+{
+	RB_PARENT(p, entry) = pool.tops;
+	pool.tops = p;
+	pool.npeers += n;
+}
+
+/*
+ * Under AddressSanitizer only: each peer of a tree handed over, what it
+ * held freed at once (the leak checker reads no poisoned memory), then
+ * poisoned.
+ */
+static void
+spare_poison(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	spare_poison(RB_LEFT(p, entry));
+	spare_poison(RB_RIGHT(p, entry));
+	free(p->aips);
+	free(p->render);
+	p->aips = NULL;
+	p->render = NULL;
+	POOL_POISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+}
+
+/* The top spare, its children tops in its place; what it held freed. */
+static struct peer *
+spare_pop(void)
+{
+	struct peer	*p, *c;
+
+	if ((p = pool.tops) == NULL)
+		return (NULL);
+	POOL_UNPOISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+	pool.tops = RB_PARENT(p, entry);
+	if (pool.npeers > 0)
+		pool.npeers--;
+	if ((c = RB_LEFT(p, entry)) != NULL)
+		spare_push(c, 0);
+	if ((c = RB_RIGHT(p, entry)) != NULL)
+		spare_push(c, 0);
+	free(p->aips);
+	free(p->render);
+	return (p);
 }
 
 static void
@@ -168,7 +239,11 @@ peer_put(struct peer *p)
 		free(p);
 		return;
 	}
-	pool_push(&pool.peers, &pool.npeers, p, sizeof(*p));
+	p->aips = NULL;
+	p->render = NULL;
+	RB_LEFT(p, entry) = RB_RIGHT(p, entry) = NULL;
+	POOL_POISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+	spare_push(p, 1);
 }
 
 /* A spare, as calloc would give it, or a new one. */
@@ -177,21 +252,10 @@ peer_get(void)
 {
 	struct peer	*p;
 
-	if ((p = pool_pop(&pool.peers, &pool.npeers, sizeof(*p))) == NULL)
+	if ((p = spare_pop()) == NULL)
 		return (calloc(1, sizeof(*p)));
 	memset(p, 0, sizeof(*p));
 	return (p);
-}
-
-static void
-pool_trim(struct spare **list, size_t *n, size_t keep, size_t size)
-{
-	void	*m;
-
-	while (*n > keep) {
-		m = pool_pop(list, n, size);
-		free(m);
-	}
 }
 
 /*
@@ -201,19 +265,14 @@ pool_trim(struct spare **list, size_t *n, size_t keep, size_t size)
 static void
 pool_bound(size_t npeers)
 {
-	int	c;
-
 	if (npeers > pool.max)
 		pool.max = npeers;
 	if (npeers >= pool.max / POOL_SHRINK)
 		return;
 	pool.max = npeers;
-	pool_trim(&pool.peers, &pool.npeers, pool.max, sizeof(struct peer));
-	for (c = 0; c < POOL_CLASSES && pool.naips_all > pool.max; c++) {
-		pool.naips_all -= pool.naips[c];
-		pool_trim(&pool.aips[c], &pool.naips[c], 0,
-		    ((size_t)1 << c) * WGM_AIP_MAX);
-	}
+	while (pool.npeers > pool.max && pool.tops != NULL)
+		free(spare_pop());
+	aips_release(pool.max);
 }
 
 /*
@@ -230,6 +289,23 @@ peers_free(struct peer *p)
 	peer_put(p);
 }
 
+/* A freed snapshot's tree: to the pool whole while it has room. */
+static void
+peers_spare(struct iface *ifp)
+{
+	struct peer	*root = RB_ROOT(&ifp->peers);
+
+	if (root == NULL)
+		return;
+	if (pool.npeers + ifp->npeers > pool.max) {
+		peers_free(root);
+		return;
+	}
+	if (POOL_ASAN)
+		spare_poison(root);
+	spare_push(root, ifp->npeers);
+}
+
 void
 snapshot_free(struct snapshot *s)
 {
@@ -240,7 +316,7 @@ snapshot_free(struct snapshot *s)
 	if (s->npeers > pool.max)
 		pool.max = s->npeers;
 	RB_FOREACH_SAFE(ifp, iface_tree, &s->ifaces, nifp) {
-		peers_free(RB_ROOT(&ifp->peers));
+		peers_spare(ifp);
 		RB_REMOVE(iface_tree, &s->ifaces, ifp);
 		free(ifp);
 	}
