@@ -163,6 +163,28 @@ struct parser {
 	char		 err[WGM_DETAIL_MAX];
 };
 
+/*
+ * Eight bytes at a time: a word whose bytes are none of those sought is
+ * passed over whole (each test may mark more bytes past a true one, but
+ * never a word without one).
+ */
+#define SWAR_ONES	0x0101010101010101ULL
+#define SWAR_HIGHS	0x8080808080808080ULL
+
+/* Bytes of w less than n (at most 0x80), as their high bits. */
+static inline uint64_t
+swar_less(uint64_t w, unsigned int n)
+{
+	return ((w - SWAR_ONES * n) & ~w & SWAR_HIGHS);
+}
+
+/* Bytes of w equal to c, as their high bits. */
+static inline uint64_t
+swar_eq(uint64_t w, unsigned int c)
+{
+	return (swar_less(w ^ (SWAR_ONES * c), 1));
+}
+
 static int	parse_null(void *);
 static int	parse_boolean(void *, int);
 static int	parse_number(void *, const char *, size_t);
@@ -360,23 +382,23 @@ static int
 parse_integer(const char *s, size_t len, uint64_t max, uint64_t *vp,
     const char **why)
 {
-	uint64_t	v = 0, d;
+	uint64_t	v = 0, d, lim = max / 10, rem = max % 10;
 	size_t		i;
+	int		big = 0;
 
-	*why = "expected an integer";
-	for (i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return (-1);
-	*why = "integer out of range";
 	for (i = 0; i < len; i++) {
-		d = s[i] - '0';
-		if (d > max || v > (max - d) / 10)
+		d = (unsigned char)s[i] - '0';
+		if (d > 9) {
+			*why = "expected an integer";
 			return (-1);
+		}
+		if (v > lim || (v == lim && d > rem))
+			big = 1;
 		v = v * 10 + d;
 	}
-	*why = NULL;
+	*why = big ? "integer out of range" : NULL;
 	*vp = v;
-	return (0);
+	return (big ? -1 : 0);
 }
 
 static int
@@ -427,9 +449,16 @@ parse_number(void *ctx, const char *s, size_t len)
 static int
 parse_plain(const unsigned char *s, size_t len)
 {
-	size_t	i;
+	uint64_t	w;
+	size_t		i;
 
-	for (i = 0; i < len; i++)
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (swar_less(w, 0x20) | (w & SWAR_HIGHS) | swar_eq(w, 0x7f) |
+		    swar_eq(w, '"') | swar_eq(w, '\\'))
+			return (0);
+	}
+	for (; i < len; i++)
 		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' ||
 		    s[i] == '\\')
 			return (0);
@@ -867,6 +896,23 @@ parse_run(struct parser *p, size_t n)
 	    PARSE_RUN_MAX));
 }
 
+/* The first '"' from s, or with esc set '"' or '\\', else end. */
+static const unsigned char *
+parse_find(const unsigned char *s, const unsigned char *end, int esc)
+{
+	uint64_t	w;
+
+	for (; end - s >= 8; s += 8) {
+		memcpy(&w, s, 8);
+		if (swar_eq(w, '"') | (esc ? swar_eq(w, '\\') : 0))
+			break;
+	}
+	for (; s < end; s++)
+		if (*s == '"' || (esc && *s == '\\'))
+			break;
+	return (s);
+}
+
 /*
  * A string's bytes from s, up to its closing quote or the chunk's end:
  * where the guard goes on, or NULL past the longest token.
@@ -875,21 +921,20 @@ static const unsigned char *
 parse_guard_str(struct parser *p, const unsigned char *s,
     const unsigned char *end)
 {
-	const unsigned char	*q, *lim, *b;
+	const unsigned char	*q;
 
 	if (p->esc) {
 		p->esc = 0;
 		return (parse_run(p, 1) == -1 ? NULL : s + 1);
 	}
-	q = memchr(s, '"', end - s);
-	lim = q != NULL ? q : end;
-	if ((b = memchr(s, '\\', lim - s)) != NULL) {
+	q = parse_find(s, end, 1);
+	if (q < end && *q == '\\') {
 		p->esc = 1;
-		return (parse_run(p, b + 1 - s) == -1 ? NULL : b + 1);
+		return (parse_run(p, q + 1 - s) == -1 ? NULL : q + 1);
 	}
-	if (parse_run(p, lim - s) == -1)
+	if (parse_run(p, q - s) == -1)
 		return (NULL);
-	if (q == NULL)
+	if (q == end)
 		return (end);
 	p->instr = 0;
 	p->run = 0;
@@ -921,13 +966,12 @@ static const unsigned char *
 parse_guard_between(struct parser *p, const unsigned char *s,
     const unsigned char *end)
 {
-	const unsigned char	*q, *lim, *t;
+	const unsigned char	*q, *t;
 
-	q = memchr(s, '"', end - s);
-	lim = q != NULL ? q : end;
-	if (p->run + (size_t)(lim - s) > PARSE_RUN_MAX)
-		return (parse_guard_gap(p, s, lim));
-	if (q != NULL) {
+	q = parse_find(s, end, 0);
+	if (p->run + (size_t)(q - s) > PARSE_RUN_MAX)
+		return (parse_guard_gap(p, s, q));
+	if (q < end) {
 		p->instr = 1;
 		p->run = 0;
 		return (q + 1);
