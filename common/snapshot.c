@@ -38,14 +38,16 @@
  * largest snapshot seen, and gives back what a run that shrank a lot no
  * longer needs.
  *
- * A freed snapshot's trees go to the pool whole, not walked: a spare is
- * taken from the top of one, its children become tops in turn, linked
- * by their parent pointers.  Its allowed IPs and rendered parts are
- * freed then, as it is cleared for its next use.
+ * A freed snapshot's trees go to the pool whole, not walked: a stack of
+ * the tops of spare trees, where a spare taken leaves its children, on
+ * their way to the cache (one is the next taken).  Its allowed IPs and
+ * rendered parts are freed then, as it is cleared for its next use.
  */
 #define POOL_CLASSES	8		/* arrays of 1 to 128 entries */
 #define POOL_SHRINK	4		/* a run that small: give back */
 #define PEER_LINKS	offsetof(struct peer, key)
+/* Room a tree takes on the stack as it is taken apart: its height, +2. */
+#define TREE_ROOM	130
 
 struct aips_stack {
 	void		**v;
@@ -54,8 +56,10 @@ struct aips_stack {
 };
 
 static struct {
-	struct peer		*tops;		/* of spare trees */
-	size_t			 npeers;	/* in them, all */
+	struct peer		**tops;		/* of spare trees */
+	size_t			  ntops;
+	size_t			  room;
+	size_t			  npeers;	/* in them, all */
 	struct aips_stack	 aips[POOL_CLASSES];
 	size_t			 naips;		/* in all classes */
 	size_t			 max;		/* the largest snapshot seen */
@@ -159,6 +163,9 @@ aips_get(size_t cap)
 	st = &pool.aips[c];
 	m = st->v[--st->n];
 	pool.naips--;
+	/* The next one taken, on its way to the cache. */
+	if (st->n > 0)
+		__builtin_prefetch(st->v[st->n - 1], 1);
 	POOL_UNPOISON(m, cap * WGM_AIP_MAX);
 	return (m);
 }
@@ -181,12 +188,30 @@ aips_release(size_t keep)
 	}
 }
 
-/* A tree of n spare peers (its root p) on top of the pool. */
+/* Room for n more tops; -1 without. */
+static int
+spare_room(size_t n)
+{
+	struct peer	**v;
+	size_t		  room;
+
+	if (pool.ntops + n <= pool.room)
+		return (0);
+	room = pool.room ? pool.room : 256;
+	while (room < pool.ntops + n)
+		room *= 2;
+	if ((v = reallocarray(pool.tops, room, sizeof(*v))) == NULL)
+		return (-1);
+	pool.tops = v;
+	pool.room = room;
+	return (0);
+}
+
+/* A tree of n spare peers (its root p) on top of the pool; room made. */
 static void
 spare_push(struct peer *p, size_t n)
 {
-	RB_PARENT(p, entry) = pool.tops;
-	pool.tops = p;
+	pool.tops[pool.ntops++] = p;
 	pool.npeers += n;
 }
 
@@ -209,22 +234,51 @@ spare_poison(struct peer *p)
 	POOL_POISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
 }
 
+/* A spare tree there is no room for after all: freed. */
+static void
+spare_drop(struct peer *p)
+{
+	if (p == NULL)
+		return;
+	spare_drop(RB_LEFT(p, entry));
+	spare_drop(RB_RIGHT(p, entry));
+	POOL_UNPOISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+	free(p->aips);
+	free(p->render);
+	free(p);
+	if (pool.npeers > 0)
+		pool.npeers--;
+}
+
+/* A child of a spare taken becomes a top, on its way to the cache. */
+static void
+spare_child(struct peer *c)
+{
+	if (c == NULL)
+		return;
+	if (spare_room(1) == -1) {
+		spare_drop(c);
+		return;
+	}
+	spare_push(c, 0);
+	__builtin_prefetch(c, 1);
+}
+
 /* The top spare, its children tops in its place; what it held freed. */
 static struct peer *
 spare_pop(void)
 {
-	struct peer	*p, *c;
+	struct peer	*p;
 
-	if ((p = pool.tops) == NULL)
+	if (pool.ntops == 0)
 		return (NULL);
+	p = pool.tops[--pool.ntops];
 	POOL_UNPOISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
-	pool.tops = RB_PARENT(p, entry);
 	if (pool.npeers > 0)
 		pool.npeers--;
-	if ((c = RB_LEFT(p, entry)) != NULL)
-		spare_push(c, 0);
-	if ((c = RB_RIGHT(p, entry)) != NULL)
-		spare_push(c, 0);
+	/* Its tree's room (TREE_ROOM) holds them: one out, two in. */
+	spare_child(RB_RIGHT(p, entry));
+	spare_child(RB_LEFT(p, entry));
 	free(p->aips);
 	free(p->render);
 	return (p);
@@ -235,7 +289,7 @@ peer_put(struct peer *p)
 {
 	free(p->aips);
 	free(p->render);
-	if (pool.npeers >= pool.max) {
+	if (pool.npeers >= pool.max || spare_room(1) == -1) {
 		free(p);
 		return;
 	}
@@ -270,7 +324,7 @@ pool_bound(size_t npeers)
 	if (npeers >= pool.max / POOL_SHRINK)
 		return;
 	pool.max = npeers;
-	while (pool.npeers > pool.max && pool.tops != NULL)
+	while (pool.npeers > pool.max && pool.ntops > 0)
 		free(spare_pop());
 	aips_release(pool.max);
 }
@@ -297,7 +351,8 @@ peers_spare(struct iface *ifp)
 
 	if (root == NULL)
 		return;
-	if (pool.npeers + ifp->npeers > pool.max) {
+	if (pool.npeers + ifp->npeers > pool.max ||
+	    spare_room(TREE_ROOM) == -1) {
 		peers_free(root);
 		return;
 	}
