@@ -32,6 +32,8 @@ cycle_lap(const struct cycle_out *out, int step)
  * trees are in key order): each peer is named, classified and compared
  * with its previous self, with no lookup.
  */
+#define WALK_AHEAD	8	/* peers read ahead in a walk down orders */
+
 struct cycle_walk {
 	struct classify		 cl;
 	struct wgm_event_list	*list;
@@ -53,13 +55,60 @@ walk_pair(struct cycle_walk *w, const struct iface *nifp,
 		fatal("%s", __func__);
 }
 
+/* A peer a few ahead in a walk: the lines the walk reads of it. */
+static void
+walk_ahead(const struct peer *p)
+{
+	__builtin_prefetch(p->key);
+	__builtin_prefetch(&p->handshake, 1);
+	__builtin_prefetch(&p->status, 1);
+}
+
+/*
+ * Both interfaces' peers in key order, as the parse left them: the walk
+ * goes down two arrays, reading a few peers ahead in each.
+ */
+static void
+walk_orders(struct cycle_walk *w, struct iface *nifp, struct iface *oifp,
+    struct peer *const *nv, struct peer *const *ov)
+{
+	size_t	i = 0, j = 0, n, o;
+	int	c;
+
+	n = nifp == NULL ? 0 : nifp->npeers;
+	o = oifp == NULL ? 0 : oifp->npeers;
+	while (i < n || j < o) {
+		if (i + WALK_AHEAD < n)
+			walk_ahead(nv[i + WALK_AHEAD]);
+		if (j + WALK_AHEAD < o)
+			walk_ahead(ov[j + WALK_AHEAD]);
+		c = i == n ? 1 : j == o ? -1 : strcmp(nv[i]->key, ov[j]->key);
+		walk_pair(w, nifp, oifp, c <= 0 ? nv[i] : NULL,
+		    c >= 0 ? ov[j] : NULL);
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+}
+
 /* An interface in either run, or both; one that is gone has no peers. */
 static void
 walk_peers(struct cycle_walk *w, struct iface *nifp, struct iface *oifp)
 {
-	struct peer	*p, *q;
-	int		 c;
+	static struct peer *const	 none[1];
+	struct peer *const		*nv = none, *const *ov = none;
+	struct peer			*p, *q;
+	int				 c;
 
+	if (nifp != NULL)
+		nv = snapshot_iface_order(nifp);
+	if (oifp != NULL)
+		ov = snapshot_iface_order(oifp);
+	if (nv != NULL && ov != NULL) {
+		walk_orders(w, nifp, oifp, nv, ov);
+		return;
+	}
 	p = nifp == NULL ? NULL : RB_MIN(peer_tree, &nifp->peers);
 	q = oifp == NULL ? NULL : RB_MIN(peer_tree, &oifp->peers);
 	while (p != NULL || q != NULL) {

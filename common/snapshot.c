@@ -46,6 +46,8 @@
 #define POOL_CLASSES	8		/* arrays of 1 to 128 entries */
 #define POOL_SHRINK	4		/* a run that small: give back */
 #define PEER_LINKS	offsetof(struct peer, key)
+/* Peers read ahead in a walk down an interface's order. */
+#define ORDER_AHEAD	8
 /* Room a tree takes on the stack as it is taken apart: its height, +2. */
 #define TREE_ROOM	130
 
@@ -64,6 +66,39 @@ static struct {
 	size_t			 naips;		/* in all classes */
 	size_t			 max;		/* the largest snapshot seen */
 } pool;
+
+/*
+ * An interface as snapshot_iface_add makes it: with its peers in key
+ * order when they were put in at once (snapshot_iface_fill), so that a
+ * walk over them goes down an array it can read ahead in, not a tree.
+ * Any other change to the tree forgets the order.
+ */
+struct iface_order {
+	struct iface	  ifp;		/* first: what the callers hold */
+	struct peer	**order;	/* ifp.npeers of them, or NULL */
+};
+
+static struct iface_order *
+iface_order(const struct iface *ifp)
+{
+	return ((struct iface_order *)(uintptr_t)ifp);
+}
+
+static void
+iface_forget(struct iface *ifp)
+{
+	struct iface_order	*io = iface_order(ifp);
+
+	free(io->order);
+	io->order = NULL;
+}
+
+/* The peers of ifp in key order, ifp->npeers of them, or NULL: unknown. */
+struct peer *const *
+snapshot_iface_order(const struct iface *ifp)
+{
+	return (iface_order(ifp)->order);
+}
 
 static int	peer_cmp(struct peer *, struct peer *);
 static int	iface_cmp(struct iface *, struct iface *);
@@ -373,7 +408,8 @@ snapshot_free(struct snapshot *s)
 	RB_FOREACH_SAFE(ifp, iface_tree, &s->ifaces, nifp) {
 		peers_spare(ifp);
 		RB_REMOVE(iface_tree, &s->ifaces, ifp);
-		free(ifp);
+		iface_forget(ifp);
+		free(iface_order(ifp));
 	}
 	free(s);
 }
@@ -382,18 +418,20 @@ snapshot_free(struct snapshot *s)
 struct iface *
 snapshot_iface_add(struct snapshot *s, const char *name)
 {
-	struct iface	*ifp;
+	struct iface_order	*io;
+	struct iface		*ifp;
 
 	if (strlen(name) >= sizeof(ifp->name)) {
 		errno = ENAMETOOLONG;
 		return (NULL);
 	}
-	if ((ifp = calloc(1, sizeof(*ifp))) == NULL)
+	if ((io = calloc(1, sizeof(*io))) == NULL)
 		return (NULL);
+	ifp = &io->ifp;
 	strlcpy(ifp->name, name, sizeof(ifp->name));
 	RB_INIT(&ifp->peers);
 	if (RB_INSERT(iface_tree, &s->ifaces, ifp) != NULL) {
-		free(ifp);
+		free(io);
 		errno = EEXIST;
 		return (NULL);
 	}
@@ -406,19 +444,35 @@ snapshot_iface_add(struct snapshot *s, const char *name)
  * next one against, which needs keys and statuses.  At 100k peers that
  * is about half of what the collector holds between runs.
  */
+static void
+peer_trim(struct peer *p)
+{
+	aips_put(p->aips, p->naips);
+	p->aips = NULL;
+	p->naips = 0;
+}
+
 void
 snapshot_trim(struct snapshot *s)
 {
-	struct iface	*ifp;
-	struct peer	*p;
+	struct iface		*ifp;
+	struct peer		*p;
+	struct peer *const	*v;
+	size_t			 i;
 
 	pool_bound(s->npeers);
-	RB_FOREACH(ifp, iface_tree, &s->ifaces)
-		RB_FOREACH(p, peer_tree, &ifp->peers) {
-			aips_put(p->aips, p->naips);
-			p->aips = NULL;
-			p->naips = 0;
+	RB_FOREACH(ifp, iface_tree, &s->ifaces) {
+		if ((v = snapshot_iface_order(ifp)) == NULL) {
+			RB_FOREACH(p, peer_tree, &ifp->peers)
+				peer_trim(p);
+			continue;
 		}
+		for (i = 0; i < ifp->npeers; i++) {
+			if (i + ORDER_AHEAD < ifp->npeers)
+				__builtin_prefetch(&v[i + ORDER_AHEAD]->naips, 1);
+			peer_trim(v[i]);
+		}
+	}
 }
 
 struct iface *
@@ -449,6 +503,7 @@ snapshot_peer_add(struct snapshot *s, struct iface *ifp, const char *key)
 		errno = EEXIST;
 		return (NULL);
 	}
+	iface_forget(ifp);
 	ifp->npeers++;
 	s->npeers++;
 	return (p);
@@ -526,6 +581,11 @@ snapshot_iface_fill(struct snapshot *s, struct iface *ifp, struct peer **v,
 	    ((uint64_t)1 << height) - 1 == n ? -1 : height - 1);
 	ifp->npeers += n;
 	s->npeers += n;
+	/* Without room for the order, walks go down the tree. */
+	iface_forget(ifp);
+	if (n > 0 && (iface_order(ifp)->order = reallocarray(NULL, n,
+	    sizeof(*v))) != NULL)
+		memcpy(iface_order(ifp)->order, v, n * sizeof(*v));
 	return (0);
 }
 
@@ -543,6 +603,7 @@ void
 snapshot_peer_remove(struct snapshot *s, struct iface *ifp, struct peer *p)
 {
 	RB_REMOVE(peer_tree, &ifp->peers, p);
+	iface_forget(ifp);
 	ifp->npeers--;
 	s->npeers--;
 	peer_put(p);

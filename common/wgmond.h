@@ -237,6 +237,7 @@ struct peer	*snapshot_peer_new(const char *);
 void		 snapshot_peer_free(struct peer *);
 int		 snapshot_iface_fill(struct snapshot *, struct iface *,
 		    struct peer **, size_t);
+struct peer *const *snapshot_iface_order(const struct iface *);
 void		 snapshot_peer_remove(struct snapshot *, struct iface *,
 		    struct peer *);
 int		 snapshot_peer_add_aip(struct peer *, const char *);

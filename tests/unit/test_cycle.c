@@ -372,6 +372,64 @@ random_run(unsigned int *seed, int64_t now)
 	return (s);
 }
 
+/* The same, as a document: so that the parse leaves its order. */
+static char *
+random_doc(unsigned int *seed, int64_t now)
+{
+	static const char	*ifaces[] = { "wg0", "wg1", "wg2" };
+	char			*doc;
+	size_t			 len = 0, size = 64 * 1024, i, k, n;
+
+	assert_non_null(doc = malloc(size));
+	len += snprintf(doc + len, size - len, "{");
+	for (i = 0, n = 0; i < 3; i++) {
+		if (rand_r(seed) % 5 == 0)
+			continue;
+		len += snprintf(doc + len, size - len, "%s\"%s\": {\"peers\": {",
+		    n++ ? ", " : "", ifaces[i]);
+		for (k = 0; k < 40; k++) {
+			if (rand_r(seed) % 3 == 0)
+				continue;
+			len += snprintf(doc + len, size - len, "%s\"%042zuQ=\": {",
+			    doc[len - 1] == '{' ? "" : ", ", (k * 7) % 40);
+			if (rand_r(seed) % 4 != 0)
+				len += snprintf(doc + len, size - len,
+				    "\"latestHandshake\": %lld",
+				    (long long)(now - rand_r(seed) % 400));
+			len += snprintf(doc + len, size - len, "}");
+		}
+		len += snprintf(doc + len, size - len, "}}");
+	}
+	len += snprintf(doc + len, size - len, "}");
+	assert_true(len < size);
+	return (doc);
+}
+
+static void
+test_one_walk_down_parsed_orders_gives_the_events_of_a_diff(void **state)
+{
+	struct check	 ck;
+	struct snapshot	*s;
+	unsigned int	 seed = 7;
+	char		*doc;
+	int		 run;
+
+	(void)state;
+	runs_init(&ck.r);
+	ck.r.out.snapshot = check_snapshot;
+	ck.r.out.arg = &ck;		/* its first member is the runs */
+	for (run = 0; run < 200; run++) {
+		ck.r.len = 0;
+		ck.r.lines[0] = '\0';
+		doc = random_doc(&seed, NOW + 10 * run);
+		assert_non_null(s = parse_doc(doc));
+		free(doc);
+		cycle_run(&ck.r.c, s, NOW + 10 * run, &ck.r.out);
+		assert_string_equal(ck.r.lines, ck.want);
+	}
+	runs_free(&ck.r);
+}
+
 static void
 test_one_walk_gives_the_events_of_a_diff(void **state)
 {
@@ -403,6 +461,8 @@ main(void)
 		cmocka_unit_test(test_failed_run_between_two_changes_no_event),
 		cmocka_unit_test(test_growing_and_shrinking_runs),
 		cmocka_unit_test(test_one_walk_gives_the_events_of_a_diff),
+		cmocka_unit_test(
+		    test_one_walk_down_parsed_orders_gives_the_events_of_a_diff),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

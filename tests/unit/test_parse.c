@@ -714,19 +714,25 @@ check_subtree(struct peer *p, struct peer *parent, size_t *n)
 	return (hl + (RB_COLOR(p, entry) == RB_BLACK));
 }
 
+/* The tree's, and the order of its peers when it is known. */
 static void
 check_tree(struct iface *ifp)
 {
-	struct peer	*p, *last = NULL;
-	size_t		 n = 0;
+	struct peer *const	*v = snapshot_iface_order(ifp);
+	struct peer		*p, *last = NULL;
+	size_t			 n = 0;
 
 	p = RB_ROOT(&ifp->peers);
 	assert_true(p == NULL || RB_COLOR(p, entry) == RB_BLACK);
 	(void)check_subtree(p, NULL, &n);
 	assert_int_equal(n, ifp->npeers);
+	n = 0;
 	RB_FOREACH(p, peer_tree, &ifp->peers) {
 		assert_true(last == NULL || strcmp(last->key, p->key) < 0);
+		if (v != NULL)
+			assert_ptr_equal(v[n], p);
 		last = p;
+		n++;
 	}
 }
 
@@ -767,8 +773,11 @@ test_peers_tree_valid_at_every_size(void **state)
 		assert_int_equal(r.rc, 0);
 		assert_int_equal(r.snap->npeers, n);
 		assert_non_null(ifp = snapshot_iface_find(r.snap, "wg0"));
+		assert_true(n == 0 || snapshot_iface_order(ifp) != NULL);
 		check_tree(ifp);
 		assert_non_null(snapshot_peer_add(r.snap, ifp, "+added="));
+		/* A change to the tree forgets the order it was built in. */
+		assert_null(snapshot_iface_order(ifp));
 		assert_non_null(snapshot_peer_add(r.snap, ifp, "~added="));
 		for (i = 0; i < n / 2; i++) {
 			p = RB_ROOT(&ifp->peers);
