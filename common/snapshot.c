@@ -297,6 +297,7 @@ spare_child(struct peer *c)
 	}
 	spare_push(c, 0);
 	__builtin_prefetch(c, 1);
+	__builtin_prefetch(&c->aips);
 }
 
 /* The top spare, its children tops in its place; what it held freed. */
