@@ -552,6 +552,11 @@ tree_build(struct peer **v, size_t n, struct peer *parent, int depth,
 	if (n == 0)
 		return (NULL);
 	p = v[mid];
+	/* Its children, on their way to the cache while it is linked. */
+	if (mid > 0)
+		__builtin_prefetch(v[mid / 2], 1);
+	if (n - mid - 1 > 0)
+		__builtin_prefetch(v[mid + 1 + (n - mid - 1) / 2], 1);
 	RB_PARENT(p, entry) = parent;
 	RB_COLOR(p, entry) = depth == red_depth ? RB_RED : RB_BLACK;
 	RB_LEFT(p, entry) = tree_build(v, mid, p, depth + 1, red_depth);
