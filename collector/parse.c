@@ -153,6 +153,7 @@ struct parser {
 	struct parsed	*sorted;	/* room for sorting them */
 	size_t		 npeers;
 	size_t		 room;
+	size_t		 most;		/* npeers at most */
 	size_t		 fed;		/* bytes */
 	size_t		 run;		/* bytes of the token read */
 	int		 instr;		/* the token is a string */
@@ -787,6 +788,8 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 		return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
 	p->peers[p->npeers].pre = parse_prefix(key);
 	p->peers[p->npeers++].peer = p->peer;
+	if (p->npeers > p->most)
+		p->most = p->npeers;
 	p->field = PF_PEER;
 	return (0);
 }
@@ -849,6 +852,13 @@ parse_status(struct parser *p, yajl_status st)
 	return (-1);
 }
 
+/* The last parse's room for the peers read, for the next. */
+static struct {
+	struct parsed	*peers;
+	struct parsed	*sorted;
+	size_t		 room;
+} parse_spare;
+
 struct parser *
 parse_new(struct snapshot *snap)
 {
@@ -856,6 +866,10 @@ parse_new(struct snapshot *snap)
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return (NULL);
+	p->peers = parse_spare.peers;
+	p->sorted = parse_spare.sorted;
+	p->room = parse_spare.room;
+	memset(&parse_spare, 0, sizeof(parse_spare));
 	p->snap = snap;
 	p->code = ERR_PARSE;
 	p->in = PF_NONE;
@@ -1042,8 +1056,20 @@ parse_free(struct parser *p)
 	/* Those of a "peers" object left open by a failure. */
 	while (p->npeers > 0)
 		snapshot_peer_free(p->peers[--p->npeers].peer);
-	free(p->peers);
-	free(p->sorted);
+	/*
+	 * Kept for the next run, the larger room of two parsers', unless
+	 * this run used but a quarter of it.
+	 */
+	if (p->room >= parse_spare.room && p->most >= p->room / 4) {
+		free(parse_spare.peers);
+		free(parse_spare.sorted);
+		parse_spare.peers = p->peers;
+		parse_spare.sorted = p->sorted;
+		parse_spare.room = p->room;
+	} else {
+		free(p->peers);
+		free(p->sorted);
+	}
 	yajl_free(p->yajl);
 	free(p);
 }

@@ -76,7 +76,16 @@ static struct {
 struct iface_order {
 	struct iface	  ifp;		/* first: what the callers hold */
 	struct peer	**order;	/* ifp.npeers of them, or NULL */
+	size_t		  room;
 };
+
+/* Order arrays of interfaces gone, for the next run's. */
+#define ORDER_SPARES	8
+
+static struct {
+	struct peer	**v;
+	size_t		  room;
+} order_spares[ORDER_SPARES];
 
 static struct iface_order *
 iface_order(const struct iface *ifp)
@@ -84,13 +93,56 @@ iface_order(const struct iface *ifp)
 	return ((struct iface_order *)(uintptr_t)ifp);
 }
 
+/* An order array kept for another interface: the smallest goes. */
+static void
+order_put(struct peer **v, size_t room)
+{
+	size_t	i, small = 0;
+
+	if (v == NULL)
+		return;
+	for (i = 1; i < ORDER_SPARES; i++)
+		if (order_spares[i].room < order_spares[small].room)
+			small = i;
+	if (order_spares[small].room >= room) {
+		free(v);
+		return;
+	}
+	free(order_spares[small].v);
+	order_spares[small].v = v;
+	order_spares[small].room = room;
+}
+
+/* A kept array of room for n, the smallest such, or a new one. */
+static struct peer **
+order_get(size_t n, size_t *room)
+{
+	struct peer	**v;
+	size_t		  i, best = ORDER_SPARES;
+
+	for (i = 0; i < ORDER_SPARES; i++)
+		if (order_spares[i].room >= n && (best == ORDER_SPARES ||
+		    order_spares[i].room < order_spares[best].room))
+			best = i;
+	if (best == ORDER_SPARES) {
+		*room = n;
+		return (reallocarray(NULL, n, sizeof(*v)));
+	}
+	v = order_spares[best].v;
+	*room = order_spares[best].room;
+	order_spares[best].v = NULL;
+	order_spares[best].room = 0;
+	return (v);
+}
+
 static void
 iface_forget(struct iface *ifp)
 {
 	struct iface_order	*io = iface_order(ifp);
 
-	free(io->order);
+	order_put(io->order, io->room);
 	io->order = NULL;
+	io->room = 0;
 }
 
 /* The peers of ifp in key order, ifp->npeers of them, or NULL: unknown. */
@@ -574,7 +626,8 @@ int
 snapshot_iface_fill(struct snapshot *s, struct iface *ifp, struct peer **v,
     size_t n)
 {
-	int	height = 0;
+	struct iface_order	*io = iface_order(ifp);
+	int			 height = 0;
 
 	if (!RB_EMPTY(&ifp->peers)) {
 		errno = EEXIST;
@@ -589,9 +642,8 @@ snapshot_iface_fill(struct snapshot *s, struct iface *ifp, struct peer **v,
 	s->npeers += n;
 	/* Without room for the order, walks go down the tree. */
 	iface_forget(ifp);
-	if (n > 0 && (iface_order(ifp)->order = reallocarray(NULL, n,
-	    sizeof(*v))) != NULL)
-		memcpy(iface_order(ifp)->order, v, n * sizeof(*v));
+	if (n > 0 && (io->order = order_get(n, &io->room)) != NULL)
+		memcpy(io->order, v, n * sizeof(*v));
 	return (0);
 }
 
