@@ -155,6 +155,9 @@ struct parser {
 	size_t		 room;
 	size_t		 most;		/* npeers at most */
 	size_t		 fed;		/* bytes */
+	const unsigned char *buf;	/* the chunk yajl reads */
+	size_t		 len;
+	size_t		 mark;		/* in it, past the last token */
 	size_t		 run;		/* bytes of the token read */
 	int		 instr;		/* the token is a string */
 	int		 esc;		/* after its backslash */
@@ -186,6 +189,7 @@ swar_eq(uint64_t w, unsigned int c)
 	return (swar_less(w ^ (SWAR_ONES * c), 1));
 }
 
+static int	parse_mark(struct parser *);
 static int	parse_null(void *);
 static int	parse_boolean(void *, int);
 static int	parse_number(void *, const char *, size_t);
@@ -362,6 +366,8 @@ parse_null(void *ctx)
 {
 	struct parser	*p = ctx;
 
+	if (parse_mark(p) == -1)
+		return (0);
 	if (parse_skipped(p))
 		return (1);
 	return (parse_expected(p) == 0);
@@ -409,6 +415,8 @@ parse_number(void *ctx, const char *s, size_t len)
 	const char	*why;
 	uint64_t	 v;
 
+	if (parse_mark(p) == -1)
+		return (0);
 	if (parse_skipped(p))
 		return (1);
 	if (pfields[p->field].type != PT_INTEGER)
@@ -519,6 +527,8 @@ parse_string(void *ctx, const unsigned char *s, size_t len)
 	size_t		 text;
 	int		 r = 0;
 
+	if (parse_mark(p) == -1)
+		return (0);
 	if (parse_skipped(p))
 		return (1);
 	if (pfields[p->field].type != PT_STRING)
@@ -729,25 +739,25 @@ parse_end(struct parser *p)
 static int
 parse_start_map(void *ctx)
 {
-	return (parse_start(ctx, PT_OBJECT) == 0);
+	return (parse_mark(ctx) == 0 && parse_start(ctx, PT_OBJECT) == 0);
 }
 
 static int
 parse_end_map(void *ctx)
 {
-	return (parse_end(ctx) == 0);
+	return (parse_mark(ctx) == 0 && parse_end(ctx) == 0);
 }
 
 static int
 parse_start_array(void *ctx)
 {
-	return (parse_start(ctx, PT_ARRAY) == 0);
+	return (parse_mark(ctx) == 0 && parse_start(ctx, PT_ARRAY) == 0);
 }
 
 static int
 parse_end_array(void *ctx)
 {
-	return (parse_end(ctx) == 0);
+	return (parse_mark(ctx) == 0 && parse_end(ctx) == 0);
 }
 
 static int
@@ -818,6 +828,8 @@ parse_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct parser	*p = ctx;
 
+	if (parse_mark(p) == -1)
+		return (0);
 	if (p->skip > 0)
 		return (1);
 	switch (p->in) {
@@ -885,8 +897,11 @@ parse_new(struct snapshot *snap)
  * yajl keeps a token that spans two reads and scans it again from its
  * start on every read: a string or number megabytes long costs time
  * quadratic in its length.  A token longer than PARSE_RUN_MAX is refused
- * before it reaches yajl.  Strings, with their escapes, and the runs of
- * other bytes between structural characters and blanks are the tokens.
+ * at the end of the read it grows past that in, a megabyte of rescans
+ * at most.  Strings, with their escapes, and the runs of other bytes
+ * between structural characters and blanks are the tokens.  Their bytes
+ * are counted only where they could be that long (parse_mark): between
+ * two token ends that far apart, and from the last one to a read's end.
  */
 static int
 parse_delim(unsigned char c)
@@ -1011,16 +1026,46 @@ parse_guard(struct parser *p, const unsigned char *buf, size_t len)
 	return (s == NULL ? -1 : 0);
 }
 
-/* Once failed, the parser takes nothing more: yajl is stopped mid-way. */
+/*
+ * A token is done: yajl has read the chunk up to its end.  What it read
+ * since the last one holds that token and the blanks and separators
+ * before it: only where that is longer than a token may be are its bytes
+ * counted, by parse_guard.  Past a token, no string or token is open.
+ */
+static int
+parse_mark(struct parser *p)
+{
+	size_t	end = yajl_get_bytes_consumed(p->yajl);
+
+	if (end < p->mark || end > p->len)
+		end = p->mark;		/* not this chunk's: nothing read */
+	if (p->run + (end - p->mark) > PARSE_RUN_MAX &&
+	    parse_guard(p, p->buf + p->mark, end - p->mark) == -1)
+		return (-1);
+	p->mark = end;
+	p->instr = p->esc = 0;
+	p->run = 0;
+	return (0);
+}
+
+/*
+ * yajl reads the chunk, and each token's callback marks where it ends;
+ * the bytes past the last one, a token yet to end, are counted, and go
+ * on into the next chunk.  Once failed, the parser takes nothing more:
+ * yajl is stopped mid-way.
+ */
 int
 parse_feed(struct parser *p, const unsigned char *buf, size_t len)
 {
 	if (p->failed)
 		return (-1);
 	p->fed += len;
-	if (parse_guard(p, buf, len) == -1)
+	p->buf = buf;
+	p->len = len;
+	p->mark = 0;
+	if (parse_status(p, yajl_parse(p->yajl, buf, len)) == -1)
 		return (-1);
-	return (parse_status(p, yajl_parse(p->yajl, buf, len)));
+	return (parse_guard(p, buf + p->mark, len - p->mark));
 }
 
 int
@@ -1032,6 +1077,10 @@ parse_finish(struct parser *p)
 		(void)parse_failx(p, "empty output");
 		return (-1);
 	}
+	/* yajl ends the document by reading a blank of its own. */
+	p->buf = (const unsigned char *)" ";
+	p->len = 1;
+	p->mark = 0;
 	return (parse_status(p, yajl_complete_parse(p->yajl)));
 }
 
