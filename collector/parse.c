@@ -62,39 +62,43 @@ struct pfield_info {
 	enum pfield	 parent;	/* the container it is in */
 	enum ptype	 type;
 	uint64_t	 max;		/* of an integer */
+	uint64_t	 max10;		/* max / 10, and what is left */
+	uint64_t	 max10rem;
 	uint32_t	 flag;		/* set in its interface or peer */
 };
 
-/* A known key: its name and its length. */
+/* A known key: its name and its length; an integer's bound, divided. */
 #define PKEY(s)	s, sizeof(s) - 1
+#define PMAX(m)	(m), (m) / 10, (m) % 10
 
 static const struct pfield_info pfields[] = {
-	[PF_TOP] =	{ NULL, 0, PF_NONE, PT_OBJECT, 0, 0 },
-	[PF_IFACE] =	{ NULL, 0, PF_TOP, PT_OBJECT, 0, 0 },
-	[PF_PRIVKEY] =	{ PKEY("privateKey"), PF_IFACE, PT_STRING, 0, 0 },
-	[PF_PUBKEY] =	{ PKEY("publicKey"), PF_IFACE, PT_STRING, 0,
+	[PF_TOP] =	{ NULL, 0, PF_NONE, PT_OBJECT, PMAX(0), 0 },
+	[PF_IFACE] =	{ NULL, 0, PF_TOP, PT_OBJECT, PMAX(0), 0 },
+	[PF_PRIVKEY] =	{ PKEY("privateKey"), PF_IFACE, PT_STRING, PMAX(0),
+			    0 },
+	[PF_PUBKEY] =	{ PKEY("publicKey"), PF_IFACE, PT_STRING, PMAX(0),
 			    IFACE_F_PUBKEY },
 	[PF_PORT] =	{ PKEY("listenPort"), PF_IFACE, PT_INTEGER,
-			    UINT16_MAX, IFACE_F_PORT },
-	[PF_FWMARK] =	{ PKEY("fwmark"), PF_IFACE, PT_INTEGER, UINT32_MAX,
-			    IFACE_F_FWMARK },
-	[PF_PEERS] =	{ PKEY("peers"), PF_IFACE, PT_OBJECT, 0, 0 },
-	[PF_PEER] =	{ NULL, 0, PF_PEERS, PT_OBJECT, 0, 0 },
-	[PF_PSK] =	{ PKEY("presharedKey"), PF_PEER, PT_STRING, 0,
+			    PMAX(UINT16_MAX), IFACE_F_PORT },
+	[PF_FWMARK] =	{ PKEY("fwmark"), PF_IFACE, PT_INTEGER,
+			    PMAX(UINT32_MAX), IFACE_F_FWMARK },
+	[PF_PEERS] =	{ PKEY("peers"), PF_IFACE, PT_OBJECT, PMAX(0), 0 },
+	[PF_PEER] =	{ NULL, 0, PF_PEERS, PT_OBJECT, PMAX(0), 0 },
+	[PF_PSK] =	{ PKEY("presharedKey"), PF_PEER, PT_STRING, PMAX(0),
 			    PEER_F_PSK },
-	[PF_ENDPOINT] =	{ PKEY("endpoint"), PF_PEER, PT_STRING, 0,
+	[PF_ENDPOINT] =	{ PKEY("endpoint"), PF_PEER, PT_STRING, PMAX(0),
 			    PEER_F_ENDPOINT },
 	[PF_HANDSHAKE] = { PKEY("latestHandshake"), PF_PEER, PT_INTEGER,
-			    INT64_MAX, PEER_F_HANDSHAKE },
-	[PF_RX] =	{ PKEY("transferRx"), PF_PEER, PT_INTEGER, UINT64_MAX,
-			    PEER_F_RX },
-	[PF_TX] =	{ PKEY("transferTx"), PF_PEER, PT_INTEGER, UINT64_MAX,
-			    PEER_F_TX },
+			    PMAX(INT64_MAX), PEER_F_HANDSHAKE },
+	[PF_RX] =	{ PKEY("transferRx"), PF_PEER, PT_INTEGER,
+			    PMAX(UINT64_MAX), PEER_F_RX },
+	[PF_TX] =	{ PKEY("transferTx"), PF_PEER, PT_INTEGER,
+			    PMAX(UINT64_MAX), PEER_F_TX },
 	[PF_KEEPALIVE] = { PKEY("persistentKeepalive"), PF_PEER, PT_INTEGER,
-			    UINT16_MAX, PEER_F_KEEPALIVE },
-	[PF_AIPS] =	{ PKEY("allowedIps"), PF_PEER, PT_ARRAY, 0,
+			    PMAX(UINT16_MAX), PEER_F_KEEPALIVE },
+	[PF_AIPS] =	{ PKEY("allowedIps"), PF_PEER, PT_ARRAY, PMAX(0),
 			    PEER_F_AIPS },
-	[PF_AIP] =	{ NULL, 0, PF_AIPS, PT_STRING, 0, 0 }
+	[PF_AIP] =	{ NULL, 0, PF_AIPS, PT_STRING, PMAX(0), 0 }
 };
 
 static const char *const expected[] = {
@@ -386,10 +390,10 @@ parse_boolean(void *ctx, int v)
  * Returns -1 with why in *why.
  */
 static int
-parse_integer(const char *s, size_t len, uint64_t max, uint64_t *vp,
-    const char **why)
+parse_integer(const char *s, size_t len, const struct pfield_info *fi,
+    uint64_t *vp, const char **why)
 {
-	uint64_t	v = 0, d, lim = max / 10, rem = max % 10;
+	uint64_t	v = 0, d, lim = fi->max10, rem = fi->max10rem;
 	size_t		i;
 	int		big = 0;
 
@@ -421,7 +425,7 @@ parse_number(void *ctx, const char *s, size_t len)
 		return (1);
 	if (pfields[p->field].type != PT_INTEGER)
 		return (parse_expected(p) == 0);
-	if (parse_integer(s, len, pfields[p->field].max, &v, &why) == -1)
+	if (parse_integer(s, len, &pfields[p->field], &v, &why) == -1)
 		return (parse_fail(p, p->field, "%s", why) == 0);
 	switch (p->field) {
 	case PF_PORT:
@@ -811,14 +815,24 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 static enum pfield
 parse_lookup(enum pfield in, const unsigned char *s, size_t len)
 {
+	static const enum pfield	 iface_keys[] = { PF_PRIVKEY,
+	    PF_PUBKEY, PF_PORT, PF_FWMARK, PF_PEERS, PF_NONE };
+	static const enum pfield	 peer_keys[] = { PF_PSK, PF_ENDPOINT,
+	    PF_HANDSHAKE, PF_RX, PF_TX, PF_KEEPALIVE, PF_AIPS, PF_NONE };
+	const enum pfield		*k;
 	const struct pfield_info	*fi;
-	size_t				 i;
 
-	for (i = 0; i < sizeof(pfields) / sizeof(pfields[0]); i++) {
-		fi = &pfields[i];
-		if (fi->namelen == len && fi->parent == in &&
+	if (in == PF_IFACE)
+		k = iface_keys;
+	else if (in == PF_PEER)
+		k = peer_keys;
+	else
+		return (PF_SKIP);
+	for (; *k != PF_NONE; k++) {
+		fi = &pfields[*k];
+		if (fi->namelen == len && fi->name[len - 1] == s[len - 1] &&
 		    memcmp(fi->name, s, len) == 0)
-			return (i);
+			return (*k);
 	}
 	return (PF_SKIP);
 }
