@@ -7,8 +7,10 @@
 /*
  * The collector's CPU cost of one run, in process, without the script:
  * parse (yajl, 64 KiB chunks as the pipe delivers them), then the
- * daemon's own cycle_run (collector/cycle.c): names and classification,
- * the diff against the previous snapshot, the snapshot's imsg encoding
+ * daemon's own cycle_run (collector/cycle.c): names, classification and
+ * the diff against the previous snapshot, made in one walk and timed as
+ * "classify" ("diff" is the first run's initial_status alone, nothing in
+ * a sequence's timed runs), the snapshot's imsg encoding
  * (composed into an imsgbuf on a socketpair, then cleared unsent), the
  * event lines formatted, the freeing of the previous snapshot and the
  * events and the trim of the new one (the collector trims the heap only
