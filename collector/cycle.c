@@ -27,13 +27,13 @@ cycle_lap(const struct cycle_out *out, int step)
 		out->lap(step, out->arg);
 }
 
-/*
- * One walk over a run's peers and the last run's, side by side (both
- * trees are in key order): each peer is named, classified and compared
- * with its previous self, with no lookup.
- */
 #define WALK_AHEAD	8	/* peers read ahead in a walk down orders */
 
+/*
+ * One walk over a run's peers and the last run's, side by side (both
+ * are in key order): each peer is named, classified and compared with
+ * its previous self, with no lookup.
+ */
 struct cycle_walk {
 	struct classify		 cl;
 	struct wgm_event_list	*list;
