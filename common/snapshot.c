@@ -21,12 +21,20 @@
  * a freed peer is still caught.
  */
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
 #define POOL_ASAN		1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)	/* clang's way to say it */
+#define POOL_ASAN		1
+#endif
+#endif
+#ifndef POOL_ASAN
+#define POOL_ASAN		0
+#endif
+#if POOL_ASAN
+#include <sanitizer/asan_interface.h>
 #define POOL_POISON(a, n)	ASAN_POISON_MEMORY_REGION((a), (n))
 #define POOL_UNPOISON(a, n)	ASAN_UNPOISON_MEMORY_REGION((a), (n))
 #else
-#define POOL_ASAN		0
 #define POOL_POISON(a, n)	do { (void)(a); (void)(n); } while (0)
 #define POOL_UNPOISON(a, n)	do { (void)(a); (void)(n); } while (0)
 #endif
