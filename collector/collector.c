@@ -215,21 +215,29 @@ run_failed(int error, const char *detail, int64_t now)
 	cycle.failing = 1;
 }
 
-/* Only the latest matters: one the frontend has yet to read is enough. */
+/*
+ * Only the latest matters: one the frontend has yet to read is enough.
+ * Each run goes as a delta against the one before, which the frontend
+ * has applied; after a skip it has not, and the next goes whole.
+ */
 static void
 send_snapshot(const struct snapshot *prev, const struct snapshot *snap,
     void *arg)
 {
+	static int	resync = 1;
+
 	(void)arg;
-	(void)prev;
 	if (frontend_behind()) {
 		if (fq.skipped++ == 0)
 			log_warnx("frontend is not reading: snapshots skipped "
 			    "until it has read the last one");
+		resync = 1;
 		return;
 	}
-	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
-		fatal("%s: snapshot_compose", __func__);
+	if (snapshot_compose_delta(&iev_frontend->ibuf, prev, snap,
+	    resync) == -1)
+		fatal("%s: snapshot_compose_delta", __func__);
+	resync = 0;
 }
 
 static void
