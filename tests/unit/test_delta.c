@@ -555,6 +555,32 @@ test_good_hand_built_delta_is_taken(void **state)
 	assert_int_equal(find(got, "wg0", "C")->status, STATUS_NEVER);
 }
 
+/* The collector sends keys in order; another order is taken all the same. */
+static void
+test_records_out_of_key_order_are_taken(void **state)
+{
+	struct link	*l = *state;
+	struct body	 b = { .len = 0 };
+	uint64_t	 rx = 9;
+	struct snapshot	*got = NULL;
+
+	base(l);
+	put_rec(&b, PEER_C_ADD, "C");
+	put_rec(&b, PEER_C_RX, "B");
+	put(&b, &rx, sizeof(rx));
+	put_rec(&b, PEER_C_DEL, "A");
+	put_rec(&b, PEER_C_ADD, "0");
+	begin(l, 2, 0, 1, 3);
+	iface_msg(l, 2, "wg0", 3);
+	msg(l, IMSG_SNAP_PEERS, 2, b.buf, b.len);
+	end(l, 2, 3);
+	assert_int_equal(deliver(l, &got), 1);
+	assert_true(find(got, "wg0", "B")->rx == 9);
+	assert_null(find(got, "wg0", "A"));
+	assert_non_null(find(got, "wg0", "0"));
+	assert_non_null(find(got, "wg0", "C"));
+}
+
 static void
 test_delta_before_any_full_snapshot_is_refused(void **state)
 {
@@ -1051,6 +1077,7 @@ main(void)
 		T(test_many_allowed_ips_follow_in_aips_messages),
 		T(test_one_change_in_1000_peers_is_a_few_messages),
 		T(test_good_hand_built_delta_is_taken),
+		T(test_records_out_of_key_order_are_taken),
 		T(test_delta_before_any_full_snapshot_is_refused),
 		T(test_delta_out_of_order_is_refused),
 		T(test_replayed_generation_is_refused),
