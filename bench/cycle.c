@@ -90,7 +90,7 @@ struct rep {
 	double			 last;		/* cpu_ms at the last lap */
 	size_t			 events;
 	size_t			 imsgs;		/* queued for the frontend */
-	size_t			 bytes;		/* and their size, headers too */
+	size_t			 bytes;		/* and their bytes */
 };
 
 struct doc {

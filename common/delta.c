@@ -65,10 +65,10 @@ struct snapshot_builder {
 	size_t			*run_mem;	/* and what that costs */
 	struct iface		*iface;		/* receiving records */
 	struct iface		*icur;		/* run's first not yet listed */
-	struct peer		*hint;		/* iface's last record's, or NULL */
+	struct peer		*hint;		/* the last record's, or NULL */
 	struct peer		*peer;		/* receiving allowed IPs */
 	size_t			 aips_left;
-	uint32_t		 flags;		/* the peer's, once its IPs are in */
+	uint32_t		 flags;		/* the peer's, at its end */
 	uint32_t		 iface_npeers;
 	uint32_t		 generation;
 	size_t			 nifaces;	/* listed in this run */
@@ -565,8 +565,10 @@ record_read(struct reader *rd, struct record *r)
 		return (-1);
 	if (((r->mask & PEER_C_HANDSHAKE) &&
 	    rd_get(rd, &r->handshake, sizeof(r->handshake)) == -1) ||
-	    ((r->mask & PEER_C_RX) && rd_get(rd, &r->rx, sizeof(r->rx)) == -1) ||
-	    ((r->mask & PEER_C_TX) && rd_get(rd, &r->tx, sizeof(r->tx)) == -1) ||
+	    ((r->mask & PEER_C_RX) &&
+	    rd_get(rd, &r->rx, sizeof(r->rx)) == -1) ||
+	    ((r->mask & PEER_C_TX) &&
+	    rd_get(rd, &r->tx, sizeof(r->tx)) == -1) ||
 	    ((r->mask & PEER_C_KEEPALIVE) &&
 	    rd_get(rd, &r->keepalive, sizeof(r->keepalive)) == -1) ||
 	    ((r->mask & PEER_C_FLAGS) &&
