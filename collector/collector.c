@@ -61,9 +61,10 @@ static struct {
 	uint64_t	 state_mark;	/* written, once the last status is */
 	uint64_t	 logsock_mark;	/* written, once the last answer is */
 	uint64_t	 skipped;	/* snapshots not sent, this stall */
+	int		 resync;	/* the next snapshot goes whole */
 	uint64_t	 dropped;	/* events not sent, this stall */
 	size_t		 backlog;	/* event bytes queued, this stall */
-} fq;
+} fq = { .resync = 1 };
 
 static void	send_log_socket(void);
 
@@ -224,20 +225,18 @@ static void
 send_snapshot(const struct snapshot *prev, const struct snapshot *snap,
     void *arg)
 {
-	static int	resync = 1;
-
 	(void)arg;
 	if (frontend_behind()) {
 		if (fq.skipped++ == 0)
 			log_warnx("frontend is not reading: snapshots skipped "
 			    "until it has read the last one");
-		resync = 1;
+		fq.resync = 1;
 		return;
 	}
 	if (snapshot_compose_delta(&iev_frontend->ibuf, prev, snap,
-	    resync) == -1)
+	    fq.resync) == -1)
 		fatal("%s: snapshot_compose_delta", __func__);
-	resync = 0;
+	fq.resync = 0;
 }
 
 static void
