@@ -10,8 +10,9 @@
  * daemon's own cycle_run (collector/cycle.c): names, classification and
  * the diff against the previous snapshot, made in one walk and timed as
  * "classify" ("diff" is the first run's initial_status alone, nothing in
- * a sequence's timed runs), the snapshot's imsg encoding
- * (composed into an imsgbuf on a socketpair, then cleared unsent), the
+ * a sequence's timed runs), the snapshot's imsg encoding (a delta against
+ * the run before, as the collector sends it, composed into an imsgbuf on
+ * a socketpair, then cleared unsent), the
  * event lines formatted, the freeing of the previous snapshot and the
  * events and the trim of the new one (the collector trims the heap only
  * when a run shrinks a lot, never in a steady sequence).
@@ -34,7 +35,9 @@
  * -q takes the files as a sequence of runs NOW_STEP apart (bench/gen -q,
  * the first at "now"): the first is the warm-up, then each is parsed,
  * run through cycle_run against the one before and timed, with the floor
- * over the same bytes; one "churn" line, medians over the runs.
+ * over the same bytes; one "churn" line, medians over the runs, with
+ * imsgs and imsg_bytes what a run's delta queues for the frontend.
+ * Without -q, imsg_bytes is what the first run, whole, queues.
  */
 
 #include <sys/types.h>
@@ -86,7 +89,8 @@ struct rep {
 	int			 r;		/* the repetition, -1: warm-up */
 	double			 last;		/* cpu_ms at the last lap */
 	size_t			 events;
-	size_t			 imsgs;
+	size_t			 imsgs;		/* queued for the frontend */
+	size_t			 bytes;		/* and their bytes */
 };
 
 struct doc {
@@ -245,19 +249,23 @@ yajl_floor(const struct doc *d)
 	yajl_free(h);
 }
 
-/* The frontend's channel, but cleared unsent. */
+/*
+ * The frontend's channel, but cleared unsent: as the collector, a delta
+ * against the run before, whole for the first.
+ */
 static void
 rep_snapshot(const struct snapshot *prev, const struct snapshot *snap,
     void *arg)
 {
-	(void)prev;
 	struct rep	*rp = arg;
 	struct imsgbuf	 ibuf;
+	ssize_t		 n;
 
 	if (imsgbuf_init(&ibuf, sv[0]) == -1 ||
-	    snapshot_compose(&ibuf, snap) == -1)
-		err(1, "snapshot_compose");
+	    (n = snapshot_compose_delta(&ibuf, prev, snap, prev == NULL)) == -1)
+		err(1, "snapshot_compose_delta");
 	rp->imsgs = imsgbuf_queuelen(&ibuf);
+	rp->bytes = n;
 	imsgbuf_clear(&ibuf);
 }
 
@@ -283,27 +291,17 @@ rep_lap(int step, void *arg)
 		rp->t[PH_CLASSIFY + step][rp->r] = d;
 }
 
-/* What snapshot_compose queues: the bytes a run sends the frontend. */
+/* What a whole snapshot queues: the bytes the first run sends. */
 static size_t
 wire_bytes(const struct snapshot *s)
 {
-	struct iface	*ifp;
-	struct peer	*p;
-	size_t		 n;
+	struct imsgbuf	 ibuf;
+	ssize_t		 n;
 
-	n = 2 * IMSG_HEADER_SIZE + sizeof(struct snap_begin) +
-	    sizeof(struct snap_end);
-	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
-		n += IMSG_HEADER_SIZE + sizeof(struct snap_iface);
-		RB_FOREACH(p, peer_tree, &ifp->peers) {
-			n += IMSG_HEADER_SIZE + sizeof(struct snap_peer);
-			if (p->naips > WGM_PEER_AIPS)
-				n += (p->naips - WGM_PEER_AIPS +
-				    WGM_AIPS_CHUNK - 1) / WGM_AIPS_CHUNK *
-				    (IMSG_HEADER_SIZE +
-				    sizeof(struct snap_aips));
-		}
-	}
+	if (imsgbuf_init(&ibuf, sv[0]) == -1 ||
+	    (n = snapshot_compose_delta(&ibuf, NULL, s, 1)) == -1)
+		err(1, "snapshot_compose_delta");
+	imsgbuf_clear(&ibuf);
 	return (n);
 }
 
@@ -436,12 +434,14 @@ bench_seq(char **paths, int n, int64_t now)
 	struct doc		 d;
 	struct rep		 rp;
 	struct rusage		 ru;
-	double			*events, t0;
+	double			*events, *imsgs, *wire, t0;
 	size_t			 bytes = 0;
 	int			 i, reps = n - 1;
 
 	cycle_init(&c, &out, &rp, reps);
-	if ((events = calloc(reps, sizeof(double))) == NULL)
+	if ((events = calloc(reps, sizeof(double))) == NULL ||
+	    (imsgs = calloc(reps, sizeof(double))) == NULL ||
+	    (wire = calloc(reps, sizeof(double))) == NULL)
 		err(1, NULL);
 	doc_read(&d, paths[0]);
 	rp.r = -1;
@@ -452,6 +452,8 @@ bench_seq(char **paths, int n, int64_t now)
 		timed_cycle(&c, &d, now + (int64_t)NOW_STEP * (rp.r + 1),
 		    &out, &rp);
 		events[rp.r] = rp.events;
+		imsgs[rp.r] = rp.imsgs;
+		wire[rp.r] = rp.bytes;
 		t0 = cpu_ms();
 		yajl_floor(&d);
 		rp.t[PH_YAJL][rp.r] = cpu_ms() - t0;
@@ -464,13 +466,16 @@ bench_seq(char **paths, int n, int64_t now)
 	    paths[0], n, bytes / reps, c.current->nifaces, c.current->npeers,
 	    reps);
 	print_phases(&rp, reps, 0, PH_YAJL);
-	printf(" events=%.0f imsgs=%zu maxrss_kb=%ld\n", median(events, reps),
-	    rp.imsgs, ru.ru_maxrss);
+	printf(" events=%.0f imsgs=%.0f imsg_bytes=%.0f maxrss_kb=%ld\n",
+	    median(events, reps), median(imsgs, reps), median(wire, reps),
+	    ru.ru_maxrss);
 	fflush(stdout);
 	snapshot_free(c.current);
 	for (i = 0; i < PH_MAX; i++)
 		free(rp.t[i]);
 	free(events);
+	free(imsgs);
+	free(wire);
 }
 
 /*

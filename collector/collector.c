@@ -61,9 +61,10 @@ static struct {
 	uint64_t	 state_mark;	/* written, once the last status is */
 	uint64_t	 logsock_mark;	/* written, once the last answer is */
 	uint64_t	 skipped;	/* snapshots not sent, this stall */
+	int		 resync;	/* the next snapshot goes whole */
 	uint64_t	 dropped;	/* events not sent, this stall */
 	size_t		 backlog;	/* event bytes queued, this stall */
-} fq;
+} fq = { .resync = 1 };
 
 static void	send_log_socket(void);
 
@@ -226,21 +227,27 @@ run_failed(int error, const char *detail, int64_t now)
 	cycle.failing = 1;
 }
 
-/* Only the latest matters: one the frontend has yet to read is enough. */
+/*
+ * Only the latest matters: one the frontend has yet to read is enough.
+ * Each run goes as a delta against the one before, which the frontend
+ * has applied; after a skip it has not, and the next goes whole.
+ */
 static void
 send_snapshot(const struct snapshot *prev, const struct snapshot *snap,
     void *arg)
 {
 	(void)arg;
-	(void)prev;
 	if (frontend_behind()) {
 		if (fq.skipped++ == 0)
 			log_warnx("frontend is not reading: snapshots skipped "
 			    "until it has read the last one");
+		fq.resync = 1;
 		return;
 	}
-	if (snapshot_compose(&iev_frontend->ibuf, snap) == -1)
-		fatal("%s: snapshot_compose", __func__);
+	if (snapshot_compose_delta(&iev_frontend->ibuf, prev, snap,
+	    fq.resync) == -1)
+		fatal("%s: snapshot_compose_delta", __func__);
+	fq.resync = 0;
 }
 
 static void

@@ -4,6 +4,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/*
+ * The snapshot between the processes (wgmond.h, docs/DESIGN.md §7.6):
+ * once whole, then each run as a delta against the one before, records
+ * packed into messages of the imsg maximum.  The frontend keeps one
+ * snapshot and applies each run to it.
+ */
+
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/tree.h>
@@ -14,103 +21,340 @@
 
 #include "wgmond.h"
 
+/* What the frontend's snapshot costs, each allocation with malloc's own. */
+#define STATE_ALLOC		16
+#define STATE_IFACE		(sizeof(struct iface) + STATE_ALLOC)
+#define STATE_PEER		(sizeof(struct peer) + STATE_ALLOC)
+/* An allowed IP: at most twice its slot, as the array doubles. */
+#define STATE_AIP		(2 * WGM_AIP_MAX)
+
+/* The sender's SNAP_PEERS or SNAP_AIPS being filled. */
+struct packer {
+	struct imsgbuf		*ibuf;
+	uint32_t		 gen;
+	uint32_t		 type;
+	size_t			 len;
+	size_t			 bytes;		/* queued, headers too */
+	unsigned char		 buf[SNAP_BODY_MAX];
+};
+
+/* A record as it came, its strings pointing into the message. */
+struct record {
+	uint16_t		 mask;
+	const char		*key;
+	const char		*name;
+	const char		*endpoint;
+	int64_t			 handshake;
+	uint64_t		 rx;
+	uint64_t		 tx;
+	uint32_t		 keepalive;
+	uint32_t		 flags;
+	uint32_t		 naips;
+	uint8_t			 status;
+};
+
+struct reader {
+	const unsigned char	*p;
+	size_t			 left;
+};
+
 struct snapshot_builder {
-	struct snapshot		*next;
-	struct iface		*iface;		/* receiving its peers */
-	struct peer		*peer;		/* receiving SNAP_AIPS */
-	size_t			 iface_left;	/* peers still due */
-	size_t			 aips_left;	/* allowed IPs still due */
+	struct snapshot		*state;		/* the last run applied */
+	struct snapshot		*next;		/* a full one being built */
+	struct snapshot		*run;		/* what this run changes */
+	size_t			*run_mem;	/* and what that costs */
+	struct iface		*iface;		/* receiving records */
+	struct iface		*icur;		/* run's first not yet listed */
+	struct peer		*hint;		/* the last record's, or NULL */
+	struct peer		*peer;		/* receiving allowed IPs */
+	size_t			 aips_left;
+	uint32_t		 flags;		/* the peer's, at its end */
+	uint32_t		 iface_npeers;
 	uint32_t		 generation;
+	size_t			 nifaces;	/* listed in this run */
+	size_t			 mem;		/* state's cost */
+	size_t			 next_mem;
+	size_t			 mem_max;
 	struct snap_begin	 begin;
 };
 
 static int
-compose_peer(struct imsgbuf *ibuf, uint32_t gen, const struct peer *p)
+pack_queue(struct packer *pk, uint32_t type, const void *data, size_t len)
 {
-	struct snap_peer	 sp;
-	struct snap_aips	 sa;
-	size_t			 i, n;
-
-	memset(&sp, 0, sizeof(sp));
-	strlcpy(sp.key, p->key, sizeof(sp.key));
-	strlcpy(sp.name, p->name, sizeof(sp.name));
-	strlcpy(sp.endpoint, p->endpoint, sizeof(sp.endpoint));
-	sp.handshake = p->handshake;
-	sp.rx = p->rx;
-	sp.tx = p->tx;
-	sp.keepalive = p->keepalive;
-	sp.flags = p->flags;
-	sp.status = p->status;
-	sp.naips = p->naips;
-	for (i = 0; i < p->naips && i < WGM_PEER_AIPS; i++)
-		strlcpy(sp.aips[i], p->aips[i], WGM_AIP_MAX);
-	if (imsg_compose(ibuf, IMSG_SNAP_PEER, gen, 0, -1, &sp,
-	    sizeof(sp)) == -1)
+	if (imsg_compose(pk->ibuf, type, pk->gen, 0, -1, data, len) == -1)
 		return (-1);
-	while (i < p->naips) {
-		memset(&sa, 0, sizeof(sa));
-		for (n = 0; n < WGM_AIPS_CHUNK && i < p->naips; n++, i++)
-			strlcpy(sa.aips[n], p->aips[i], WGM_AIP_MAX);
-		sa.naips = n;
-		if (imsg_compose(ibuf, IMSG_SNAP_AIPS, gen, 0, -1, &sa,
-		    sizeof(sa)) == -1)
+	pk->bytes += IMSG_HEADER_SIZE + len;
+	return (0);
+}
+
+/* Queues the message being filled, if any; the next is a SNAP_PEERS. */
+static int
+pack_flush(struct packer *pk)
+{
+	int	r = 0;
+
+	if (pk->len > 0)
+		r = pack_queue(pk, pk->type, pk->buf, pk->len);
+	pk->len = 0;
+	pk->type = IMSG_SNAP_PEERS;
+	return (r);
+}
+
+static void
+pack(struct packer *pk, const void *v, size_t len)
+{
+	memcpy(pk->buf + pk->len, v, len);
+	pk->len += len;
+}
+
+static void
+pack_str(struct packer *pk, const char *s)
+{
+	pack(pk, s, strlen(s) + 1);
+}
+
+/* A record's length, its allowed IPs apart: at most about 250 bytes. */
+static size_t
+record_len(const struct peer *p, uint16_t mask)
+{
+	size_t	n = sizeof(mask) + strlen(p->key) + 1;
+
+	if (mask & PEER_C_NAME)
+		n += strlen(p->name) + 1;
+	if (mask & PEER_C_ENDPOINT)
+		n += strlen(p->endpoint) + 1;
+	if (mask & PEER_C_HANDSHAKE)
+		n += sizeof(int64_t);
+	if (mask & PEER_C_RX)
+		n += sizeof(uint64_t);
+	if (mask & PEER_C_TX)
+		n += sizeof(uint64_t);
+	if (mask & PEER_C_KEEPALIVE)
+		n += sizeof(uint32_t);
+	if (mask & PEER_C_FLAGS)
+		n += sizeof(uint32_t);
+	if (mask & PEER_C_STATUS)
+		n += sizeof(uint8_t);
+	if (mask & PEER_C_AIPS)
+		n += sizeof(uint32_t);
+	return (n);
+}
+
+/* Those that do not fit go on in SNAP_AIPS messages, filled as well. */
+static int
+pack_aips(struct packer *pk, const struct peer *p)
+{
+	uint32_t	n = p->naips;
+	size_t		i, len;
+
+	pack(pk, &n, sizeof(n));
+	for (i = 0; i < p->naips; i++) {
+		len = strlen(p->aips[i]) + 1;
+		if (pk->len + len > sizeof(pk->buf)) {
+			if (pack_flush(pk) == -1)
+				return (-1);
+			pk->type = IMSG_SNAP_AIPS;
+		}
+		pack(pk, p->aips[i], len);
+	}
+	return (pk->type == IMSG_SNAP_AIPS ? pack_flush(pk) : 0);
+}
+
+static int
+pack_record(struct packer *pk, const struct peer *p, uint16_t mask)
+{
+	uint8_t	status = p->status;
+
+	if (pk->len + record_len(p, mask) > sizeof(pk->buf) &&
+	    pack_flush(pk) == -1)
+		return (-1);
+	pack(pk, &mask, sizeof(mask));
+	pack_str(pk, p->key);
+	if (mask & PEER_C_NAME)
+		pack_str(pk, p->name);
+	if (mask & PEER_C_ENDPOINT)
+		pack_str(pk, p->endpoint);
+	if (mask & PEER_C_HANDSHAKE)
+		pack(pk, &p->handshake, sizeof(p->handshake));
+	if (mask & PEER_C_RX)
+		pack(pk, &p->rx, sizeof(p->rx));
+	if (mask & PEER_C_TX)
+		pack(pk, &p->tx, sizeof(p->tx));
+	if (mask & PEER_C_KEEPALIVE)
+		pack(pk, &p->keepalive, sizeof(p->keepalive));
+	if (mask & PEER_C_FLAGS)
+		pack(pk, &p->flags, sizeof(p->flags));
+	if (mask & PEER_C_STATUS)
+		pack(pk, &status, sizeof(status));
+	return (mask & PEER_C_AIPS ? pack_aips(pk, p) : 0);
+}
+
+/* An added peer: the fields that are not zero, the receiver's default. */
+static uint16_t
+peer_fields(const struct peer *p)
+{
+	uint16_t	m = PEER_C_ADD;
+
+	if (p->name[0] != '\0')
+		m |= PEER_C_NAME;
+	if (p->endpoint[0] != '\0')
+		m |= PEER_C_ENDPOINT;
+	if (p->handshake != 0)
+		m |= PEER_C_HANDSHAKE;
+	if (p->rx != 0)
+		m |= PEER_C_RX;
+	if (p->tx != 0)
+		m |= PEER_C_TX;
+	if (p->keepalive != 0)
+		m |= PEER_C_KEEPALIVE;
+	if (p->flags != 0)
+		m |= PEER_C_FLAGS;
+	if (p->status != STATUS_NEVER)
+		m |= PEER_C_STATUS;
+	if (p->naips != 0)
+		m |= PEER_C_AIPS;
+	return (m);
+}
+
+/* o is trimmed: its allowed IPs are gone, their hash is kept. */
+static uint16_t
+peer_changes(const struct peer *o, const struct peer *n)
+{
+	uint16_t	m = 0;
+
+	if (strcmp(o->name, n->name) != 0)
+		m |= PEER_C_NAME;
+	if (strcmp(o->endpoint, n->endpoint) != 0)
+		m |= PEER_C_ENDPOINT;
+	if (o->handshake != n->handshake)
+		m |= PEER_C_HANDSHAKE;
+	if (o->rx != n->rx)
+		m |= PEER_C_RX;
+	if (o->tx != n->tx)
+		m |= PEER_C_TX;
+	if (o->keepalive != n->keepalive)
+		m |= PEER_C_KEEPALIVE;
+	if (o->flags != n->flags)
+		m |= PEER_C_FLAGS;
+	if (o->status != n->status)
+		m |= PEER_C_STATUS;
+	if (o->aips_hash != n->aips_hash)
+		m |= PEER_C_AIPS;
+	return (m);
+}
+
+/* One walk of both trees, in key order: no lookup. */
+static int
+compose_peers(struct packer *pk, const struct iface *oifp,
+    const struct iface *nifp)
+{
+	struct peer	*o, *n;
+	uint16_t	 m;
+	int		 c, r;
+
+	o = oifp == NULL ? NULL :
+	    RB_MIN(peer_tree, (struct peer_tree *)&oifp->peers);
+	n = RB_MIN(peer_tree, (struct peer_tree *)&nifp->peers);
+	while (o != NULL || n != NULL) {
+		c = o == NULL ? 1 : n == NULL ? -1 : strcmp(o->key, n->key);
+		if (c < 0) {
+			r = pack_record(pk, o, PEER_C_DEL);
+			o = RB_NEXT(peer_tree, NULL, o);
+		} else if (c > 0) {
+			r = pack_record(pk, n, peer_fields(n));
+			n = RB_NEXT(peer_tree, NULL, n);
+		} else {
+			m = peer_changes(o, n);
+			r = m == 0 ? 0 : pack_record(pk, n, m);
+			o = RB_NEXT(peer_tree, NULL, o);
+			n = RB_NEXT(peer_tree, NULL, n);
+		}
+		if (r == -1)
 			return (-1);
 	}
 	return (0);
 }
 
 static int
-compose_iface(struct imsgbuf *ibuf, uint32_t gen, const struct iface *ifp)
+compose_iface(struct packer *pk, const struct iface *oifp,
+    const struct iface *nifp)
 {
 	struct snap_iface	 si;
-	struct peer		*p;
 
-	memset(&si, 0, sizeof(si));
-	strlcpy(si.name, ifp->name, sizeof(si.name));
-	strlcpy(si.pubkey, ifp->pubkey, sizeof(si.pubkey));
-	si.port = ifp->port;
-	si.fwmark = ifp->fwmark;
-	si.flags = ifp->flags;
-	si.npeers = ifp->npeers;
-	if (imsg_compose(ibuf, IMSG_SNAP_IFACE, gen, 0, -1, &si,
-	    sizeof(si)) == -1)
+	if (pack_flush(pk) == -1)
 		return (-1);
-	RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers)
-		if (compose_peer(ibuf, gen, p) == -1)
-			return (-1);
-	return (0);
+	memset(&si, 0, sizeof(si));
+	strlcpy(si.name, nifp->name, sizeof(si.name));
+	strlcpy(si.pubkey, nifp->pubkey, sizeof(si.pubkey));
+	si.port = nifp->port;
+	si.fwmark = nifp->fwmark;
+	si.flags = nifp->flags;
+	si.npeers = nifp->npeers;
+	if (pack_queue(pk, IMSG_SNAP_IFACE, &si, sizeof(si)) == -1)
+		return (-1);
+	return (compose_peers(pk, oifp, nifp));
 }
 
-/* Queues the whole snapshot; the caller's event loop writes it out. */
-int
-snapshot_compose(struct imsgbuf *ibuf, const struct snapshot *s)
+/*
+ * Queues next, whole when full or with no prev, else what changed since
+ * prev (the run before, trimmed).  Returns the bytes queued, or -1; the
+ * caller's event loop writes them out.
+ */
+ssize_t
+snapshot_compose_delta(struct imsgbuf *ibuf, const struct snapshot *prev,
+    const struct snapshot *next, int full)
 {
+	struct packer		 pk;
 	struct snap_begin	 sb;
 	struct snap_end		 se;
-	struct iface		*ifp;
+	struct iface		*oifp, *nifp, *match;
 
+	if (prev == NULL)
+		full = 1;
+	pk.ibuf = ibuf;
+	pk.gen = next->generation;
+	pk.type = IMSG_SNAP_PEERS;
+	pk.len = pk.bytes = 0;
 	memset(&sb, 0, sizeof(sb));
-	sb.time = s->time;
-	sb.nifaces = s->nifaces;
-	sb.npeers = s->npeers;
-	if (imsg_compose(ibuf, IMSG_SNAP_BEGIN, s->generation, 0, -1, &sb,
-	    sizeof(sb)) == -1)
+	sb.time = next->time;
+	sb.nifaces = next->nifaces;
+	sb.npeers = next->npeers;
+	sb.flags = full ? SNAP_FULL : 0;
+	if (pack_queue(&pk, IMSG_SNAP_BEGIN, &sb, sizeof(sb)) == -1)
 		return (-1);
-	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces)
-		if (compose_iface(ibuf, s->generation, ifp) == -1)
+	oifp = full ? NULL :
+	    RB_MIN(iface_tree, (struct iface_tree *)&prev->ifaces);
+	RB_FOREACH(nifp, iface_tree, (struct iface_tree *)&next->ifaces) {
+		while (oifp != NULL && strcmp(oifp->name, nifp->name) < 0)
+			oifp = RB_NEXT(iface_tree, NULL, oifp);
+		match = oifp != NULL && strcmp(oifp->name, nifp->name) == 0 ?
+		    oifp : NULL;
+		if (compose_iface(&pk, match, nifp) == -1)
 			return (-1);
-	memset(&se, 0, sizeof(se));
-	se.npeers = s->npeers;
-	if (imsg_compose(ibuf, IMSG_SNAP_END, s->generation, 0, -1, &se,
-	    sizeof(se)) == -1)
+	}
+	if (pack_flush(&pk) == -1)
 		return (-1);
-	return (0);
+	memset(&se, 0, sizeof(se));
+	se.npeers = next->npeers;
+	if (pack_queue(&pk, IMSG_SNAP_END, &se, sizeof(se)) == -1)
+		return (-1);
+	return (pk.bytes);
 }
 
+/*
+ * The receiver.  mem_max bounds what the snapshot it keeps may cost
+ * (WGM_STATE_MEM_MAX in the frontend); while a full one is built beside
+ * it, each may cost that much.
+ */
 struct snapshot_builder *
-snapshot_builder_new(void)
+snapshot_builder_new(size_t mem_max)
 {
-	return (calloc(1, sizeof(struct snapshot_builder)));
+	struct snapshot_builder	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (NULL);
+	b->mem_max = mem_max;
+	return (b);
 }
 
 void
@@ -119,7 +363,31 @@ snapshot_builder_free(struct snapshot_builder *b)
 	if (b == NULL)
 		return;
 	snapshot_free(b->next);
+	snapshot_free(b->state);
 	free(b);
+}
+
+/* What the snapshots held cost, by the bound's count. */
+size_t
+snapshot_builder_mem(const struct snapshot_builder *b)
+{
+	return (b->mem + b->next_mem);
+}
+
+/* Memory is charged before it is allocated, as the data comes. */
+static int
+charge(struct snapshot_builder *b, size_t n)
+{
+	if (n > b->mem_max - *b->run_mem)
+		return (-1);
+	*b->run_mem += n;
+	return (0);
+}
+
+static void
+uncharge(struct snapshot_builder *b, size_t n)
+{
+	*b->run_mem -= n;
 }
 
 /* A string from the other process must end inside its field. */
@@ -130,110 +398,335 @@ nul_terminated(const char *s, size_t len)
 }
 
 static int
-builder_begin(struct snapshot_builder *b, struct imsg *imsg)
+rd_get(struct reader *rd, void *v, size_t len)
 {
-	if (b->next != NULL)
+	if (rd->left < len)
 		return (-1);
-	if (imsg_get_data(imsg, &b->begin, sizeof(b->begin)) == -1)
-		return (-1);
-	if ((b->next = snapshot_new()) == NULL)
-		return (-1);
-	b->generation = imsg_get_id(imsg);
-	b->next->generation = b->generation;
-	b->next->time = b->begin.time;
-	b->iface = NULL;
-	b->peer = NULL;
-	b->iface_left = 0;
-	b->aips_left = 0;
+	memcpy(v, rd->p, len);
+	rd->p += len;
+	rd->left -= len;
 	return (0);
 }
 
+/* A string whose NUL is within max bytes and within the message. */
+static const char *
+rd_str(struct reader *rd, size_t max)
+{
+	const char	*s = (const char *)rd->p, *e;
+
+	if ((e = memchr(s, '\0', rd->left < max ? rd->left : max)) == NULL)
+		return (NULL);
+	rd->p += e - s + 1;
+	rd->left -= e - s + 1;
+	return (s);
+}
+
+static int
+rd_body(struct imsg *imsg, struct reader *rd)
+{
+	struct ibuf	ib;
+
+	if (imsg_get_ibuf(imsg, &ib) == -1)
+		return (-1);
+	rd->p = ibuf_data(&ib);
+	rd->left = ibuf_size(&ib);
+	return (rd->left == 0 ? -1 : 0);
+}
+
+static void
+peer_remove(struct snapshot_builder *b, struct iface *ifp, struct peer *p)
+{
+	uncharge(b, STATE_PEER + p->naips * STATE_AIP);
+	snapshot_peer_remove(b->run, ifp, p);
+}
+
+static void
+iface_remove(struct snapshot_builder *b, struct iface *ifp)
+{
+	struct peer	*p, *np;
+
+	RB_FOREACH_SAFE(p, peer_tree, &ifp->peers, np)
+		peer_remove(b, ifp, p);
+	RB_REMOVE(iface_tree, &b->run->ifaces, ifp);
+	b->run->nifaces--;
+	free(ifp);
+	uncharge(b, STATE_IFACE);
+}
+
+/* The run's interfaces before name are not listed: they are gone. */
+static void
+iface_skip(struct snapshot_builder *b, const char *name)
+{
+	struct iface	*ifp;
+
+	while ((ifp = b->icur) != NULL &&
+	    (name == NULL || strcmp(ifp->name, name) < 0)) {
+		b->icur = RB_NEXT(iface_tree, NULL, ifp);
+		iface_remove(b, ifp);
+	}
+}
+
+static int
+builder_begin(struct snapshot_builder *b, struct imsg *imsg)
+{
+	struct snap_begin	*sb = &b->begin;
+	uint32_t		 gen = imsg_get_id(imsg);
+
+	if (b->run != NULL || imsg_get_data(imsg, sb, sizeof(*sb)) == -1 ||
+	    (sb->flags & ~SNAP_FULL) != 0 || sb->reserved != 0)
+		return (-1);
+	if (sb->flags & SNAP_FULL) {
+		if ((b->next = snapshot_new()) == NULL)
+			return (-1);
+		b->next_mem = 0;
+		b->run = b->next;
+		b->run_mem = &b->next_mem;
+	} else {
+		/* A delta applies to the generation before it only. */
+		if (b->state == NULL || gen != b->state->generation + 1)
+			return (-1);
+		b->run = b->state;
+		b->run_mem = &b->mem;
+	}
+	b->generation = gen;
+	b->iface = NULL;
+	b->peer = NULL;
+	b->aips_left = 0;
+	b->nifaces = 0;
+	b->icur = RB_MIN(iface_tree, &b->run->ifaces);
+	return (0);
+}
+
+/* The last interface has the peers its SNAP_IFACE said. */
+static int
+iface_done(struct snapshot_builder *b)
+{
+	if (b->run == NULL || b->aips_left != 0)
+		return (-1);
+	if (b->iface != NULL && b->iface->npeers != b->iface_npeers)
+		return (-1);
+	return (0);
+}
+
+/* In name order, as the sender walks its tree: unlisted ones are gone. */
 static int
 builder_iface(struct snapshot_builder *b, struct imsg *imsg)
 {
 	struct snap_iface	 si;
 	struct iface		*ifp;
 
-	if (b->next == NULL || b->iface_left != 0 || b->aips_left != 0)
-		return (-1);
-	if (imsg_get_data(imsg, &si, sizeof(si)) == -1)
-		return (-1);
-	if (!nul_terminated(si.name, sizeof(si.name)) ||
+	if (iface_done(b) == -1 ||
+	    imsg_get_data(imsg, &si, sizeof(si)) == -1 ||
+	    !nul_terminated(si.name, sizeof(si.name)) ||
 	    !nul_terminated(si.pubkey, sizeof(si.pubkey)))
 		return (-1);
-	if (b->next->nifaces >= b->begin.nifaces)
+	if ((b->iface != NULL && strcmp(si.name, b->iface->name) <= 0) ||
+	    ++b->nifaces > b->begin.nifaces)
 		return (-1);
-	if ((ifp = snapshot_iface_add(b->next, si.name)) == NULL)
+	iface_skip(b, si.name);
+	if (b->icur != NULL && strcmp(b->icur->name, si.name) == 0) {
+		ifp = b->icur;
+		b->icur = RB_NEXT(iface_tree, NULL, ifp);
+	} else if (charge(b, STATE_IFACE) == -1 ||
+	    (ifp = snapshot_iface_add(b->run, si.name)) == NULL)
 		return (-1);
 	strlcpy(ifp->pubkey, si.pubkey, sizeof(ifp->pubkey));
 	ifp->port = si.port;
 	ifp->fwmark = si.fwmark;
 	ifp->flags = si.flags;
 	b->iface = ifp;
-	b->iface_left = si.npeers;
+	b->iface_npeers = si.npeers;
+	b->hint = NULL;
 	return (0);
 }
 
 static int
-builder_peer(struct snapshot_builder *b, struct imsg *imsg)
+record_strings(struct reader *rd, struct record *r)
 {
-	struct snap_peer	 sp;
-	struct peer		*p;
-	size_t			 i;
+	if ((r->key = rd_str(rd, WGM_KEY_MAX)) == NULL)
+		return (-1);
+	if ((r->mask & PEER_C_NAME) &&
+	    (r->name = rd_str(rd, WGM_PEERNAME_MAX)) == NULL)
+		return (-1);
+	if ((r->mask & PEER_C_ENDPOINT) &&
+	    (r->endpoint = rd_str(rd, WGM_ENDPOINT_MAX)) == NULL)
+		return (-1);
+	return (0);
+}
 
-	if (b->iface == NULL || b->iface_left == 0 || b->aips_left != 0)
+/* The fixed part of a record, checked for its bounds only. */
+static int
+record_read(struct reader *rd, struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (rd_get(rd, &r->mask, sizeof(r->mask)) == -1 ||
+	    (r->mask & ~(PEER_C_ADD | PEER_C_DEL | PEER_C_FIELDS)) != 0 ||
+	    record_strings(rd, r) == -1)
 		return (-1);
-	if (imsg_get_data(imsg, &sp, sizeof(sp)) == -1)
+	if (((r->mask & PEER_C_HANDSHAKE) &&
+	    rd_get(rd, &r->handshake, sizeof(r->handshake)) == -1) ||
+	    ((r->mask & PEER_C_RX) &&
+	    rd_get(rd, &r->rx, sizeof(r->rx)) == -1) ||
+	    ((r->mask & PEER_C_TX) &&
+	    rd_get(rd, &r->tx, sizeof(r->tx)) == -1) ||
+	    ((r->mask & PEER_C_KEEPALIVE) &&
+	    rd_get(rd, &r->keepalive, sizeof(r->keepalive)) == -1) ||
+	    ((r->mask & PEER_C_FLAGS) &&
+	    rd_get(rd, &r->flags, sizeof(r->flags)) == -1) ||
+	    ((r->mask & PEER_C_STATUS) &&
+	    rd_get(rd, &r->status, sizeof(r->status)) == -1) ||
+	    ((r->mask & PEER_C_AIPS) &&
+	    rd_get(rd, &r->naips, sizeof(r->naips)) == -1))
 		return (-1);
-	if (!nul_terminated(sp.key, sizeof(sp.key)) ||
-	    !nul_terminated(sp.name, sizeof(sp.name)) ||
-	    !nul_terminated(sp.endpoint, sizeof(sp.endpoint)))
+	return (r->status > STATUS_INACTIVE ? -1 : 0);
+}
+
+/*
+ * The sender walks its tree in key order: the next record's peer is
+ * most often a step or two after the last one's, found with fewer
+ * comparisons and cache misses than from the root.  Records out of
+ * order, or far apart, are looked up from the root.
+ */
+static struct peer *
+peer_lookup(struct snapshot_builder *b, const char *key)
+{
+	struct peer	*p = b->hint;
+	int		 c, i;
+
+	if (p == NULL || strcmp(p->key, key) >= 0)
+		return (snapshot_peer_find(b->iface, key));
+	for (i = 0; i < 8; i++) {
+		if ((p = RB_NEXT(peer_tree, NULL, p)) == NULL ||
+		    (c = strcmp(p->key, key)) > 0)
+			return (NULL);
+		if (c == 0)
+			return (p);
+	}
+	return (snapshot_peer_find(b->iface, key));
+}
+
+/* The peer a record names: a new one for an add, a known one else. */
+static int
+record_peer(struct snapshot_builder *b, const struct record *r,
+    struct peer **pp)
+{
+	struct peer	*p = peer_lookup(b, r->key);
+
+	*pp = NULL;
+	switch (r->mask & (PEER_C_ADD | PEER_C_DEL)) {
+	case PEER_C_ADD:
+		if (p != NULL || charge(b, STATE_PEER) == -1 ||
+		    (*pp = snapshot_peer_add(b->run, b->iface, r->key)) == NULL)
+			return (-1);
+		b->hint = *pp;
+		return (0);
+	case PEER_C_DEL:
+		if (p == NULL || r->mask != PEER_C_DEL)
+			return (-1);
+		b->hint = RB_PREV(peer_tree, NULL, p);
+		peer_remove(b, b->iface, p);
+		return (0);
+	case 0:
+		if (p == NULL || (r->mask & PEER_C_FIELDS) == 0)
+			return (-1);
+		b->hint = *pp = p;
+		return (0);
+	}
+	return (-1);
+}
+
+static void
+aips_clear(struct snapshot_builder *b, struct peer *p)
+{
+	uncharge(b, p->naips * STATE_AIP);
+	free(p->aips);
+	p->aips = NULL;
+	p->naips = 0;
+	p->aips_hash = 0;
+}
+
+/* The contract with the render: a peer changed is rendered again. */
+static void
+record_apply(struct snapshot_builder *b, struct peer *p,
+    const struct record *r)
+{
+	if (r->mask & PEER_C_NAME)
+		strlcpy(p->name, r->name, sizeof(p->name));
+	if (r->mask & PEER_C_ENDPOINT)
+		strlcpy(p->endpoint, r->endpoint, sizeof(p->endpoint));
+	if (r->mask & PEER_C_HANDSHAKE)
+		p->handshake = r->handshake;
+	if (r->mask & PEER_C_RX)
+		p->rx = r->rx;
+	if (r->mask & PEER_C_TX)
+		p->tx = r->tx;
+	if (r->mask & PEER_C_KEEPALIVE)
+		p->keepalive = r->keepalive;
+	if (r->mask & PEER_C_STATUS)
+		p->status = r->status;
+	/* Set once the allowed IPs are in: adding them sets PEER_F_AIPS. */
+	b->flags = r->mask & PEER_C_FLAGS ? r->flags : p->flags;
+	if (r->mask & PEER_C_AIPS) {
+		aips_clear(b, p);
+		b->aips_left = r->naips;
+	}
+	p->gen = b->generation;
+	free(p->render);
+	p->render = NULL;
+	b->peer = p;
+}
+
+/* Allowed IPs of b->peer, as many as the message holds. */
+static int
+aips_read(struct snapshot_builder *b, struct reader *rd)
+{
+	const char	*aip;
+
+	for (; b->aips_left > 0 && rd->left > 0; b->aips_left--)
+		if ((aip = rd_str(rd, WGM_AIP_MAX)) == NULL ||
+		    charge(b, STATE_AIP) == -1 ||
+		    snapshot_peer_add_aip(b->peer, aip) == -1)
+			return (-1);
+	if (b->aips_left == 0) {
+		b->peer->flags = b->flags;
+		b->peer = NULL;
+	}
+	return (0);
+}
+
+/* A record whose allowed IPs go on in SNAP_AIPS ends its message. */
+static int
+builder_peers(struct snapshot_builder *b, struct imsg *imsg)
+{
+	struct reader	 rd;
+	struct record	 r;
+	struct peer	*p;
+
+	if (b->iface == NULL || b->aips_left != 0 || rd_body(imsg, &rd) == -1)
 		return (-1);
-	if (sp.status < STATUS_NEVER || sp.status > STATUS_INACTIVE)
-		return (-1);
-	if (b->next->npeers >= b->begin.npeers)
-		return (-1);
-	if ((p = snapshot_peer_add(b->next, b->iface, sp.key)) == NULL)
-		return (-1);
-	strlcpy(p->name, sp.name, sizeof(p->name));
-	strlcpy(p->endpoint, sp.endpoint, sizeof(p->endpoint));
-	p->handshake = sp.handshake;
-	p->rx = sp.rx;
-	p->tx = sp.tx;
-	p->keepalive = sp.keepalive;
-	p->status = sp.status;
-	for (i = 0; i < sp.naips && i < WGM_PEER_AIPS; i++) {
-		if (!nul_terminated(sp.aips[i], WGM_AIP_MAX) ||
-		    snapshot_peer_add_aip(p, sp.aips[i]) == -1)
+	while (rd.left > 0) {
+		if (b->aips_left != 0 || record_read(&rd, &r) == -1)
+			return (-1);
+		if (record_peer(b, &r, &p) == -1)
+			return (-1);
+		if (p == NULL)		/* removed */
+			continue;
+		record_apply(b, p, &r);
+		if (aips_read(b, &rd) == -1)
 			return (-1);
 	}
-	p->flags = sp.flags;
-	b->iface_left--;
-	b->peer = p;
-	b->aips_left = sp.naips - i;
 	return (0);
 }
 
 static int
 builder_aips(struct snapshot_builder *b, struct imsg *imsg)
 {
-	struct snap_aips	 sa;
-	size_t			 i;
+	struct reader	rd;
 
-	if (b->peer == NULL || b->aips_left == 0)
+	if (b->peer == NULL || b->aips_left == 0 ||
+	    rd_body(imsg, &rd) == -1 || aips_read(b, &rd) == -1)
 		return (-1);
-	if (imsg_get_data(imsg, &sa, sizeof(sa)) == -1)
-		return (-1);
-	if (sa.naips == 0 || sa.naips > WGM_AIPS_CHUNK ||
-	    sa.naips > b->aips_left)
-		return (-1);
-	for (i = 0; i < sa.naips; i++) {
-		if (!nul_terminated(sa.aips[i], WGM_AIP_MAX) ||
-		    snapshot_peer_add_aip(b->peer, sa.aips[i]) == -1)
-			return (-1);
-	}
-	b->aips_left -= sa.naips;
-	return (0);
+	return (rd.left == 0 ? 0 : -1);
 }
 
 static int
@@ -241,27 +734,35 @@ builder_end(struct snapshot_builder *b, struct imsg *imsg,
     struct snapshot **done)
 {
 	struct snap_end	 se;
+	struct snapshot	*s = b->run;
 
-	if (b->next == NULL || b->iface_left != 0 || b->aips_left != 0)
+	if (iface_done(b) == -1 || imsg_get_data(imsg, &se, sizeof(se)) == -1)
 		return (-1);
-	if (imsg_get_data(imsg, &se, sizeof(se)) == -1)
+	iface_skip(b, NULL);
+	if (se.npeers != s->npeers || se.npeers != b->begin.npeers ||
+	    s->nifaces != b->begin.nifaces)
 		return (-1);
-	if (imsg_get_id(imsg) != b->generation ||
-	    se.npeers != b->next->npeers || se.npeers != b->begin.npeers ||
-	    b->next->nifaces != b->begin.nifaces)
-		return (-1);
-	*done = b->next;
-	b->next = NULL;
+	s->generation = b->generation;
+	s->time = b->begin.time;
+	/* A full snapshot is rare: the old one goes once the new is in. */
+	if (s == b->next) {
+		snapshot_free(b->state);
+		b->state = s;
+		b->mem = b->next_mem;
+		b->next_mem = 0;
+		b->next = NULL;
+	}
+	b->run = NULL;
 	b->iface = NULL;
-	b->peer = NULL;
+	*done = b->state;
 	return (1);
 }
 
 /*
- * Takes one SNAP_* message.  Returns 1 when it completed a snapshot, now
- * in *done and owned by the caller, 0 when more is due, and -1 when the
- * message is malformed or out of sequence: the sender is then broken or
- * compromised, and the caller ends the process.
+ * Takes one SNAP_* message.  Returns 1 when it completed a run: *done is
+ * then the snapshot kept, all of it applied, the builder's still; 0 when
+ * more is due; -1 when the message is malformed or out of sequence: the
+ * sender is then broken or compromised, and the caller ends the process.
  */
 int
 snapshot_builder_imsg(struct snapshot_builder *b, struct imsg *imsg,
@@ -269,7 +770,7 @@ snapshot_builder_imsg(struct snapshot_builder *b, struct imsg *imsg,
 {
 	uint32_t	type = imsg_get_type(imsg);
 
-	if (type != IMSG_SNAP_BEGIN && b->next != NULL &&
+	if (type != IMSG_SNAP_BEGIN && b->run != NULL &&
 	    imsg_get_id(imsg) != b->generation)
 		return (-1);
 	switch (type) {
@@ -277,8 +778,8 @@ snapshot_builder_imsg(struct snapshot_builder *b, struct imsg *imsg,
 		return (builder_begin(b, imsg));
 	case IMSG_SNAP_IFACE:
 		return (builder_iface(b, imsg));
-	case IMSG_SNAP_PEER:
-		return (builder_peer(b, imsg));
+	case IMSG_SNAP_PEERS:
+		return (builder_peers(b, imsg));
 	case IMSG_SNAP_AIPS:
 		return (builder_aips(b, imsg));
 	case IMSG_SNAP_END:

@@ -33,8 +33,6 @@ struct event;
 #define WGM_ENDPOINT_MAX	80	/* "[v6%scope]:port" */
 #define WGM_AIP_MAX		48	/* "v6/128" is 43 */
 #define WGM_PEERNAME_MAX	65	/* a peer's name: 64 bytes of UTF-8 */
-#define WGM_PEER_AIPS		4	/* allowed IPs inline in SNAP_PEER */
-#define WGM_AIPS_CHUNK		64	/* allowed IPs per SNAP_AIPS */
 #define WGM_DETAIL_MAX		256	/* detail of a collect error */
 
 /*
@@ -131,22 +129,79 @@ struct snapshot {
 	size_t			 npeers;
 };
 
-/* Fixed structs on the wire between the two processes. */
+/*
+ * The snapshot on the wire (docs/DESIGN.md §7.6): BEGIN, then per
+ * interface one SNAP_IFACE and its peers' records packed into SNAP_PEERS
+ * messages (SNAP_AIPS for allowed IPs that did not fit), then END; every
+ * message carries the run's generation as its imsg id.  A full snapshot
+ * (SNAP_FULL) lists every peer as added; a delta, only what changed
+ * since the previous generation.
+ */
+#define SNAP_FULL		0x01
+
 struct snap_begin {
 	int64_t			 time;
-	uint32_t		 nifaces;
-	uint32_t		 npeers;
+	uint32_t		 nifaces;	/* after applying */
+	uint32_t		 npeers;	/* after applying */
+	uint32_t		 flags;		/* SNAP_FULL */
+	uint32_t		 reserved;	/* 0 */
 };
 
+/* Every interface, every run: one not listed is gone with its peers. */
 struct snap_iface {
 	char			 name[WGM_NAME_MAX];
 	char			 pubkey[WGM_KEY_MAX];
 	uint32_t		 port;
 	uint32_t		 fwmark;
 	uint32_t		 flags;
+	uint32_t		 npeers;	/* after applying */
+};
+
+/*
+ * A record in SNAP_PEERS, unaligned, in the host's byte order: a uint16_t
+ * mask of PEER_C_*, the key (a string: NUL-ended, its NUL within the
+ * field's WGM_*_MAX), then only the fields the mask names, in the order
+ * of the bits: name and endpoint (strings), handshake (int64_t), rx and
+ * tx (uint64_t), keepalive and flags (uint32_t), status (uint8_t), and
+ * the allowed IPs: a uint32_t count, then that many strings, those past
+ * the end of the message in the SNAP_AIPS messages that follow.  An
+ * added peer's fields not named are zero; a removed one has only its key.
+ */
+#define PEER_C_ADD		0x0001
+#define PEER_C_DEL		0x0002
+#define PEER_C_NAME		0x0004
+#define PEER_C_ENDPOINT		0x0008
+#define PEER_C_HANDSHAKE	0x0010
+#define PEER_C_RX		0x0020
+#define PEER_C_TX		0x0040
+#define PEER_C_KEEPALIVE	0x0080
+#define PEER_C_FLAGS		0x0100
+#define PEER_C_STATUS		0x0200
+#define PEER_C_AIPS		0x0400
+#define PEER_C_FIELDS		0x07fc
+
+/* The most a SNAP_PEERS or SNAP_AIPS body holds. */
+#define SNAP_BODY_MAX		(MAX_IMSGSIZE - IMSG_HEADER_SIZE)
+
+struct snap_end {
 	uint32_t		 npeers;
 };
 
+/*
+ * What the frontend's snapshot may cost (its structs and allowed-IP
+ * arrays, not the bodies rendered from it): a sender past it is refused.
+ * The collector's own budget for a run, PARSE_MEM_MAX (256 MiB), charges
+ * every peer and allowed IP more than it costs here.
+ */
+#define WGM_STATE_MEM_MAX	(512UL * 1024 * 1024)
+
+/*
+ * Not on the wire any more: the fixed records of the full snapshots
+ * before deltas, on which the collector's cost model (parse.c) still
+ * bounds what a peer's record may take.
+ */
+#define WGM_PEER_AIPS		4
+#define WGM_AIPS_CHUNK		64
 struct snap_peer {
 	char			 key[WGM_KEY_MAX];
 	char			 name[WGM_PEERNAME_MAX];
@@ -157,17 +212,13 @@ struct snap_peer {
 	uint32_t		 keepalive;
 	uint32_t		 flags;
 	int32_t			 status;
-	uint32_t		 naips;		/* in all, inline and after */
+	uint32_t		 naips;
 	char			 aips[WGM_PEER_AIPS][WGM_AIP_MAX];
 };
 
 struct snap_aips {
-	uint32_t		 naips;		/* used in this message */
+	uint32_t		 naips;
 	char			 aips[WGM_AIPS_CHUNK][WGM_AIP_MAX];
-};
-
-struct snap_end {
-	uint32_t		 npeers;
 };
 
 /*
@@ -205,7 +256,7 @@ enum imsg_type {
 	IMSG_LISTEN,
 	IMSG_SNAP_BEGIN,
 	IMSG_SNAP_IFACE,
-	IMSG_SNAP_PEER,
+	IMSG_SNAP_PEERS,
 	IMSG_SNAP_AIPS,
 	IMSG_SNAP_END,
 	IMSG_EVENT,
@@ -244,13 +295,15 @@ int		 snapshot_peer_add_aip(struct peer *, const char *);
 const char	*snapshot_status_name(int);
 const char	*snapshot_error_name(int);
 /* delta.c */
-int		 snapshot_compose(struct imsgbuf *, const struct snapshot *);
-/* The receiving side: builds the next snapshot message by message. */
+ssize_t		 snapshot_compose_delta(struct imsgbuf *,
+		    const struct snapshot *, const struct snapshot *, int);
+/* The receiving side: applies each run to the snapshot it keeps. */
 struct snapshot_builder;
-struct snapshot_builder *snapshot_builder_new(void);
+struct snapshot_builder *snapshot_builder_new(size_t);
 void		 snapshot_builder_free(struct snapshot_builder *);
 int		 snapshot_builder_imsg(struct snapshot_builder *, struct imsg *,
 		    struct snapshot **);
+size_t		 snapshot_builder_mem(const struct snapshot_builder *);
 RB_PROTOTYPE(peer_tree, peer, entry, peer_cmp);
 RB_PROTOTYPE(iface_tree, iface, entry, iface_cmp);
 

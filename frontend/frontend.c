@@ -14,9 +14,6 @@
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,23 +159,23 @@ frontend_receive(struct imsgbuf *ibuf, int debug, int *lfd, int *logfd)
 	}
 }
 
+/*
+ * Each run is applied to the one snapshot the builder keeps; the bodies
+ * are rendered from it once the run is all in, never half-applied.  The
+ * memory stays for the next run: giving it back would only make that run
+ * fault it in again.
+ */
 static void
 recv_snapshot(struct imsg *imsg)
 {
-	struct snapshot	*done = NULL;
+	struct snapshot	*state = NULL;
 	int		 r;
 
-	if ((r = snapshot_builder_imsg(builder, imsg, &done)) == -1)
+	if ((r = snapshot_builder_imsg(builder, imsg, &state)) == -1)
 		fatalx("%s: invalid snapshot message %u", __func__,
 		    imsg_get_type(imsg));
-	/* Once rendered, the bodies are all the frontend keeps. */
-	if (r == 1) {
-		http_snapshot(done);
-		snapshot_free(done);
-#ifdef __GLIBC__
-		malloc_trim(0);
-#endif
-	}
+	if (r == 1)
+		http_snapshot(state);
 }
 
 static void
@@ -240,7 +237,7 @@ frontend_dispatch_main(int fd, short event, void *bula)
 		switch (imsg_get_type(&imsg)) {
 		case IMSG_SNAP_BEGIN:
 		case IMSG_SNAP_IFACE:
-		case IMSG_SNAP_PEER:
+		case IMSG_SNAP_PEERS:
 		case IMSG_SNAP_AIPS:
 		case IMSG_SNAP_END:
 			recv_snapshot(&imsg);
@@ -269,7 +266,7 @@ frontend_setup(int debug, int lfd, int logfd)
 {
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new");
-	if ((builder = snapshot_builder_new()) == NULL)
+	if ((builder = snapshot_builder_new(WGM_STATE_MEM_MAX)) == NULL)
 		fatal(NULL);
 	iev_main->base = base;
 	iev_main->handler = frontend_dispatch_main;

@@ -6,10 +6,11 @@
 
 /*
  * The frontend's side of the snapshot messages (docs/DESIGN.md §7.6): the input
- * is the byte stream the collector writes, read from a socketpair by
- * imsgbuf_read() and imsg_get() and decoded by snapshot_builder_imsg().
- * A snapshot completed is handed to http_snapshot(), which renders it,
- * as the frontend does.  A malformed message ends the frontend by design
+ * is the byte stream the collector writes, a full snapshot then deltas,
+ * read from a socketpair by imsgbuf_read() and imsg_get() and applied by
+ * snapshot_builder_imsg() to the snapshot the builder keeps.  Each run
+ * completed is handed to http_snapshot(), which renders it, as the
+ * frontend does.  A malformed message ends the frontend by design
  * (fatalx): here it ends the input, and only memory errors are findings.
  */
 
@@ -38,23 +39,21 @@ static int
 drain(struct imsgbuf *ibuf)
 {
 	struct imsg	 imsg;
-	struct snapshot	*done;
+	struct snapshot	*state;
 	ssize_t		 n;
 	uint32_t	 type;
 	int		 r;
 
 	while ((n = imsg_get(ibuf, &imsg)) > 0) {
-		done = NULL;
+		state = NULL;
 		type = imsg_get_type(&imsg);
-		r = snapshot_builder_imsg(builder, &imsg, &done);
+		r = snapshot_builder_imsg(builder, &imsg, &state);
 		imsg_free(&imsg);
 		if (r == -1)
 			fatalx("%s: invalid snapshot message %u", __func__,
 			    type);
-		if (r == 1) {
-			http_snapshot(done);
-			snapshot_free(done);
-		}
+		if (r == 1)
+			http_snapshot(state);
 	}
 	return (n == -1 ? -1 : 0);
 }
@@ -93,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct link	l;
 	jmp_buf		jb;
 
-	if ((builder = snapshot_builder_new()) == NULL ||
+	if ((builder = snapshot_builder_new(WGM_STATE_MEM_MAX)) == NULL ||
 	    socketpair(AF_UNIX, SOCK_STREAM, 0, l.sv) == -1 ||
 	    fcntl(l.sv[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(l.sv[1], F_SETFL, O_NONBLOCK) == -1 ||

@@ -29,9 +29,9 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1"
 
 PEERS=10000
 
-# fixture [remove N] [add N] [inactive N] [aged 1]: PEERS peers
+# fixture [remove N] [add N] [inactive N] [aged 1] [grown N]: PEERS peers
 # 0..PEERS-1, each connected (a handshake in the future); less, plus, or
-# aged out peer N; or all of them aged out.
+# aged out peer N; or all of them aged out; or every counter N more.
 fixture() {
 	python3 - "$PEERS" "$@" <<-'EOF'
 	import base64, hashlib, json, sys
@@ -47,7 +47,7 @@ fixture() {
 	        "endpoint": "192.0.2.%d:%d" % (i % 250 + 1, 1024 + i),
 	        "latestHandshake": 1 if i == opts.get("inactive") or
 	            opts.get("aged") else 4000000000,
-	        "transferRx": i, "transferTx": 2 * i,
+	        "transferRx": i + opts.get("grown", 0), "transferTx": 2 * i,
 	        "allowedIps": ["10.%d.%d.%d/32" % (i >> 16, (i >> 8) & 255, i & 255)]}
 	json.dump({"wg0": {"listenPort": 51820, "peers": peers}}, sys.stdout)
 	EOF
@@ -108,23 +108,39 @@ start() {
 	    FPID=$(wgm_frontend_pid) && [ -n "$FPID" ]
 }
 
-wgm_script_cat wg-json
+# The script prints wg-json.json; while there is a wg-json-b.json, every
+# other run that one instead.
+wgm_script wg-json <<-EOS
+#!/bin/sh
+if [ -e "$T/wg-json-b.json" ] && [ ! -e "$T/b" ]; then
+	touch "$T/b"
+	cat "$T/wg-json-b.json"
+else
+	rm -f "$T/b"
+	cat "$T/wg-json.json"
+fi
+EOS
 fixture 2>/dev/null | wgm_json wg-json.json
 REMOVED=$(key_of 5)
 ADDED=$(key_of "$PEERS")
 AGED=$(key_of 7)
 
-# --- Stopped for several runs at 10k peers, then continued.
+# --- Stopped for several runs at 10k peers, then continued.  Every
+# counter changes from one run to the next: each run's delta, of every
+# peer, is more than the socket holds, and a later one is skipped.
 if ! start || ! wait_raw "len(d['wg0']['peers']) == $PEERS" 60; then
 	not_ok "the daemon starts and serves $PEERS peers"
 	exit 1
 fi
+fixture grown 1 2>/dev/null | wgm_json wg-json-b.json
 kill -STOP "$FPID"
 runs=$(wgm_runs)
 wgm_wait_log 'run done' 30 $((runs + 3))
 rss0=$(vmrss "$PID")
 # The change the frontend must learn of once it reads again.
 fixture remove 5 add "$PEERS" inactive 7 2>/dev/null | wgm_json wg-json.json
+fixture remove 5 add "$PEERS" inactive 7 grown 1 2>/dev/null |
+    wgm_json wg-json-b.json
 runs=$(wgm_runs)
 wgm_wait_log 'run done' 60 $((runs + 8))
 rss1=$(vmrss "$PID")
@@ -148,6 +164,7 @@ check "initial_status was logged once for each peer" \
 check "and the skipping was announced once in all" \
     test "$(grep -c 'snapshots skipped until' "$LOG")" -eq 1
 wgm_stop
+rm -f "$T/wg-json-b.json"
 FPID=
 
 # --- More events than the collector keeps for a stopped frontend: every
