@@ -243,34 +243,68 @@ peer_changes(const struct peer *o, const struct peer *n)
 	return (m);
 }
 
-/* One walk of both trees, in key order: no lookup. */
+/*
+ * A walk down an interface's peers in key order: its order array when
+ * the parse left one (snapshot_iface_order), else its tree.
+ */
+struct cursor {
+	struct peer *const	*v;
+	size_t			 i;
+	size_t			 n;
+	struct peer		*p;
+};
+
+static void
+cursor_next(struct cursor *cu)
+{
+	if (cu->v != NULL)
+		cu->p = cu->i < cu->n ? cu->v[cu->i++] : NULL;
+	else if (cu->p != NULL)
+		cu->p = RB_NEXT(peer_tree, NULL, cu->p);
+}
+
+static void
+cursor_init(struct cursor *cu, const struct iface *ifp)
+{
+	memset(cu, 0, sizeof(*cu));
+	if (ifp == NULL)
+		return;
+	if ((cu->v = snapshot_iface_order(ifp)) == NULL)
+		cu->p = RB_MIN(peer_tree, (struct peer_tree *)&ifp->peers);
+	else {
+		cu->n = ifp->npeers;
+		cursor_next(cu);
+	}
+}
+
+/* One walk of both interfaces' peers, in key order: no lookup. */
 static int
 compose_peers(struct packer *pk, const struct iface *oifp,
     const struct iface *nifp)
 {
-	struct peer	*o, *n;
+	struct cursor	 o, n;
 	uint16_t	 m;
 	int		 c, r;
 
-	o = oifp == NULL ? NULL :
-	    RB_MIN(peer_tree, (struct peer_tree *)&oifp->peers);
-	n = RB_MIN(peer_tree, (struct peer_tree *)&nifp->peers);
-	while (o != NULL || n != NULL) {
-		c = o == NULL ? 1 : n == NULL ? -1 : strcmp(o->key, n->key);
-		if (c < 0) {
-			r = pack_record(pk, o, PEER_C_DEL);
-			o = RB_NEXT(peer_tree, NULL, o);
-		} else if (c > 0) {
-			r = pack_record(pk, n, peer_fields(n));
-			n = RB_NEXT(peer_tree, NULL, n);
-		} else {
-			m = peer_changes(o, n);
-			r = m == 0 ? 0 : pack_record(pk, n, m);
-			o = RB_NEXT(peer_tree, NULL, o);
-			n = RB_NEXT(peer_tree, NULL, n);
+	cursor_init(&o, oifp);
+	cursor_init(&n, nifp);
+	while (o.p != NULL || n.p != NULL) {
+		c = o.p == NULL ? 1 : n.p == NULL ? -1 :
+		    strcmp(o.p->key, n.p->key);
+		if (c < 0)
+			r = pack_record(pk, o.p, PEER_C_DEL);
+		else if (c > 0)
+			r = pack_record(pk, n.p, peer_fields(n.p));
+		else {
+			m = peer_changes(o.p, n.p);
+			r = m == 0 ? 0 : pack_record(pk, n.p, m);
 		}
 		if (r == -1)
 			return (-1);
+		if (c <= 0)
+			cursor_next(&o);
+		if (c >= 0)
+			cursor_next(&n);
 	}
 	return (0);
 }
