@@ -83,6 +83,8 @@ void		 http_head_length(struct evhttp_request *, size_t);
 int		 http_not_modified(struct evhttp_request *, const char *);
 struct evhttp	*http_init(struct event_base *, int, uint32_t);
 void		 http_snapshot(const struct snapshot *);
+struct body	*http_body(const char *, int);
+extern uint64_t	 http_gzip_made;	/* gzip forms made, for the tests */
 void		 http_collect_status(const struct collect_status *);
 
 /* sse.c */

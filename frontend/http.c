@@ -54,6 +54,8 @@ static int64_t			 success_mono;
 static int			 have_status;
 static struct event		*ev_accept_pause;
 
+uint64_t			 http_gzip_made;
+
 static void
 body_unref(struct body *b)
 {
@@ -87,8 +89,9 @@ body_hash(const char *p, size_t len)
 
 /*
  * The gzip form of a body, made once per body, not per request: zlib's
- * fastest level, since the frontend does it every run and the bulk of a
- * peer list (base64 keys) compresses little better at higher levels.
+ * fastest level, since a body of many peers changes at most runs and the
+ * bulk of a peer list (base64 keys) compresses little better at higher
+ * levels.
  */
 static struct body *
 body_gzip(const struct body *b)
@@ -122,12 +125,13 @@ body_gzip(const struct body *b)
 
 /*
  * Renders once per snapshot.  An unchanged body is kept as it is, with
- * its ETag, its Last-Modified and its gzip form, so that clients polling
- * with If-None-Match get a 304 and nothing is compressed again.  A body
- * served only as a part of a response (/metrics) is not compressed.
+ * its ETag, its Last-Modified and its gzip form if one was made, so that
+ * clients polling with If-None-Match get a 304 and nothing is compressed
+ * again.  A new body has no gzip form until a client asks for one
+ * (http_body).
  */
 static struct body *
-body_make(struct evbuffer *buf, struct body *old, int64_t now, int gzip)
+body_make(struct evbuffer *buf, struct body *old, int64_t now)
 {
 	struct body	*b;
 	size_t		 len = evbuffer_get_length(buf);
@@ -149,8 +153,6 @@ body_make(struct evbuffer *buf, struct body *old, int64_t now, int gzip)
 	}
 	b->modified = now;
 	b->serial = ++body_serial;
-	if (gzip)
-		b->gz = body_gzip(b);
 	return (b);
 }
 
@@ -179,15 +181,13 @@ http_snapshot(const struct snapshot *s)
 		fatal("%s", __func__);
 	if (render_raw(buf, s) == -1)
 		fatalx("%s: render_raw", __func__);
-	nraw = body_make(buf, raw_body, s->time, 1);
+	nraw = body_make(buf, raw_body, s->time);
 	if (render_status(buf, s) == -1)
 		fatalx("%s: render_status", __func__);
-	nstatus = body_make(buf, status_body, s->time, 1);
+	nstatus = body_make(buf, status_body, s->time);
 	if (metrics_render_peers(buf, s) == -1)
 		fatalx("%s: metrics_render_peers", __func__);
-	nmetrics = body_make(buf, metrics_body, s->time, 0);
-	if (nmetrics->gz == NULL)
-		nmetrics->gz = metrics_gzip_head(nmetrics);
+	nmetrics = body_make(buf, metrics_body, s->time);
 	evbuffer_free(buf);
 	if (raw_body != NULL && raw_body != nraw)
 		raw_prev = raw_body->serial;
@@ -204,6 +204,37 @@ http_snapshot(const struct snapshot *s)
 	snapshot_time = s->time;
 	snapshot_mono = conn_now();
 	http_expire();
+}
+
+/*
+ * The current body of /raw, /status or /metrics (its per-peer part), NULL
+ * before the first snapshot.  Its gzip form is made here, once per body:
+ * by the first request that asks for it, then shared by the next ones and
+ * kept while the body stays the same; a run that no client asks gzip of
+ * compresses nothing.
+ */
+struct body *
+http_body(const char *path, int gzip)
+{
+	struct body	*b;
+
+	if (strcmp(path, "/raw") == 0)
+		b = raw_body;
+	else if (strcmp(path, "/status") == 0)
+		b = status_body;
+	else if (strcmp(path, "/metrics") == 0)
+		b = metrics_body;
+	else
+		return (NULL);
+	if (b == NULL || !gzip)
+		return (b);
+	if (b->gz == NULL) {
+		b->gz = b == metrics_body ? metrics_gzip_head(b) : body_gzip(b);
+		http_gzip_made++;
+		log_debug("%s: gzip form made, %zu bytes to %zu", path, b->len,
+		    b->gz->len);
+	}
+	return (b->gz);
 }
 
 void
@@ -353,22 +384,23 @@ body_send(struct evhttp_request *req, struct body *b)
 }
 
 static void
-serve_body(struct evhttp_request *req, struct body *b)
+serve_body(struct evhttp_request *req, const char *path)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	struct body		*b;
 	char			 date[64], age[32];
+	int			 gz;
 
-	if (b == NULL) {
+	gz = accepts_gzip(req);
+	if ((b = http_body(path, gz)) == NULL) {
 		send_json_printf(req, 503, "Service Unavailable",
 		    "{\"error\":\"no successful run of the status script "
 		    "yet\"}");
 		return;
 	}
 	evhttp_add_header(h, "Vary", "Accept-Encoding");
-	if (b->gz != NULL && accepts_gzip(req)) {
-		b = b->gz;
+	if (gz)
 		evhttp_add_header(h, "Content-Encoding", "gzip");
-	}
 	snprintf(age, sizeof(age), "%" PRId64, snapshot_age());
 	evhttp_add_header(h, "ETag", b->etag);
 	/* No date is better than a wrong one. */
@@ -410,7 +442,7 @@ metrics_body_send(struct evhttp_request *req, int gz)
 	if ((self = evbuffer_new()) == NULL)
 		return (-1);
 	if (metrics_render_self(self) == 0 && (metrics_body == NULL ||
-	    body_send(req, gz ? metrics_body->gz : metrics_body) == 0))
+	    body_send(req, http_body("/metrics", gz)) == 0))
 		r = gz ? metrics_gzip_tail(out, self, metrics_body) :
 		    evbuffer_add_buffer(out, self);
 	evbuffer_free(self);
@@ -496,10 +528,8 @@ http_route(struct evhttp_request *req, void *arg)
 		    "{\"error\":\"method not allowed\"}");
 		return;
 	}
-	if (strcmp(path, "/raw") == 0)
-		serve_body(req, raw_body);
-	else if (strcmp(path, "/status") == 0)
-		serve_body(req, status_body);
+	if (strcmp(path, "/raw") == 0 || strcmp(path, "/status") == 0)
+		serve_body(req, path);
 	else if (strcmp(path, "/metrics") == 0)
 		serve_metrics(req);
 	else
