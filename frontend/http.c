@@ -74,19 +74,6 @@ body_cleanup(const void *data, size_t len, void *arg)
 	body_unref(arg);
 }
 
-/* FNV-1a: a cheap content hash; the ETag needs no secrecy. */
-static uint64_t
-body_hash(const char *p, size_t len)
-{
-	uint64_t	h = 14695981039346656037ULL;
-
-	while (len-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ULL;
-	}
-	return (h);
-}
-
 /*
  * The gzip form of a body, made once per body, not per request: zlib's
  * fastest level, since a body of many peers changes at most runs and the
@@ -124,34 +111,45 @@ body_gzip(const struct body *b)
 }
 
 /*
- * Renders once per snapshot.  An unchanged body is kept as it is, with
- * its ETag, its Last-Modified and its gzip form if one was made, so that
- * clients polling with If-None-Match get a 304 and nothing is compressed
- * again.  A new body has no gzip form until a client asks for one
- * (http_body).
+ * Put together once per snapshot from the peers' parts (render.c): first
+ * measured, then written into one allocation of that length.  An
+ * unchanged body is kept as it is, with its ETag, its Last-Modified and
+ * its gzip form if one was made, so that clients polling with
+ * If-None-Match get a 304 and nothing is compressed again.  A new body
+ * has no gzip form until a client asks for one (http_body).
+ *
+ * The ETag is the body's hash: render_hash of each piece, folded in
+ * order (a peer's pieces hashed when it is rendered), so a function of
+ * the content; an equal hash is confirmed by comparing the bytes.
  */
 static struct body *
-body_make(struct evbuffer *buf, struct body *old, int64_t now)
+body_make(struct body *old, render_body_fn fn, struct evbuffer *buf,
+    const struct snapshot *s)
 {
+	struct sink	 m, w;
 	struct body	*b;
-	size_t		 len = evbuffer_get_length(buf);
 
-	/* One copy out of the evbuffer, not a pullup and then a copy. */
+	memset(&m, 0, sizeof(m));
+	fn(&m, buf, s);
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b->data = malloc(len ? len : 1)) == NULL)
+	    (b->data = malloc(m.len ? m.len : 1)) == NULL)
 		fatal("%s", __func__);
-	evbuffer_remove(buf, b->data, len);
-	b->len = len;
+	memset(&w, 0, sizeof(w));
+	w.buf = b->data;
+	fn(&w, buf, s);
+	if (w.len != m.len || w.hash != m.hash)
+		fatalx("%s: %zu bytes measured, %zu written", __func__, m.len,
+		    w.len);
+	b->len = w.len;
 	b->refcnt = 1;
-	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"",
-	    body_hash(b->data, len));
+	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"", m.hash);
 	if (old != NULL && strcmp(old->etag, b->etag) == 0 &&
-	    old->len == len && memcmp(old->data, b->data, len) == 0) {
+	    old->len == b->len && memcmp(old->data, b->data, b->len) == 0) {
 		body_unref(b);
 		old->refcnt++;
 		return (old);
 	}
-	b->modified = now;
+	b->modified = s->time;
 	b->serial = ++body_serial;
 	return (b);
 }
@@ -171,23 +169,24 @@ http_expire(void)
 	conn_expire(keep, 6);
 }
 
+/*
+ * Renders the peers that changed (all of them, in a snapshot that is all
+ * new), then puts the bodies together.
+ */
 void
-http_snapshot(const struct snapshot *s)
+http_snapshot(struct snapshot *s)
 {
 	struct evbuffer	*buf;
 	struct body	*nraw, *nstatus, *nmetrics;
+	size_t		 n;
 
 	if ((buf = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
-	if (render_raw(buf, s) == -1)
-		fatalx("%s: render_raw", __func__);
-	nraw = body_make(buf, raw_body, s->time);
-	if (render_status(buf, s) == -1)
-		fatalx("%s: render_status", __func__);
-	nstatus = body_make(buf, status_body, s->time);
-	if (metrics_render_peers(buf, s) == -1)
-		fatalx("%s: metrics_render_peers", __func__);
-	nmetrics = body_make(buf, metrics_body, s->time);
+	n = render_peer_parts(buf, s);
+	log_debug("%s: %zu of %zu peers rendered", __func__, n, s->npeers);
+	nraw = body_make(raw_body, render_raw_body, buf, s);
+	nstatus = body_make(status_body, render_status_body, buf, s);
+	nmetrics = body_make(metrics_body, metrics_peers_body, buf, s);
 	evbuffer_free(buf);
 	if (raw_body != NULL && raw_body != nraw)
 		raw_prev = raw_body->serial;
