@@ -44,6 +44,8 @@ struct body {
 	uint64_t		 serial;	/* its gzip form's too */
 	struct body		*gz;		/* the same, gzip-encoded */
 	uint32_t		 crc;		/* /metrics: CRC-32 of data */
+	char			 length[24];	/* Content-Length */
+	char			 lastmod[32];	/* Last-Modified; "": none */
 };
 
 /*

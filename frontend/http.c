@@ -18,6 +18,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
@@ -31,7 +32,6 @@
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
 
-#define BODY_WRITE_MAX	(4 * 1024 * 1024)
 #define METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 static struct body		*raw_body;
@@ -75,6 +75,18 @@ body_cleanup(const void *data, size_t len, void *arg)
 }
 
 /*
+ * The values of the headers that describe a body, formatted once for
+ * every response that sends it.
+ */
+static void
+body_format(struct body *b)
+{
+	snprintf(b->length, sizeof(b->length), "%zu", b->len);
+	if (http_date(b->lastmod, sizeof(b->lastmod), b->modified) == -1)
+		b->lastmod[0] = '\0';
+}
+
+/*
  * The gzip form of a body, made once per body, not per request: zlib's
  * fastest level, since a body of many peers changes at most runs and the
  * bulk of a peer list (base64 keys) compresses little better at higher
@@ -107,6 +119,7 @@ body_gzip(const struct body *b)
 	gz->serial = b->serial;
 	gz->modified = b->modified;
 	snprintf(gz->etag, sizeof(gz->etag), "\"%.16s-gz\"", b->etag + 1);
+	body_format(gz);
 	return (gz);
 }
 
@@ -151,6 +164,7 @@ body_make(struct body *old, render_body_fn fn, struct evbuffer *buf,
 	}
 	b->modified = s->time;
 	b->serial = ++body_serial;
+	body_format(b);
 	return (b);
 }
 
@@ -366,12 +380,6 @@ accepts_gzip(struct evhttp_request *req)
 static int
 body_send(struct evhttp_request *req, struct body *b)
 {
-	/*
-	 * libevent writes 16 KiB per loop iteration by default: a body of
-	 * hundreds of kilobytes would take dozens of round trips.
-	 */
-	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
-	    evhttp_request_get_connection(req)), BODY_WRITE_MAX);
 	b->refcnt++;
 	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
 	    b->data, b->len, body_cleanup, b) == -1) {
@@ -382,12 +390,72 @@ body_send(struct evhttp_request *req, struct body *b)
 	return (0);
 }
 
+/*
+ * evhttp adds Date and Content-Length to an HTTP/1.1 response, formatting
+ * both every time; here they come formatted, the date once a second and
+ * the length with the body, and evhttp, finding them, adds none.
+ */
+static int
+http11(struct evhttp_request *req)
+{
+	return (req->major == 1 && req->minor >= 1);
+}
+
+static const char *
+date_now(void)
+{
+	static time_t	 at;
+	static char	 buf[64];
+	time_t		 now = time(NULL);
+
+	if (now != at && http_date(buf, sizeof(buf), now) == 0)
+		at = now;
+	return (at == now ? buf : NULL);
+}
+
+/* X-Snapshot-Age, formatted again only when it changes. */
+static const char *
+age_now(void)
+{
+	static int64_t	 at = -1;
+	static char	 buf[32];
+	int64_t		 age = snapshot_age();
+
+	if (age != at) {
+		snprintf(buf, sizeof(buf), "%" PRId64, age);
+		at = age;
+	}
+	return (buf);
+}
+
+/* The headers of a body, formatted with it (body_format). */
+static void
+body_headers(struct evhttp_request *req, struct evkeyvalq *h,
+    const struct body *b, int gz)
+{
+	const char	*date;
+
+	if (http11(req) && (date = date_now()) != NULL)
+		evhttp_add_header(h, "Date", date);
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (gz)
+		evhttp_add_header(h, "Content-Encoding", "gzip");
+	evhttp_add_header(h, "ETag", b->etag);
+	/* No date is better than a wrong one. */
+	if (b->lastmod[0] != '\0')
+		evhttp_add_header(h, "Last-Modified", b->lastmod);
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "X-Snapshot-Age", age_now());
+	/* The last run failed: this is the last good state, not the current. */
+	if (have_status && last_status.error != ERR_NONE)
+		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
+}
+
 static void
 serve_body(struct evhttp_request *req, const char *path)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	struct body		*b;
-	char			 date[64], age[32];
 	int			 gz;
 
 	gz = accepts_gzip(req);
@@ -397,27 +465,18 @@ serve_body(struct evhttp_request *req, const char *path)
 		    "yet\"}");
 		return;
 	}
-	evhttp_add_header(h, "Vary", "Accept-Encoding");
-	if (gz)
-		evhttp_add_header(h, "Content-Encoding", "gzip");
-	snprintf(age, sizeof(age), "%" PRId64, snapshot_age());
-	evhttp_add_header(h, "ETag", b->etag);
-	/* No date is better than a wrong one. */
-	if (http_date(date, sizeof(date), b->modified) == 0)
-		evhttp_add_header(h, "Last-Modified", date);
-	evhttp_add_header(h, "Cache-Control", "no-cache");
-	evhttp_add_header(h, "X-Snapshot-Age", age);
-	/* The last run failed: this is the last good state, not the current. */
-	if (have_status && last_status.error != ERR_NONE)
-		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
+	body_headers(req, h, b, gz);
 	if (http_not_modified(req, b->etag))
 		return;
 	evhttp_add_header(h, "Content-Type", "application/json");
+	/* A HEAD gets the length of the body it does not get. */
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		http_head_length(req, b->len);
+		evhttp_add_header(h, "Content-Length", b->length);
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
+	if (http11(req))
+		evhttp_add_header(h, "Content-Length", b->length);
 	if (body_send(req, b) == -1) {
 		evhttp_send_error(req, 500, NULL);
 		return;
