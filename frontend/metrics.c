@@ -120,15 +120,22 @@ static void
 mo_label(struct mout *o, const char *name, const char *v)
 {
 	char	*p;
+	size_t	 n;
 
-	mo_printf(o, "%s=\"", name);
+	mo_puts(o, name);
+	mo_puts(o, "=\"");
 	if (o->error || sizeof(o->buf) - o->len < 2 * strlen(v) + 2) {
 		o->error = 1;
 		return;
 	}
+	/* Runs without an escape, most values whole, copied at once. */
 	for (p = o->buf + o->len; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"' || *v == '\n')
-			*p++ = '\\';
+		n = strcspn(v, "\\\"\n");
+		memcpy(p, v, n);
+		p += n;
+		if ((v += n)[0] == '\0')
+			break;
+		*p++ = '\\';
 		*p++ = *v == '\n' ? 'n' : *v;
 	}
 	*p++ = '"';
