@@ -400,7 +400,9 @@ sink_evbuffer(struct sink *k, struct evbuffer *b)
 	size_t		 n = evbuffer_get_length(b);
 	const char	*p;
 
-	if ((p = (const char *)evbuffer_pullup(b, -1)) == NULL && n > 0)
+	if (n == 0)
+		return;
+	if ((p = (const char *)evbuffer_pullup(b, -1)) == NULL)
 		fatalx("%s: evbuffer_pullup", __func__);
 	sink_text(k, p, n);
 	evbuffer_drain(b, n);
