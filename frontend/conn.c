@@ -23,6 +23,11 @@
 
 /* More than the largest request: the headers' limit, a body of 1 KiB. */
 #define CONN_INMAX	(2 * WGM_HTTP_HDRMAX)
+/*
+ * libevent writes 16 KiB per loop iteration by default: a body of hundreds
+ * of kilobytes would take dozens of round trips.
+ */
+#define CONN_WRITE_MAX	(4 * 1024 * 1024)
 
 /*
  * evhttp's timeout only measures silence, so a client that sends its
@@ -58,6 +63,7 @@ RB_HEAD(conn_tree, conn);
 
 static struct conn_tree	 conns = RB_INITIALIZER(&conns);
 static struct event	*ev_sweep;
+static struct conn	*conn_last;	/* the one conn_find found last */
 
 static int	conn_cmp(struct conn *, struct conn *);
 RB_PROTOTYPE(conn_tree, conn, entry, conn_cmp);
@@ -92,6 +98,7 @@ conn_new(struct event_base *base, void *arg)
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return (NULL);
 	bufferevent_setwatermark(bev, EV_READ, 0, CONN_INMAX);
+	bufferevent_set_max_single_write(bev, CONN_WRITE_MAX);
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("%s", __func__);
 		return (bev);
@@ -126,6 +133,8 @@ conn_sweep(int fd, short event, void *arg)
 	(void)arg;
 	RB_FOREACH_SAFE(c, conn_tree, &conns, n) {
 		if (conn_released(c->bev)) {
+			if (c == conn_last)
+				conn_last = NULL;
 			RB_REMOVE(conn_tree, &conns, c);
 			bufferevent_decref(c->bev);
 			free(c);
@@ -142,6 +151,7 @@ conn_sweep(int fd, short event, void *arg)
 	}
 }
 
+/* A request is looked up twice or more, one after the other. */
 static struct conn *
 conn_find(struct evhttp_request *req)
 {
@@ -149,7 +159,9 @@ conn_find(struct evhttp_request *req)
 
 	key.bev = evhttp_connection_get_bufferevent(
 	    evhttp_request_get_connection(req));
-	return (RB_FIND(conn_tree, &conns, &key));
+	if (conn_last == NULL || conn_last->bev != key.bev)
+		conn_last = RB_FIND(conn_tree, &conns, &key);
+	return (conn_last);
 }
 
 /* A whole request arrived: its connection gets a new deadline. */

@@ -18,6 +18,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
@@ -31,7 +32,6 @@
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
 
-#define BODY_WRITE_MAX	(4 * 1024 * 1024)
 #define METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 
 static struct body		*raw_body;
@@ -54,6 +54,8 @@ static int64_t			 success_mono;
 static int			 have_status;
 static struct event		*ev_accept_pause;
 
+uint64_t			 http_gzip_made;
+
 static void
 body_unref(struct body *b)
 {
@@ -72,23 +74,23 @@ body_cleanup(const void *data, size_t len, void *arg)
 	body_unref(arg);
 }
 
-/* FNV-1a: a cheap content hash; the ETag needs no secrecy. */
-static uint64_t
-body_hash(const char *p, size_t len)
+/*
+ * The values of the headers that describe a body, formatted once for
+ * every response that sends it.
+ */
+static void
+body_format(struct body *b)
 {
-	uint64_t	h = 14695981039346656037ULL;
-
-	while (len-- > 0) {
-		h ^= (unsigned char)*p++;
-		h *= 1099511628211ULL;
-	}
-	return (h);
+	snprintf(b->length, sizeof(b->length), "%zu", b->len);
+	if (http_date(b->lastmod, sizeof(b->lastmod), b->modified) == -1)
+		b->lastmod[0] = '\0';
 }
 
 /*
  * The gzip form of a body, made once per body, not per request: zlib's
- * fastest level, since the frontend does it every run and the bulk of a
- * peer list (base64 keys) compresses little better at higher levels.
+ * fastest level, since a body of many peers changes at most runs and the
+ * bulk of a peer list (base64 keys) compresses little better at higher
+ * levels.
  */
 static struct body *
 body_gzip(const struct body *b)
@@ -117,40 +119,52 @@ body_gzip(const struct body *b)
 	gz->serial = b->serial;
 	gz->modified = b->modified;
 	snprintf(gz->etag, sizeof(gz->etag), "\"%.16s-gz\"", b->etag + 1);
+	body_format(gz);
 	return (gz);
 }
 
 /*
- * Renders once per snapshot.  An unchanged body is kept as it is, with
- * its ETag, its Last-Modified and its gzip form, so that clients polling
- * with If-None-Match get a 304 and nothing is compressed again.  A body
- * served only as a part of a response (/metrics) is not compressed.
+ * Put together once per snapshot from the peers' parts (render.c): first
+ * measured, then written into one allocation of that length.  An
+ * unchanged body is kept as it is, with its ETag, its Last-Modified and
+ * its gzip form if one was made, so that clients polling with
+ * If-None-Match get a 304 and nothing is compressed again.  A new body
+ * has no gzip form until a client asks for one (http_body).
+ *
+ * The ETag is the body's hash: render_hash of each piece, folded in
+ * order (a peer's pieces hashed when it is rendered), so a function of
+ * the content; an equal hash is confirmed by comparing the bytes.
  */
 static struct body *
-body_make(struct evbuffer *buf, struct body *old, int64_t now, int gzip)
+body_make(struct body *old, render_body_fn fn, struct evbuffer *buf,
+    const struct snapshot *s)
 {
+	struct sink	 m, w;
 	struct body	*b;
-	size_t		 len = evbuffer_get_length(buf);
 
-	/* One copy out of the evbuffer, not a pullup and then a copy. */
+	memset(&m, 0, sizeof(m));
+	fn(&m, buf, s);
 	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b->data = malloc(len ? len : 1)) == NULL)
+	    (b->data = malloc(m.len ? m.len : 1)) == NULL)
 		fatal("%s", __func__);
-	evbuffer_remove(buf, b->data, len);
-	b->len = len;
+	memset(&w, 0, sizeof(w));
+	w.buf = b->data;
+	fn(&w, buf, s);
+	if (w.len != m.len || w.hash != m.hash)
+		fatalx("%s: %zu bytes measured, %zu written", __func__, m.len,
+		    w.len);
+	b->len = w.len;
 	b->refcnt = 1;
-	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"",
-	    body_hash(b->data, len));
+	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"", m.hash);
 	if (old != NULL && strcmp(old->etag, b->etag) == 0 &&
-	    old->len == len && memcmp(old->data, b->data, len) == 0) {
+	    old->len == b->len && memcmp(old->data, b->data, b->len) == 0) {
 		body_unref(b);
 		old->refcnt++;
 		return (old);
 	}
-	b->modified = now;
+	b->modified = s->time;
 	b->serial = ++body_serial;
-	if (gzip)
-		b->gz = body_gzip(b);
+	body_format(b);
 	return (b);
 }
 
@@ -169,25 +183,24 @@ http_expire(void)
 	conn_expire(keep, 6);
 }
 
+/*
+ * Renders the peers that changed (all of them, in a snapshot that is all
+ * new), then puts the bodies together.
+ */
 void
-http_snapshot(const struct snapshot *s)
+http_snapshot(struct snapshot *s)
 {
 	struct evbuffer	*buf;
 	struct body	*nraw, *nstatus, *nmetrics;
+	size_t		 n;
 
 	if ((buf = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
-	if (render_raw(buf, s) == -1)
-		fatalx("%s: render_raw", __func__);
-	nraw = body_make(buf, raw_body, s->time, 1);
-	if (render_status(buf, s) == -1)
-		fatalx("%s: render_status", __func__);
-	nstatus = body_make(buf, status_body, s->time, 1);
-	if (metrics_render_peers(buf, s) == -1)
-		fatalx("%s: metrics_render_peers", __func__);
-	nmetrics = body_make(buf, metrics_body, s->time, 0);
-	if (nmetrics->gz == NULL)
-		nmetrics->gz = metrics_gzip_head(nmetrics);
+	n = render_peer_parts(buf, s);
+	log_debug("%s: %zu of %zu peers rendered", __func__, n, s->npeers);
+	nraw = body_make(raw_body, render_raw_body, buf, s);
+	nstatus = body_make(status_body, render_status_body, buf, s);
+	nmetrics = body_make(metrics_body, metrics_peers_body, buf, s);
 	evbuffer_free(buf);
 	if (raw_body != NULL && raw_body != nraw)
 		raw_prev = raw_body->serial;
@@ -204,6 +217,37 @@ http_snapshot(const struct snapshot *s)
 	snapshot_time = s->time;
 	snapshot_mono = conn_now();
 	http_expire();
+}
+
+/*
+ * The current body of /raw, /status or /metrics (its per-peer part), NULL
+ * before the first snapshot.  Its gzip form is made here, once per body:
+ * by the first request that asks for it, then shared by the next ones and
+ * kept while the body stays the same; a run that no client asks gzip of
+ * compresses nothing.
+ */
+struct body *
+http_body(const char *path, int gzip)
+{
+	struct body	*b;
+
+	if (strcmp(path, "/raw") == 0)
+		b = raw_body;
+	else if (strcmp(path, "/status") == 0)
+		b = status_body;
+	else if (strcmp(path, "/metrics") == 0)
+		b = metrics_body;
+	else
+		return (NULL);
+	if (b == NULL || !gzip)
+		return (b);
+	if (b->gz == NULL) {
+		b->gz = b == metrics_body ? metrics_gzip_head(b) : body_gzip(b);
+		http_gzip_made++;
+		log_debug("%s: gzip form made, %zu bytes to %zu", path, b->len,
+		    b->gz->len);
+	}
+	return (b->gz);
 }
 
 void
@@ -336,12 +380,6 @@ accepts_gzip(struct evhttp_request *req)
 static int
 body_send(struct evhttp_request *req, struct body *b)
 {
-	/*
-	 * libevent writes 16 KiB per loop iteration by default: a body of
-	 * hundreds of kilobytes would take dozens of round trips.
-	 */
-	bufferevent_set_max_single_write(evhttp_connection_get_bufferevent(
-	    evhttp_request_get_connection(req)), BODY_WRITE_MAX);
 	b->refcnt++;
 	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
 	    b->data, b->len, body_cleanup, b) == -1) {
@@ -352,41 +390,93 @@ body_send(struct evhttp_request *req, struct body *b)
 	return (0);
 }
 
+/*
+ * evhttp adds Date and Content-Length to an HTTP/1.1 response, formatting
+ * both every time; here they come formatted, the date once a second and
+ * the length with the body, and evhttp, finding them, adds none.
+ */
+static int
+http11(struct evhttp_request *req)
+{
+	return (req->major == 1 && req->minor >= 1);
+}
+
+static const char *
+date_now(void)
+{
+	static time_t	 at;
+	static char	 buf[64];
+	time_t		 now = time(NULL);
+
+	if (now != at && http_date(buf, sizeof(buf), now) == 0)
+		at = now;
+	return (at == now ? buf : NULL);
+}
+
+/* X-Snapshot-Age, formatted again only when it changes. */
+static const char *
+age_now(void)
+{
+	static int64_t	 at = -1;
+	static char	 buf[32];
+	int64_t		 age = snapshot_age();
+
+	if (age != at) {
+		snprintf(buf, sizeof(buf), "%" PRId64, age);
+		at = age;
+	}
+	return (buf);
+}
+
+/* The headers of a body, formatted with it (body_format). */
 static void
-serve_body(struct evhttp_request *req, struct body *b)
+body_headers(struct evhttp_request *req, struct evkeyvalq *h,
+    const struct body *b, int gz)
+{
+	const char	*date;
+
+	if (http11(req) && (date = date_now()) != NULL)
+		evhttp_add_header(h, "Date", date);
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (gz)
+		evhttp_add_header(h, "Content-Encoding", "gzip");
+	evhttp_add_header(h, "ETag", b->etag);
+	/* No date is better than a wrong one. */
+	if (b->lastmod[0] != '\0')
+		evhttp_add_header(h, "Last-Modified", b->lastmod);
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "X-Snapshot-Age", age_now());
+	/* The last run failed: this is the last good state, not the current. */
+	if (have_status && last_status.error != ERR_NONE)
+		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
+}
+
+static void
+serve_body(struct evhttp_request *req, const char *path)
 {
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
-	char			 date[64], age[32];
+	struct body		*b;
+	int			 gz;
 
-	if (b == NULL) {
+	gz = accepts_gzip(req);
+	if ((b = http_body(path, gz)) == NULL) {
 		send_json_printf(req, 503, "Service Unavailable",
 		    "{\"error\":\"no successful run of the status script "
 		    "yet\"}");
 		return;
 	}
-	evhttp_add_header(h, "Vary", "Accept-Encoding");
-	if (b->gz != NULL && accepts_gzip(req)) {
-		b = b->gz;
-		evhttp_add_header(h, "Content-Encoding", "gzip");
-	}
-	snprintf(age, sizeof(age), "%" PRId64, snapshot_age());
-	evhttp_add_header(h, "ETag", b->etag);
-	/* No date is better than a wrong one. */
-	if (http_date(date, sizeof(date), b->modified) == 0)
-		evhttp_add_header(h, "Last-Modified", date);
-	evhttp_add_header(h, "Cache-Control", "no-cache");
-	evhttp_add_header(h, "X-Snapshot-Age", age);
-	/* The last run failed: this is the last good state, not the current. */
-	if (have_status && last_status.error != ERR_NONE)
-		evhttp_add_header(h, "Warning", "110 - \"Response is Stale\"");
+	body_headers(req, h, b, gz);
 	if (http_not_modified(req, b->etag))
 		return;
 	evhttp_add_header(h, "Content-Type", "application/json");
+	/* A HEAD gets the length of the body it does not get. */
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		http_head_length(req, b->len);
+		evhttp_add_header(h, "Content-Length", b->length);
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
+	if (http11(req))
+		evhttp_add_header(h, "Content-Length", b->length);
 	if (body_send(req, b) == -1) {
 		evhttp_send_error(req, 500, NULL);
 		return;
@@ -410,7 +500,7 @@ metrics_body_send(struct evhttp_request *req, int gz)
 	if ((self = evbuffer_new()) == NULL)
 		return (-1);
 	if (metrics_render_self(self) == 0 && (metrics_body == NULL ||
-	    body_send(req, gz ? metrics_body->gz : metrics_body) == 0))
+	    body_send(req, http_body("/metrics", gz)) == 0))
 		r = gz ? metrics_gzip_tail(out, self, metrics_body) :
 		    evbuffer_add_buffer(out, self);
 	evbuffer_free(self);
@@ -496,10 +586,8 @@ http_route(struct evhttp_request *req, void *arg)
 		    "{\"error\":\"method not allowed\"}");
 		return;
 	}
-	if (strcmp(path, "/raw") == 0)
-		serve_body(req, raw_body);
-	else if (strcmp(path, "/status") == 0)
-		serve_body(req, status_body);
+	if (strcmp(path, "/raw") == 0 || strcmp(path, "/status") == 0)
+		serve_body(req, path);
 	else if (strcmp(path, "/metrics") == 0)
 		serve_metrics(req);
 	else

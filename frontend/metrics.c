@@ -120,15 +120,22 @@ static void
 mo_label(struct mout *o, const char *name, const char *v)
 {
 	char	*p;
+	size_t	 n;
 
-	mo_printf(o, "%s=\"", name);
+	mo_puts(o, name);
+	mo_puts(o, "=\"");
 	if (o->error || sizeof(o->buf) - o->len < 2 * strlen(v) + 2) {
 		o->error = 1;
 		return;
 	}
+	/* Runs without an escape, most values whole, copied at once. */
 	for (p = o->buf + o->len; *v != '\0'; v++) {
-		if (*v == '\\' || *v == '"' || *v == '\n')
-			*p++ = '\\';
+		n = strcspn(v, "\\\"\n");
+		memcpy(p, v, n);
+		p += n;
+		if ((v += n)[0] == '\0')
+			break;
+		*p++ = '\\';
 		*p++ = *v == '\n' ? 'n' : *v;
 	}
 	*p++ = '"';
@@ -273,12 +280,41 @@ peer_counts(struct mout *o, const struct snapshot *s)
 	}
 }
 
+/* The per-peer families, in the order of enum render_part's RP_M_*. */
+static const struct peer_family {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	peer_fn		 fn;
+} peer_families[RP_M_FAMILIES] = {
+	{ "wireguard_peer_info", "gauge", "Metadata about a peer.",
+	    peer_info },
+	{ "wireguard_peer_allowed_ips_info", "gauge",
+	    "Metadata about each of a peer's allowed IP subnets.", peer_aips },
+	{ "wireguard_peer_receive_bytes_total", "counter",
+	    "Number of bytes received from a peer.", peer_rx },
+	{ "wireguard_peer_transmit_bytes_total", "counter",
+	    "Number of bytes transmitted to a peer.", peer_tx },
+	{ "wireguard_peer_last_handshake_seconds", "gauge",
+	    "UNIX timestamp for the last handshake with a peer, 0 if never.",
+	    peer_handshake },
+	{ "wgmond_peer_status", "gauge",
+	    "1 for the peer's status, 0 for the other three.", peer_status }
+};
+
 static void
-peer_family(struct mout *o, const struct snapshot *s, const char *name,
-    const char *type, const char *help, peer_fn fn)
+family_head(struct mout *o, int f)
 {
-	mo_family(o, name, type, help);
-	each_peer(o, s, fn);
+	mo_family(o, peer_families[f].name, peer_families[f].type,
+	    peer_families[f].help);
+}
+
+static void
+mo_init(struct mout *o, struct evbuffer *b)
+{
+	o->b = b;
+	o->len = 0;
+	o->error = 0;
 }
 
 static int
@@ -293,26 +329,70 @@ int
 metrics_render_peers(struct evbuffer *b, const struct snapshot *s)
 {
 	struct mout	o;
+	int		f;
 
-	o.b = b;
-	o.len = 0;
-	o.error = 0;
+	mo_init(&o, b);
 	devices(&o, s);
-	peer_family(&o, s, "wireguard_peer_info", "gauge",
-	    "Metadata about a peer.", peer_info);
-	peer_family(&o, s, "wireguard_peer_allowed_ips_info", "gauge",
-	    "Metadata about each of a peer's allowed IP subnets.", peer_aips);
-	peer_family(&o, s, "wireguard_peer_receive_bytes_total", "counter",
-	    "Number of bytes received from a peer.", peer_rx);
-	peer_family(&o, s, "wireguard_peer_transmit_bytes_total", "counter",
-	    "Number of bytes transmitted to a peer.", peer_tx);
-	peer_family(&o, s, "wireguard_peer_last_handshake_seconds", "gauge",
-	    "UNIX timestamp for the last handshake with a peer, 0 if never.",
-	    peer_handshake);
-	peer_family(&o, s, "wgmond_peer_status", "gauge",
-	    "1 for the peer's status, 0 for the other three.", peer_status);
+	for (f = 0; f < RP_M_FAMILIES; f++) {
+		family_head(&o, f);
+		each_peer(&o, s, peer_families[f].fn);
+	}
 	peer_counts(&o, s);
 	return (mo_end(&o));
+}
+
+/* A peer's lines of per-peer family f, its part (render.c). */
+int
+metrics_peer_part(struct evbuffer *b, int f, const struct iface *ifp,
+    const struct peer *p)
+{
+	struct mout	o;
+
+	mo_init(&o, b);
+	peer_families[f].fn(&o, ifp, p);
+	return (mo_end(&o));
+}
+
+static void
+sink_mout(struct sink *k, struct mout *o)
+{
+	if (mo_end(o) == -1)
+		fatalx("%s: render", __func__);
+	sink_evbuffer(k, o->b);
+}
+
+/*
+ * What metrics_render_peers gives, from the peers' parts: b, empty, for
+ * what is rendered per run (the devices, the counts, the HELP and TYPE).
+ */
+void
+metrics_peers_body(struct sink *k, struct evbuffer *b,
+    const struct snapshot *s)
+{
+	struct mout	 o;
+	struct iface	*ifp;
+	struct peer	*p;
+	const char	*text;
+	size_t		 len;
+	int		 f;
+
+	mo_init(&o, b);
+	devices(&o, s);
+	for (f = 0; f < RP_M_FAMILIES; f++) {
+		family_head(&o, f);
+		sink_mout(k, &o);
+		RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces)
+			RB_FOREACH(p, peer_tree,
+			    (struct peer_tree *)&ifp->peers) {
+				text = render_part(p, RP_M_FIRST + f, &len);
+				sink_put(k, text, len);
+				if (f == 0)
+					sink_hash(k, ((struct render_parts *)
+					    p->render)->hash[RH_METRICS]);
+			}
+	}
+	peer_counts(&o, s);
+	sink_mout(k, &o);
 }
 
 static void
@@ -356,9 +436,7 @@ metrics_render_self(struct evbuffer *b)
 {
 	struct mout	o;
 
-	o.b = b;
-	o.len = 0;
-	o.error = 0;
+	mo_init(&o, b);
 	mo_family(&o, "wgmond_status_threshold_seconds", "gauge",
 	    "Handshake ages that bound the statuses connected (-C) and "
 	    "disconnected (-D).");

@@ -11,10 +11,12 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 
+#include "log.h"
 #include "wgmond.h"
 #include "frontend.h"
 
@@ -188,13 +190,10 @@ raw_peer(struct out *o, const struct peer *p)
 	    ",\"hasPresharedKey\":true}" : ",\"hasPresharedKey\":false}");
 }
 
+/* An interface's members up to its peers, which "}}" closes. */
 static void
-raw_iface(struct out *o, const struct iface *ifp, int64_t now)
+raw_iface_head(struct out *o, const struct iface *ifp)
 {
-	struct peer	*p;
-	int		 first = 1;
-
-	(void)now;
 	out_string(o, ifp->name);
 	out_puts(o, ":{");
 	if (ifp->flags & IFACE_F_PUBKEY)
@@ -204,6 +203,16 @@ raw_iface(struct out *o, const struct iface *ifp, int64_t now)
 	if (ifp->flags & IFACE_F_FWMARK)
 		out_printf(o, "\"fwmark\":%" PRIu32 ",", ifp->fwmark);
 	out_puts(o, "\"peers\":{");
+}
+
+static void
+raw_iface(struct out *o, const struct iface *ifp, int64_t now)
+{
+	struct peer	*p;
+	int		 first = 1;
+
+	(void)now;
+	raw_iface_head(o, ifp);
 	RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers) {
 		out_sep(o, &first);
 		raw_peer(o, p);
@@ -232,17 +241,20 @@ handshake_age(int64_t handshake, int64_t now)
 	return ((uint64_t)now - (uint64_t)handshake);
 }
 
+/* A peer of /status up to its status, where its handshake's age goes. */
 static void
-status_peer(struct out *o, const struct peer *p, int64_t now)
+status_peer_head(struct out *o, const struct peer *p)
 {
 	out_string(o, p->key);
 	out_puts(o, ":{");
 	out_name(o, p);
 	out_puts(o, "\"status\":");
 	out_string(o, snapshot_status_name(p->status));
-	if (has_handshake(p))
-		out_printf(o, ",\"lastHandshakeSecondsAgo\":%" PRIu64,
-		    handshake_age(p->handshake, now));
+}
+
+static void
+status_peer_tail(struct out *o, const struct peer *p)
+{
 	out_puts(o, ",");
 	if (p->flags & PEER_F_ENDPOINT)
 		out_member(o, "endpoint", p->endpoint);
@@ -250,6 +262,16 @@ status_peer(struct out *o, const struct peer *p, int64_t now)
 		out_puts(o, "\"endpoint\":null,");
 	out_aips(o, p);
 	out_puts(o, "}");
+}
+
+static void
+status_peer(struct out *o, const struct peer *p, int64_t now)
+{
+	status_peer_head(o, p);
+	if (has_handshake(p))
+		out_printf(o, ",\"lastHandshakeSecondsAgo\":%" PRIu64,
+		    handshake_age(p->handshake, now));
+	status_peer_tail(o, p);
 }
 
 /* An interface whose peers are all inactive still shows, as {}. */
@@ -270,6 +292,14 @@ status_iface(struct out *o, const struct iface *ifp, int64_t now)
 	out_puts(o, "}");
 }
 
+static void
+out_init(struct out *o, struct evbuffer *b)
+{
+	o->b = b;
+	o->len = 0;
+	o->error = 0;
+}
+
 /*
  * The outer object, one member per interface in name order.  On failure
  * the evbuffer holds a partial body, which the caller discards.
@@ -281,9 +311,7 @@ render_tree(struct evbuffer *b, const struct snapshot *s, render_iface_fn fn)
 	struct iface	*ifp;
 	int		 first = 1;
 
-	o.b = b;
-	o.len = 0;
-	o.error = 0;
+	out_init(&o, b);
 	out_puts(&o, "{");
 	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
 		if (o.error)
@@ -305,4 +333,264 @@ int
 render_status(struct evbuffer *b, const struct snapshot *s)
 {
 	return (render_tree(b, s, status_iface));
+}
+
+/*
+ * A peer's parts, kept from one snapshot to the next (p->render), so that
+ * a run renders only the peers that changed and the bodies are put
+ * together by copying: the peer's member of /raw, of /status in two
+ * pieces around its handshake's age (the one thing that moves with the
+ * clock alone), and its lines of each per-peer family of /metrics.  They
+ * are rendered by the same code as render_raw, render_status and
+ * metrics_render_peers, so the bodies are those, byte for byte.
+ */
+
+#define HASH_MUL	0xff51afd7ed558ccdULL
+
+/*
+ * A content hash for ETags and for telling an unchanged body, a word at
+ * a time: no secrecy is needed, and a byte at a time costs tens of
+ * milliseconds at 100k peers.
+ */
+uint64_t
+render_hash(const char *p, size_t n)
+{
+	uint64_t	h = 0x9e3779b97f4a7c15ULL ^ n, w;
+
+	for (; n >= sizeof(w); p += sizeof(w), n -= sizeof(w)) {
+		memcpy(&w, p, sizeof(w));
+		h = (h ^ w) * HASH_MUL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	h = (h ^ w) * HASH_MUL;
+	return (h ^ (h >> 29));
+}
+
+/* A body's hash folds in those of its pieces, in order. */
+void
+sink_hash(struct sink *k, uint64_t h)
+{
+	k->hash = (k->hash ^ h) * HASH_MUL;
+	k->hash ^= k->hash >> 32;
+}
+
+/* Measured, or copied where the body is being written. */
+void
+sink_put(struct sink *k, const char *p, size_t n)
+{
+	if (k->buf != NULL)
+		memcpy(k->buf + k->len, p, n);
+	k->len += n;
+}
+
+/* Text made for this run: what it says goes into the hash. */
+void
+sink_text(struct sink *k, const char *p, size_t n)
+{
+	sink_put(k, p, n);
+	sink_hash(k, render_hash(p, n));
+}
+
+/* What the evbuffer holds, which it then no longer does. */
+void
+sink_evbuffer(struct sink *k, struct evbuffer *b)
+{
+	size_t		 n = evbuffer_get_length(b);
+	const char	*p;
+
+	if (n == 0)
+		return;
+	if ((p = (const char *)evbuffer_pullup(b, -1)) == NULL)
+		fatalx("%s: evbuffer_pullup", __func__);
+	sink_text(k, p, n);
+	evbuffer_drain(b, n);
+}
+
+const char *
+render_part(const struct peer *p, int part, size_t *len)
+{
+	const struct render_parts	*rp = (const struct render_parts *)
+					    p->render;
+
+	*len = rp->off[part + 1] - rp->off[part];
+	return ((const char *)(rp + 1) + rp->off[part]);
+}
+
+static uint64_t
+part_hash(const struct render_parts *rp, int from, int to)
+{
+	return (render_hash((const char *)(rp + 1) + rp->off[from],
+	    rp->off[to] - rp->off[from]));
+}
+
+/* The parts, rendered one after the other into b (empty), then kept. */
+static void
+peer_render(struct evbuffer *b, const struct iface *ifp, struct peer *p)
+{
+	struct render_parts	 h, *rp;
+	struct out		 o;
+	size_t			 len;
+	int			 i;
+
+	out_init(&o, b);
+	h.off[RP_RAW] = 0;
+	raw_peer(&o, p);
+	out_flush(&o);
+	h.off[RP_STATUS] = evbuffer_get_length(b);
+	if (p->status != STATUS_INACTIVE)
+		status_peer_head(&o, p);
+	out_flush(&o);
+	h.off[RP_STATUS_END] = evbuffer_get_length(b);
+	if (p->status != STATUS_INACTIVE)
+		status_peer_tail(&o, p);
+	if (out_flush(&o) == -1)
+		fatalx("%s: render", __func__);
+	for (i = RP_M_FIRST; i < RP_NPARTS; i++) {
+		h.off[i] = evbuffer_get_length(b);
+		if (metrics_peer_part(b, i - RP_M_FIRST, ifp, p) == -1)
+			fatalx("%s: metrics_peer_part", __func__);
+	}
+	if ((len = evbuffer_get_length(b)) > UINT32_MAX)
+		fatalx("%s: %zu bytes for one peer", __func__, len);
+	h.off[RP_NPARTS] = len;
+	if ((rp = malloc(sizeof(*rp) + len)) == NULL)
+		fatal("%s", __func__);
+	*rp = h;
+	if (evbuffer_remove(b, rp + 1, len) != (int)len)
+		fatalx("%s: evbuffer_remove", __func__);
+	rp->hash[RH_RAW] = part_hash(rp, RP_RAW, RP_STATUS);
+	rp->hash[RH_STATUS] = part_hash(rp, RP_STATUS, RP_M_FIRST);
+	rp->hash[RH_METRICS] = part_hash(rp, RP_M_FIRST, RP_NPARTS);
+	p->render = (char *)rp;
+}
+
+/* Renders the parts of every peer that has none; how many it rendered. */
+size_t
+render_peer_parts(struct evbuffer *b, struct snapshot *s)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+	size_t		 n = 0;
+
+	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers)
+			if (p->render == NULL) {
+				peer_render(b, ifp, p);
+				n++;
+			}
+	return (n);
+}
+
+static void
+sink_part(struct sink *k, const struct peer *p, int part)
+{
+	const char	*text;
+	size_t		 len;
+
+	text = render_part(p, part, &len);
+	sink_put(k, text, len);
+}
+
+static void
+sink_out(struct sink *k, struct out *o)
+{
+	if (out_flush(o) == -1)
+		fatalx("%s: render", __func__);
+	sink_evbuffer(k, o->b);
+}
+
+/* The comma before every interface but the first. */
+static void
+sink_sep(struct sink *k, int *first)
+{
+	if (!*first)
+		sink_text(k, ",", 1);
+	*first = 0;
+}
+
+/* /raw from the parts: b, empty, for what is rendered per run. */
+void
+render_raw_body(struct sink *k, struct evbuffer *b, const struct snapshot *s)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+	struct out	 o;
+	int		 first, ifirst = 1;
+
+	out_init(&o, b);
+	sink_text(k, "{", 1);
+	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
+		sink_sep(k, &ifirst);
+		raw_iface_head(&o, ifp);
+		sink_out(k, &o);
+		first = 1;
+		RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers) {
+			if (!first)
+				sink_put(k, ",", 1);
+			first = 0;
+			sink_part(k, p, RP_RAW);
+			sink_hash(k, ((struct render_parts *)p->render)->
+			    hash[RH_RAW]);
+		}
+		sink_text(k, "}}", 2);
+	}
+	sink_text(k, "}", 1);
+}
+
+/* The age, ",\"lastHandshakeSecondsAgo\":N", formatted as status_peer does. */
+static void
+sink_age(struct sink *k, const struct peer *p, int64_t now)
+{
+	static const char	 label[] = ",\"lastHandshakeSecondsAgo\":";
+	char			 buf[sizeof(label) + 20], *q;
+	uint64_t		 age;
+
+	if (!has_handshake(p))
+		return;
+	age = handshake_age(p->handshake, now);
+	q = buf + sizeof(buf);
+	do {
+		*--q = '0' + age % 10;
+		age /= 10;
+	} while (age != 0);
+	q -= sizeof(label) - 1;
+	memcpy(q, label, sizeof(label) - 1);
+	sink_text(k, q, buf + sizeof(buf) - q);
+}
+
+/* /status from the parts, as render_raw_body. */
+void
+render_status_body(struct sink *k, struct evbuffer *b,
+    const struct snapshot *s)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+	struct out	 o;
+	int		 first, ifirst = 1;
+
+	out_init(&o, b);
+	sink_text(k, "{", 1);
+	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
+		sink_sep(k, &ifirst);
+		out_string(&o, ifp->name);
+		out_puts(&o, ":{");
+		sink_out(k, &o);
+		first = 1;
+		RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers) {
+			if (p->status == STATUS_INACTIVE)
+				continue;
+			if (!first)
+				sink_put(k, ",", 1);
+			first = 0;
+			sink_part(k, p, RP_STATUS);
+			sink_age(k, p, s->time);
+			sink_part(k, p, RP_STATUS_END);
+			sink_hash(k, ((struct render_parts *)p->render)->
+			    hash[RH_STATUS]);
+		}
+		sink_text(k, "}", 1);
+	}
+	sink_text(k, "}", 1);
 }

@@ -541,6 +541,176 @@ test_large_status_is_valid_json_without_inactive(void **state)
 	free(json);
 }
 
+/* A body put together from the peers' parts, as the frontend serves it. */
+static char *
+assemble(render_body_fn fn, const struct snapshot *s)
+{
+	struct evbuffer	*b;
+	struct sink	 k;
+	char		*str;
+
+	assert_non_null(b = evbuffer_new());
+	memset(&k, 0, sizeof(k));
+	fn(&k, b, s);
+	assert_non_null(str = malloc(k.len + 1));
+	k.buf = str;
+	k.len = 0;
+	fn(&k, b, s);
+	assert_int_equal(evbuffer_get_length(b), 0);
+	str[k.len] = '\0';
+	evbuffer_free(b);
+	return (str);
+}
+
+static void
+assert_same_body(unit_render_fn ref, render_body_fn fn,
+    const struct snapshot *parts, const struct snapshot *fresh)
+{
+	char	*want, *got;
+
+	want = unit_render(ref, fresh);
+	got = assemble(fn, parts);
+	assert_string_equal(got, want);
+	free(want);
+	free(got);
+}
+
+/* The three bodies of parts, byte for byte those of the renderers. */
+static void
+assert_bodies(const struct snapshot *parts, const struct snapshot *fresh)
+{
+	assert_same_body(render_raw, render_raw_body, parts, fresh);
+	assert_same_body(render_status, render_status_body, parts, fresh);
+	assert_same_body(metrics_render_peers, metrics_peers_body, parts,
+	    fresh);
+}
+
+static void
+test_parts_give_the_renderers_bodies(void **state)
+{
+	struct snapshot	*s = *state;
+	struct iface	*ifp;
+	struct peer	*p;
+	struct evbuffer	*b;
+
+	assert_non_null(b = evbuffer_new());
+	assert_int_equal(render_peer_parts(b, s), 0);
+	assert_bodies(s, s);
+	add_iface(s, "empty");
+	build_big(s);
+	ifp = add_iface(s, "w\"g\x01");
+	p = add_seen_peer(s, ifp, "a\\b\n", STATUS_CONNECTED, 3);
+	strlcpy(p->name, "\"</script>\\", sizeof(p->name));
+	strlcpy(p->endpoint, "[fe80::1%\x1f]:1", sizeof(p->endpoint));
+	p->flags |= PEER_F_ENDPOINT | PEER_F_KEEPALIVE;
+	assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32\""), 0);
+	assert_int_equal(render_peer_parts(b, s),
+	    BIG_IFACES * BIG_PEERS + 1);
+	assert_int_equal(evbuffer_get_length(b), 0);
+	assert_bodies(s, s);
+	/* A later run with nothing changed renders nothing. */
+	s->time += 10;
+	assert_int_equal(render_peer_parts(b, s), 0);
+	assert_bodies(s, s);
+	evbuffer_free(b);
+}
+
+/* The ages formatted at assembly, at both ends of their range. */
+static void
+test_parts_ages_as_the_renderer(void **state)
+{
+	struct snapshot	*s = *state;
+	struct iface	*ifp;
+	struct peer	*p;
+	struct evbuffer	*b;
+
+	assert_non_null(b = evbuffer_new());
+	ifp = add_iface(s, "wg0");
+	p = add_peer(s, ifp, "A", STATUS_DISCONNECTED);
+	p->handshake = INT64_MIN;
+	p->flags |= PEER_F_HANDSHAKE;
+	add_seen_peer(s, ifp, "B", STATUS_CONNECTED, -100);
+	add_seen_peer(s, ifp, "C", STATUS_CONNECTED, 0);
+	add_seen_peer(s, ifp, "D", STATUS_CONNECTED, 9);
+	add_seen_peer(s, ifp, "E", STATUS_CONNECTED, 10);
+	render_peer_parts(b, s);
+	assert_bodies(s, s);
+	s->time = INT64_MAX;
+	assert_int_equal(render_peer_parts(b, s), 0);
+	assert_bodies(s, s);
+	evbuffer_free(b);
+}
+
+static void
+forget_render(struct peer *p)
+{
+	free(p->render);
+	p->render = NULL;
+}
+
+/*
+ * What changes between two runs, applied to s, as the frontend's delta
+ * code would (a changed peer loses its parts); key of peer j of wg"0.
+ */
+static void
+change(struct snapshot *s)
+{
+	struct iface	*ifp;
+	struct peer	*p;
+	char		 key[WGM_KEY_MAX];
+
+	s->time += 10;
+	assert_non_null(ifp = snapshot_iface_find(s, "wg\"0\t"));
+	snprintf(key, sizeof(key), "%040d+\\/=", 5);
+	assert_non_null(p = snapshot_peer_find(ifp, key));
+	forget_render(p);
+	p->rx += 1000;
+	p->handshake = s->time - 1;
+	p->status = STATUS_INACTIVE;
+	strlcpy(p->endpoint, "192.0.2.1:9", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_add_aip(p, "fd00::5/128"), 0);
+	snprintf(key, sizeof(key), "%040d+\\/=", 6);
+	assert_non_null(p = snapshot_peer_find(ifp, key));
+	snapshot_peer_remove(s, ifp, p);
+	p = add_seen_peer(s, ifp, "new", STATUS_CONNECTED, -5);
+	p->handshake = s->time - 2;
+}
+
+static void
+test_changed_peer_rendered_again_others_kept(void **state)
+{
+	struct snapshot	*s = *state, *fresh;
+	struct iface	*ifp;
+	struct peer	*p, *kept;
+	struct evbuffer	*b;
+	const char	*before;
+	char		 key[WGM_KEY_MAX];
+
+	assert_non_null(b = evbuffer_new());
+	build_big(s);
+	render_peer_parts(b, s);
+	assert_non_null(ifp = snapshot_iface_find(s, "wg\"0\t"));
+	snprintf(key, sizeof(key), "%040d+\\/=", 7);
+	assert_non_null(kept = snapshot_peer_find(ifp, key));
+	before = kept->render;
+
+	change(s);
+	assert_int_equal(render_peer_parts(b, s), 2);
+	assert_ptr_equal(kept->render, before);
+	RB_FOREACH(p, peer_tree, &ifp->peers)
+		assert_non_null(p->render);
+
+	/* The same state built afresh, never rendered in parts. */
+	assert_non_null(fresh = snapshot_new());
+	fresh->time = NOW;
+	build_big(fresh);
+	change(fresh);
+	assert_int_equal(fresh->time, s->time);
+	assert_bodies(s, fresh);
+	snapshot_free(fresh);
+	evbuffer_free(b);
+}
+
 int
 main(void)
 {
@@ -592,6 +762,15 @@ main(void)
 		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_large_status_is_valid_json_without_inactive,
+		    setup, unit_snapshot_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_parts_give_the_renderers_bodies,
+		    setup, unit_snapshot_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_parts_ages_as_the_renderer,
+		    setup, unit_snapshot_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_changed_peer_rendered_again_others_kept,
 		    setup, unit_snapshot_teardown),
 	};
 
