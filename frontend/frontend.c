@@ -264,8 +264,20 @@ frontend_dispatch_main(int fd, short event, void *bula)
 static void
 frontend_setup(int debug, int lfd, int logfd)
 {
-	if ((base = event_base_new()) == NULL)
+	struct event_config	*cfg;
+
+	/*
+	 * epoll's changes batched into the next epoll_wait: a request on a
+	 * kept-alive connection otherwise costs an epoll_ctl per read and
+	 * write event switched (the frontend dup(2)s no descriptor, which
+	 * is what the changelist gets wrong).
+	 */
+	if ((cfg = event_config_new()) == NULL ||
+	    event_config_set_flag(cfg,
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == -1 ||
+	    (base = event_base_new_with_config(cfg)) == NULL)
 		fatalx("event_base_new");
+	event_config_free(cfg);
 	if ((builder = snapshot_builder_new(WGM_STATE_MEM_MAX)) == NULL)
 		fatal(NULL);
 	iev_main->base = base;
