@@ -193,6 +193,12 @@ struct snap_end {
  * The collector's own budget for a run, PARSE_MEM_MAX (256 MiB), charges
  * every peer and allowed IP more than it costs here.
  */
+/*
+ * The messages of one run the frontend holds until its end: the
+ * collector's parse budget (PARSE_MEM_MAX, 256 MiB) charges more than
+ * four times the bytes each element takes on the wire.
+ */
+#define SNAP_HELD_MAX		(64 * 1024 * 1024)
 #define WGM_STATE_MEM_MAX	(512UL * 1024 * 1024)
 
 /*

@@ -39,6 +39,15 @@ static struct frontend_conf	 fconf;
 static int			 have_conf;
 static int			 have_log;	/* IMSG_LOG_SOCKET came, fd or not */
 
+/* The messages of a run not yet ended (recv_snapshot). */
+struct held {
+	TAILQ_ENTRY(held)	 entry;
+	struct imsg		 imsg;
+	size_t			 len;
+};
+static TAILQ_HEAD(, held)	 held = TAILQ_HEAD_INITIALIZER(held);
+static size_t			 held_bytes;
+
 /*
  * Everything that needs root is done: the listening socket and, without
  * -d, the syslog socket came from the collector (logging through it
@@ -166,16 +175,51 @@ frontend_receive(struct imsgbuf *ibuf, int debug, int *lfd, int *logfd)
  * fault it in again.
  */
 static void
-recv_snapshot(struct imsg *imsg)
+apply_snapshot(struct imsg *imsg, int want)
 {
 	struct snapshot	*state = NULL;
-	int		 r;
 
-	if ((r = snapshot_builder_imsg(builder, imsg, &state)) == -1)
+	if (snapshot_builder_imsg(builder, imsg, &state) != want)
 		fatalx("%s: invalid snapshot message %u", __func__,
 		    imsg_get_type(imsg));
-	if (r == 1)
+	if (want == 1)
 		http_snapshot(state);
+}
+
+/*
+ * A run's messages are held until its IMSG_SNAP_END and then applied all
+ * at once: http.c puts a body together when a client asks for it, and a
+ * request served between two of the messages would see the state half
+ * applied.  Returns 1 when it kept imsg, which the caller then must not
+ * free.
+ */
+static int
+recv_snapshot(struct imsg *imsg)
+{
+	struct held	*h;
+	size_t		 len = imsg_get_len(imsg) + sizeof(*h);
+
+	if (imsg_get_type(imsg) != IMSG_SNAP_END) {
+		if (held_bytes + len > SNAP_HELD_MAX)
+			fatalx("%s: a run's messages past %d bytes", __func__,
+			    SNAP_HELD_MAX);
+		if ((h = malloc(sizeof(*h))) == NULL)
+			fatal("%s", __func__);
+		h->imsg = *imsg;
+		h->len = len;
+		TAILQ_INSERT_TAIL(&held, h, entry);
+		held_bytes += len;
+		return (1);
+	}
+	while ((h = TAILQ_FIRST(&held)) != NULL) {
+		TAILQ_REMOVE(&held, h, entry);
+		held_bytes -= h->len;
+		apply_snapshot(&h->imsg, 0);
+		imsg_free(&h->imsg);
+		free(h);
+	}
+	apply_snapshot(imsg, 1);
+	return (0);
 }
 
 static void
@@ -240,7 +284,8 @@ frontend_dispatch_main(int fd, short event, void *bula)
 		case IMSG_SNAP_PEERS:
 		case IMSG_SNAP_AIPS:
 		case IMSG_SNAP_END:
-			recv_snapshot(&imsg);
+			if (recv_snapshot(&imsg))
+				continue;	/* held, freed later */
 			break;
 		case IMSG_EVENT:
 			recv_event(&imsg);

@@ -32,8 +32,9 @@ struct event_base;
 #define SSE_RETRY_MS		3000		/* a browser's reconnect delay */
 
 /*
- * A rendered response body.  Rendered once per snapshot and shared by
- * every response that is still being written when the next one arrives.
+ * A rendered response body.  Put together once per snapshot, when first
+ * asked for, and shared by every response that is still being written
+ * when the next one arrives.
  */
 struct body {
 	char			*data;

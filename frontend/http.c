@@ -45,6 +45,10 @@ static struct collect_status	 last_status;
 static struct collect_status	 last_error;	/* kept after recovery */
 static int64_t			 last_success;	/* 0: never */
 static int64_t			 snapshot_time;
+static struct snapshot		*current;	/* the frontend's state */
+static int			 raw_stale;	/* current's body not */
+static int			 status_stale;	/* made yet */
+static int			 metrics_stale;
 /*
  * When the frontend received them, by its monotonic clock: an age is
  * measured from there, not by two wall clocks that a step moves.
@@ -174,49 +178,61 @@ http_expire(void)
 {
 	uint64_t	keep[6];
 
-	keep[0] = raw_body->serial;
+	keep[0] = raw_body == NULL ? 0 : raw_body->serial;
 	keep[1] = raw_prev;
-	keep[2] = status_body->serial;
+	keep[2] = status_body == NULL ? 0 : status_body->serial;
 	keep[3] = status_prev;
-	keep[4] = metrics_body->serial;
+	keep[4] = metrics_body == NULL ? 0 : metrics_body->serial;
 	keep[5] = metrics_prev;
 	conn_expire(keep, 6);
 }
 
 /*
- * Renders the peers that changed (all of them, in a snapshot that is all
- * new), then puts the bodies together.
+ * A run is only noted here: its bodies are put together when a client
+ * first asks for one of them (body_current), so that a run nobody asks
+ * about costs the frontend its messages and nothing more.  s is the
+ * frontend's state, complete: frontend.c applies a run's messages all at
+ * once, at its end, so no request sees one half applied.
  */
 void
 http_snapshot(struct snapshot *s)
 {
-	struct evbuffer	*buf;
-	struct body	*nraw, *nstatus, *nmetrics;
-	size_t		 n;
-
-	if ((buf = evbuffer_new()) == NULL)
-		fatal("%s", __func__);
-	n = render_peer_parts(buf, s);
-	log_debug("%s: %zu of %zu peers rendered", __func__, n, s->npeers);
-	nraw = body_make(raw_body, render_raw_body, buf, s);
-	nstatus = body_make(status_body, render_status_body, buf, s);
-	nmetrics = body_make(metrics_body, metrics_peers_body, buf, s);
-	evbuffer_free(buf);
-	if (raw_body != NULL && raw_body != nraw)
-		raw_prev = raw_body->serial;
-	if (status_body != NULL && status_body != nstatus)
-		status_prev = status_body->serial;
-	if (metrics_body != NULL && metrics_body != nmetrics)
-		metrics_prev = metrics_body->serial;
-	body_unref(raw_body);
-	body_unref(status_body);
-	body_unref(metrics_body);
-	raw_body = nraw;
-	status_body = nstatus;
-	metrics_body = nmetrics;
+	current = s;
+	raw_stale = status_stale = metrics_stale = 1;
 	snapshot_time = s->time;
 	snapshot_mono = conn_now();
+}
+
+/*
+ * The body of the current state, put together now if the state moved on
+ * since it was: the peers that changed rendered (all of them, in a state
+ * that is all new), then the body from the parts.  The Last-Modified of a
+ * new body is the time of the run it was first asked for in.
+ */
+static struct body *
+body_current(struct body **bp, uint64_t *prev, int *stale,
+    render_body_fn fn)
+{
+	struct evbuffer	*buf;
+	struct body	*b;
+	size_t		 n;
+
+	if (!*stale || current == NULL)
+		return (*bp);
+	if ((buf = evbuffer_new()) == NULL)
+		fatal("%s", __func__);
+	n = render_peer_parts(buf, current);
+	log_debug("%s: %zu of %zu peers rendered", __func__, n,
+	    current->npeers);
+	b = body_make(*bp, fn, buf, current);
+	evbuffer_free(buf);
+	if (*bp != NULL && *bp != b)
+		*prev = (*bp)->serial;
+	body_unref(*bp);
+	*bp = b;
+	*stale = 0;
 	http_expire();
+	return (b);
 }
 
 /*
@@ -232,11 +248,14 @@ http_body(const char *path, int gzip)
 	struct body	*b;
 
 	if (strcmp(path, "/raw") == 0)
-		b = raw_body;
+		b = body_current(&raw_body, &raw_prev, &raw_stale,
+		    render_raw_body);
 	else if (strcmp(path, "/status") == 0)
-		b = status_body;
+		b = body_current(&status_body, &status_prev, &status_stale,
+		    render_status_body);
 	else if (strcmp(path, "/metrics") == 0)
-		b = metrics_body;
+		b = body_current(&metrics_body, &metrics_prev, &metrics_stale,
+		    metrics_peers_body);
 	else
 		return (NULL);
 	if (b == NULL || !gzip)
@@ -499,7 +518,8 @@ metrics_body_send(struct evhttp_request *req, int gz)
 
 	if ((self = evbuffer_new()) == NULL)
 		return (-1);
-	if (metrics_render_self(self) == 0 && (metrics_body == NULL ||
+	if (metrics_render_self(self) == 0 &&
+	    (http_body("/metrics", 0) == NULL ||
 	    body_send(req, http_body("/metrics", gz)) == 0))
 		r = gz ? metrics_gzip_tail(out, self, metrics_body) :
 		    evbuffer_add_buffer(out, self);
@@ -513,7 +533,7 @@ serve_metrics(struct evhttp_request *req)
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	int			 gz;
 
-	gz = metrics_body != NULL && accepts_gzip(req);
+	gz = http_body("/metrics", 0) != NULL && accepts_gzip(req);
 	if (metrics_body_send(req, gz) == -1) {
 		evhttp_send_error(req, 500, NULL);
 		return;

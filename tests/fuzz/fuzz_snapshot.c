@@ -34,7 +34,21 @@ struct link {
 
 static struct snapshot_builder	*builder;
 
-/* As the frontend's recv_snapshot(): fatalx() returns to the target. */
+/* What the first requests after a run make of it (http.c makes it then). */
+static void
+serve(struct snapshot *state)
+{
+	http_snapshot(state);
+	(void)http_body("/raw", 1);
+	(void)http_body("/status", 0);
+	(void)http_body("/metrics", 1);
+}
+
+/*
+ * As the frontend's recv_snapshot(), but each message applied as it
+ * comes, so that the fuzzer sees where a run goes wrong: fatalx()
+ * returns to the target.
+ */
 static int
 drain(struct imsgbuf *ibuf)
 {
@@ -53,7 +67,7 @@ drain(struct imsgbuf *ibuf)
 			fatalx("%s: invalid snapshot message %u", __func__,
 			    type);
 		if (r == 1)
-			http_snapshot(state);
+			serve(state);
 	}
 	return (n == -1 ? -1 : 0);
 }

@@ -288,7 +288,9 @@ wgm_stop
 # replace it would keep every one alive: the frontend closes it instead.
 # 10,000 peers make the text larger than the 4 MiB a socket's send buffer
 # may take on Linux; the interface's key changes at each run, and so does
-# the text.  The reader takes 128 KiB every half second.
+# the text.  The reader takes 128 KiB every half second.  A body is put
+# together when asked for, so another client asks for /metrics meanwhile,
+# as a Prometheus scraping it would.
 "$TOP/bench/gen" -p 10000 -j "$T/big.json" >/dev/null
 wgm_script change <<EOS
 #!/bin/sh
@@ -299,6 +301,10 @@ if ! wgm_start -s "$T/change" -i 1 || ! wgm_wait_log 'run done' 30; then
 	exit 1
 fi
 wait_series 'wgmond_last_collect_success' 1 >/dev/null
+( while :; do curl -s -o /dev/null "http://127.0.0.1:$PORT/metrics"; \
+    sleep 0.5; done ) &
+scraper=$!
+wgm_atexit 'wgm_end "$scraper"'
 python3 - "$PORT" > "$T/cut" <<'PY'
 import re, socket, sys, time
 # short(reply): how many bytes of its body are missing; -1: no headers yet.
@@ -323,6 +329,7 @@ while time.time() - t0 < 120 and not done:
     time.sleep(0.5)
 print(int(got.startswith(b"HTTP/1.1 200") and short(got) > 0), len(got))
 PY
+wgm_end "$scraper"
 read -r cut got < "$T/cut"
 echo "# slow /metrics reader: cut ${cut:-?}, after ${got:-?} bytes"
 check "a /metrics read too slowly for two snapshots is cut short" \
