@@ -81,10 +81,10 @@ feed_state(void)
 	if (snapshot_peer_add(s, ifp,
 	    "klX2qhhBfDpPCvAWhj0Gbruy30i62Qb7AyFq+Ti5JOQ=") == NULL)
 		abort();
+	/* Kept, as the frontend keeps its state: bodies are made from it. */
 	http_snapshot(s);
 	memset(&cs, 0, sizeof(cs));
 	cs.time = s->time;
-	snapshot_free(s);
 	http_collect_status(&cs);
 	sse_event("{\"event\":\"connected\",\"interface\":\"wg0\"}");
 }

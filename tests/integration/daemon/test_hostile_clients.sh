@@ -124,7 +124,8 @@ check "SIGTERM: exit 0" test $? -eq 0
 # buffer may take on Linux (tcp_wmem), so that part of it stays in the
 # frontend.  The reader takes 128 KiB every half second: often enough
 # for the server's writes to progress (else evhttp's own timeout ends it),
-# too slowly to finish before two runs.
+# too slowly to finish before two runs.  A body is put together when
+# asked for: another client asks for /raw meanwhile, as a dashboard would.
 python3 - > "$T/wide.json" <<'PY'
 import json
 peers = {("K%040d=" % i): {"endpoint": "10.0.%d.%d:51820" % (i // 250, i % 250),
@@ -139,6 +140,9 @@ EOS
 wgm_start -s "$T/change" -i 1 -v || not_ok "daemon starts"
 wgm_wait_log 'run done' 30 || not_ok "the first run is done"
 wgm_wait 30 wgm_get /raw /dev/null || not_ok "/raw is served"
+( while :; do curl -s -o /dev/null "$URL/raw"; sleep 0.5; done ) &
+poller=$!
+wgm_atexit 'wgm_end "$poller"'
 python3 - "$PORT" > "$T/cut" <<'PY'
 import re, socket, sys, time
 # short(reply): how many bytes of its body are missing; -1: no headers yet.
@@ -171,6 +175,7 @@ while time.time() - t0 < 90 and not all(c[2] for c in socks):
 print(sum(c[1].startswith(b"HTTP/1.1 200") and short(c[1]) > 0
     for c in socks), max(len(c[1]) for c in socks))
 PY
+wgm_end "$poller"
 read -r cut got < "$T/cut"
 echo "# slow readers cut: ${cut:-?} of 2, after at most ${got:-?} bytes"
 check "a 200 read too slowly for two runs is cut short" \
