@@ -24,7 +24,9 @@
 /* What the frontend's snapshot costs, each allocation with malloc's own. */
 #define STATE_ALLOC		16
 #define STATE_IFACE		(sizeof(struct iface) + STATE_ALLOC)
-#define STATE_PEER		(sizeof(struct peer) + STATE_ALLOC)
+/* A peer, and the four slots of the index it may cost at most. */
+#define STATE_PEER		(sizeof(struct peer) + STATE_ALLOC + \
+				    4 * 2 * sizeof(void *))
 /* An allowed IP: at most twice its slot, as the array doubles. */
 #define STATE_AIP		(2 * WGM_AIP_MAX)
 
@@ -58,6 +60,25 @@ struct reader {
 	size_t			 left;
 };
 
+/*
+ * The receiver's peers by interface and key: open addressing, linear
+ * probing, at most half full.  A record's peer is a probe or two away,
+ * where a walk of the tree from the last record's touched every peer
+ * between the two (most of the frontend's time per run).
+ */
+struct index_slot {
+	const struct iface	*ifp;
+	struct peer		*p;		/* NULL: free */
+};
+
+struct peer_index {
+	struct index_slot	*slot;
+	size_t			 size;		/* a power of two, or 0 */
+	size_t			 n;
+};
+
+static void	index_clear(struct peer_index *);
+
 struct snapshot_builder {
 	struct snapshot		*state;		/* the last run applied */
 	struct snapshot		*next;		/* a full one being built */
@@ -65,7 +86,9 @@ struct snapshot_builder {
 	size_t			*run_mem;	/* and what that costs */
 	struct iface		*iface;		/* receiving records */
 	struct iface		*icur;		/* run's first not yet listed */
-	struct peer		*hint;		/* the last record's, or NULL */
+	struct peer_index	 index;		/* state's peers */
+	struct peer_index	 next_index;	/* next's */
+	struct peer_index	*run_index;	/* run's */
 	struct peer		*peer;		/* receiving allowed IPs */
 	size_t			 aips_left;
 	uint32_t		 flags;		/* the peer's, at its end */
@@ -398,6 +421,8 @@ snapshot_builder_free(struct snapshot_builder *b)
 		return;
 	snapshot_free(b->next);
 	snapshot_free(b->state);
+	index_clear(&b->index);
+	index_clear(&b->next_index);
 	free(b);
 }
 
@@ -467,10 +492,122 @@ rd_body(struct imsg *imsg, struct reader *rd)
 	return (rd->left == 0 ? -1 : 0);
 }
 
+static size_t
+index_hash(const struct iface *ifp, const char *key)
+{
+	uint64_t	h = 14695981039346656037ULL ^ (uintptr_t)ifp;
+
+	while (*key != '\0') {
+		h ^= (unsigned char)*key++;
+		h *= 1099511628211ULL;
+	}
+	return (h ^ (h >> 32));
+}
+
+/* The slot of ifp's key: its peer's, or the free one it would take. */
+static struct index_slot *
+index_slot(const struct peer_index *x, const struct iface *ifp,
+    const char *key)
+{
+	struct index_slot	*sl;
+	size_t			 i;
+
+	for (i = index_hash(ifp, key) & (x->size - 1);;
+	    i = (i + 1) & (x->size - 1)) {
+		sl = &x->slot[i];
+		if (sl->p == NULL ||
+		    (sl->ifp == ifp && strcmp(sl->p->key, key) == 0))
+			return (sl);
+	}
+}
+
+static struct peer *
+index_find(const struct peer_index *x, const struct iface *ifp,
+    const char *key)
+{
+	return (x->size == 0 ? NULL : index_slot(x, ifp, key)->p);
+}
+
+static int
+index_grow(struct peer_index *x)
+{
+	struct peer_index	nx;
+	size_t			i;
+
+	nx.size = x->size == 0 ? 64 : x->size * 2;
+	nx.n = x->n;
+	if ((nx.slot = calloc(nx.size, sizeof(*nx.slot))) == NULL)
+		return (-1);
+	for (i = 0; i < x->size; i++)
+		if (x->slot[i].p != NULL)
+			*index_slot(&nx, x->slot[i].ifp, x->slot[i].p->key) =
+			    x->slot[i];
+	free(x->slot);
+	*x = nx;
+	return (0);
+}
+
+static int
+index_add(struct peer_index *x, const struct iface *ifp, struct peer *p)
+{
+	struct index_slot	*sl;
+
+	if ((x->n + 1) * 2 > x->size && index_grow(x) == -1)
+		return (-1);
+	sl = index_slot(x, ifp, p->key);
+	sl->ifp = ifp;
+	sl->p = p;
+	x->n++;
+	return (0);
+}
+
+/* Whether home, a slot's first probe, lies after hole and up to j. */
+static int
+index_between(size_t hole, size_t home, size_t j)
+{
+	if (hole <= j)
+		return (hole < home && home <= j);
+	return (hole < home || home <= j);
+}
+
+/*
+ * Frees p's slot, and moves back into the hole each entry after it that
+ * would no longer be found past it: no tombstones to clear later.
+ */
+static void
+index_del(struct peer_index *x, const struct iface *ifp,
+    const struct peer *p)
+{
+	size_t	hole, j, home, mask = x->size - 1;
+
+	hole = index_slot(x, ifp, p->key) - x->slot;
+	if (x->slot[hole].p == NULL)
+		return;
+	x->n--;
+	x->slot[hole].p = NULL;
+	for (j = (hole + 1) & mask; x->slot[j].p != NULL;
+	    j = (j + 1) & mask) {
+		home = index_hash(x->slot[j].ifp, x->slot[j].p->key) & mask;
+		if (index_between(hole, home, j))
+			continue;
+		x->slot[hole] = x->slot[j];
+		x->slot[j].p = NULL;
+		hole = j;
+	}
+}
+
+static void
+index_clear(struct peer_index *x)
+{
+	free(x->slot);
+	memset(x, 0, sizeof(*x));
+}
+
 static void
 peer_remove(struct snapshot_builder *b, struct iface *ifp, struct peer *p)
 {
 	uncharge(b, STATE_PEER + p->naips * STATE_AIP);
+	index_del(b->run_index, ifp, p);
 	snapshot_peer_remove(b->run, ifp, p);
 }
 
@@ -515,12 +652,15 @@ builder_begin(struct snapshot_builder *b, struct imsg *imsg)
 		b->next_mem = 0;
 		b->run = b->next;
 		b->run_mem = &b->next_mem;
+		index_clear(&b->next_index);
+		b->run_index = &b->next_index;
 	} else {
 		/* A delta applies to the generation before it only. */
 		if (b->state == NULL || gen != b->state->generation + 1)
 			return (-1);
 		b->run = b->state;
 		b->run_mem = &b->mem;
+		b->run_index = &b->index;
 	}
 	b->generation = gen;
 	b->iface = NULL;
@@ -570,7 +710,6 @@ builder_iface(struct snapshot_builder *b, struct imsg *imsg)
 	ifp->flags = si.flags;
 	b->iface = ifp;
 	b->iface_npeers = si.npeers;
-	b->hint = NULL;
 	return (0);
 }
 
@@ -615,36 +754,12 @@ record_read(struct reader *rd, struct record *r)
 	return (r->status > STATUS_INACTIVE ? -1 : 0);
 }
 
-/*
- * The sender walks its tree in key order: the next record's peer is
- * most often a step or two after the last one's, found with fewer
- * comparisons and cache misses than from the root.  Records out of
- * order, or far apart, are looked up from the root.
- */
-static struct peer *
-peer_lookup(struct snapshot_builder *b, const char *key)
-{
-	struct peer	*p = b->hint;
-	int		 c, i;
-
-	if (p == NULL || strcmp(p->key, key) >= 0)
-		return (snapshot_peer_find(b->iface, key));
-	for (i = 0; i < 8; i++) {
-		if ((p = RB_NEXT(peer_tree, NULL, p)) == NULL ||
-		    (c = strcmp(p->key, key)) > 0)
-			return (NULL);
-		if (c == 0)
-			return (p);
-	}
-	return (snapshot_peer_find(b->iface, key));
-}
-
 /* The peer a record names: a new one for an add, a known one else. */
 static int
 record_peer(struct snapshot_builder *b, const struct record *r,
     struct peer **pp)
 {
-	struct peer	*p = peer_lookup(b, r->key);
+	struct peer	*p = index_find(b->run_index, b->iface, r->key);
 
 	*pp = NULL;
 	switch (r->mask & (PEER_C_ADD | PEER_C_DEL)) {
@@ -652,18 +767,18 @@ record_peer(struct snapshot_builder *b, const struct record *r,
 		if (p != NULL || charge(b, STATE_PEER) == -1 ||
 		    (*pp = snapshot_peer_add(b->run, b->iface, r->key)) == NULL)
 			return (-1);
-		b->hint = *pp;
+		if (index_add(b->run_index, b->iface, *pp) == -1)
+			return (-1);
 		return (0);
 	case PEER_C_DEL:
 		if (p == NULL || r->mask != PEER_C_DEL)
 			return (-1);
-		b->hint = RB_PREV(peer_tree, NULL, p);
 		peer_remove(b, b->iface, p);
 		return (0);
 	case 0:
 		if (p == NULL || (r->mask & PEER_C_FIELDS) == 0)
 			return (-1);
-		b->hint = *pp = p;
+		*pp = p;
 		return (0);
 	}
 	return (-1);
@@ -782,6 +897,9 @@ builder_end(struct snapshot_builder *b, struct imsg *imsg,
 	if (s == b->next) {
 		snapshot_free(b->state);
 		b->state = s;
+		index_clear(&b->index);
+		b->index = b->next_index;
+		memset(&b->next_index, 0, sizeof(b->next_index));
 		b->mem = b->next_mem;
 		b->next_mem = 0;
 		b->next = NULL;

@@ -333,6 +333,51 @@ test_deltas_keep_the_frontend_equal(void **state)
 	snapshot_free(s3);
 }
 
+/*
+ * Run gen of a churn: in each of wg0 and wg1 (the same keys in both), key
+ * i is there unless (i + gen) % 7 is 0 or 1 for wg0, 2 for wg1; its
+ * counter moves for every third key.
+ */
+static struct snapshot *
+churn(uint32_t gen)
+{
+	struct snapshot	*s = snap(gen);
+	struct iface	*w0 = iface(s, "wg0"), *w1 = iface(s, "wg1");
+	char		 key[WGM_KEY_MAX];
+	int		 i;
+
+	for (i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "K%05d=", i);
+		if ((i + gen) % 7 > 1)
+			peer(s, w0, key, i % 3 == 0 ? gen : 1, 0);
+		if ((i + gen) % 7 != 2)
+			peer(s, w1, key, i % 3 == 0 ? gen + 1 : 1, 0);
+	}
+	return (s);
+}
+
+/*
+ * The receiver finds a record's peer by a hash of its interface and key:
+ * runs that remove and add thousands of peers, the same keys in two
+ * interfaces, keep it equal to the collector's (each run compares all).
+ */
+static void
+test_churn_of_thousands_keeps_the_frontend_equal(void **state)
+{
+	struct link	*l = *state;
+	struct snapshot	*prev, *next;
+	uint32_t	 gen;
+
+	prev = churn(1);
+	(void)run(l, NULL, prev, 1);
+	for (gen = 2; gen <= 16; gen++) {
+		next = churn(gen);
+		(void)run(l, prev, next, 0);
+		prev = next;
+	}
+	snapshot_free(prev);
+}
+
 static void
 test_full_snapshot_after_deltas_replaces_the_state(void **state)
 {
@@ -1073,6 +1118,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_deltas_keep_the_frontend_equal),
+		T(test_churn_of_thousands_keeps_the_frontend_equal),
 		T(test_full_snapshot_after_deltas_replaces_the_state),
 		T(test_many_allowed_ips_follow_in_aips_messages),
 		T(test_one_change_in_1000_peers_is_a_few_messages),

@@ -72,14 +72,16 @@ snapshot_with(uint64_t rx)
 	return (s);
 }
 
-/* The snapshot goes to the frontend, which keeps only the bodies. */
+/* The snapshot goes to the frontend, which keeps it until the next. */
 static void
 snapshot_to_http(uint64_t rx)
 {
-	struct snapshot	*s = snapshot_with(rx);
+	static struct snapshot	*kept;
 
-	http_snapshot(s);
-	snapshot_free(s);
+	/* As the frontend's state: kept until the next replaces it. */
+	snapshot_free(kept);
+	kept = snapshot_with(rx);
+	http_snapshot(kept);
 }
 
 /* A gzip member decodes to exactly the body. */
