@@ -347,7 +347,7 @@ def cycle(run, w):
     w("## Cycle: the collector's CPU time per run")
     w("")
     w("`build/bench/cycle` (bench/cycle.c) runs the daemon's own functions in one process, CPU time (CLOCK_PROCESS_CPUTIME_ID), median over the repetitions:")
-    w("parse (parse_new, parse_feed in 64 KiB chunks, parse_finish), classify (cycle_run's one walk over this run's peers and the last run's: names, statuses and events; \"now\" moves 10 s and back between runs, so each walk finds some changes), diff (initial_status, the first run's only),")
+    w("parse (parse_new, parse_feed in 64 KiB chunks, parse_finish), classify (cycle_run's one walk over this run's peers and the last run's: names, statuses and events; \"now\" moves 10 s and back between runs, which changes no status now that a handshake's age is carried on the monotonic clock: the churn section has the events), diff (initial_status, the first run's only),")
     w("encode (snapshot_compose_delta into an imsgbuf on a socketpair, then imsgbuf_clear: the messages are built but not written; a delta against the previous run), free (events_clear, snapshot_free of the previous snapshot into the peer pool, the trim of the new one; the collector trims the heap only when a run shrinks a lot).")
     w("The floor is yajl over the same bytes with callbacks that only return 1. The baseline is `bench/baseline_cycle.py`: json.loads and classify() imported from bench/baseline/main.py (log_changes, which wgmond's diff corresponds to, is listed apart).")
     w("")
@@ -368,7 +368,7 @@ def cycle(run, w):
     w("")
     w("All times in milliseconds. Per run the collector also queues %s imsgs, %s bytes, for the frontend at %s peers (about %s bytes per peer); events per diff at %s peers: %s (baseline: %s). Peak RSS of the cycle process at %s peers: %s MiB. /raw rendered: %s bytes." % (
         cf(big, "imsgs"), cf(big, "imsg_bytes"), big,
-        ratio(cf(big, "imsg_bytes"), cf(big, "imsgs"), 0), big,
+        ratio(cf(big, "imsg_bytes"), big, 0), big,
         cf(big, "events"), bf(big, "events"), big,
         mib(cf(big, "maxrss_kb")), cf(big, "raw_bytes")))
     w("")
@@ -561,7 +561,7 @@ def metrics(run, w):
     f = run.f
     w("## GET /metrics")
     w("")
-    w("Size and scrape time with one snapshot (wgmond `-i 60`, curl time_total, median of 5); the render of /metrics alone: `build/bench/cycle -m`, the CPU time of metrics_render_peers (the per-peer part, rendered once per snapshot) on the same document, in process, median of 5; the frontend's CPU time per snapshot (utime+stime over %s runs at `-i 1`, `-i 5` past 10,000 peers, the script alternating two documents so that every snapshot is new, no client): everything it renders, /raw, /status and /metrics with their gzip forms:" % run.cfg("metrics_runs"))
+    w("Size and scrape time with one snapshot (wgmond `-i 60`, curl time_total, median of 5); the render of /metrics alone: `build/bench/cycle -m`, the CPU time of metrics_render_peers (the per-peer part, rendered once per snapshot) on the same document, in process, median of 5; the frontend's CPU time per snapshot (utime+stime over %s runs at `-i 1`, `-i 5` past 10,000 peers, the script alternating two documents so that every snapshot is new, no client): with no client the frontend applies each run and renders nothing, since it puts a body together when one is asked for:" % run.cfg("metrics_runs"))
     w("")
     w("| peers | bytes | lines (series) | gzip bytes | **render of /metrics** | frontend CPU per snapshot | scrape | scrape, gzip |")
     w("|---|---|---|---|---|---|---|---|")
