@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,24 +307,22 @@ run_maybe_done(void)
 	done_cb(snap, error, detail);
 }
 
-static void
-script_read_out(int fd, short event, void *arg)
+/* Returns 0 when the run's output is done with, 1 to read on. */
+static int
+read_out_once(int fd, unsigned char *buf, size_t len)
 {
-	unsigned char	buf[65536];
 	ssize_t		n;
 
-	(void)event;
-	(void)arg;
-	if ((n = read(fd, buf, sizeof(buf))) == -1) {
+	if ((n = read(fd, buf, len)) == -1) {
 		if (errno == EAGAIN || errno == EINTR)
-			return;
+			return (0);
 		log_warn("%s: read", __func__);
 		n = 0;
 	}
 	if (n == 0) {
 		close_fd(&run->ev_out, &run->fd_out);
 		run_maybe_done();
-		return;
+		return (0);
 	}
 	run->total += n;
 	if (run->total > WGM_OUTPUT_MAX) {
@@ -335,7 +334,7 @@ script_read_out(int fd, short event, void *arg)
 		run_signal(SIGKILL);
 		close_fd(&run->ev_out, &run->fd_out);
 		run_maybe_done();
-		return;
+		return (0);
 	}
 	/* After a parse error the rest is read and dropped. */
 	if (!run->parse_failed && parse_feed(run->parser, buf, n) == -1) {
@@ -345,6 +344,25 @@ script_read_out(int fd, short event, void *arg)
 	}
 	/* The chunk held the private keys: not left on the stack. */
 	explicit_bzero(buf, n);
+	return ((size_t)n == len);
+}
+
+/*
+ * Reads what the pipe holds, up to SCRIPT_READS_MAX chunks, so that one
+ * wakeup takes a full pipe and a flood of output still leaves the event
+ * loop its turn.
+ */
+static void
+script_read_out(int fd, short event, void *arg)
+{
+	unsigned char	buf[65536];
+	int		i;
+
+	(void)event;
+	(void)arg;
+	for (i = 0; i < SCRIPT_READS_MAX; i++)
+		if (!read_out_once(fd, buf, sizeof(buf)))
+			break;
 }
 
 static void
@@ -412,56 +430,87 @@ script_timeout(int fd, short event, void *arg)
 	run_maybe_done();
 }
 
-/* Makes fd the descriptor to, open across exec. */
+/*
+ * The script's process is spawned, not forked: posix_spawn(3) shares the
+ * collector's memory until exec, where fork(2) would copy the page tables
+ * of the last snapshot at every run and fault its pages on the next write.
+ * What the collector set for itself is not the script's: its signals go
+ * back to the defaults and the mask is emptied; only 0, 1 and 2 stay open.
+ */
 static int
-move_fd(int fd, int to)
+spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at, int out,
+    int err)
 {
-	if (fd == to)
-		return (fcntl(fd, F_SETFD, 0));
-	return (dup2(fd, to));
+	sigset_t	all, none;
+
+	sigfillset(&all);
+	sigemptyset(&none);
+	if (posix_spawnattr_setflags(at, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK) != 0 ||
+	    posix_spawnattr_setpgroup(at, 0) != 0 ||
+	    posix_spawnattr_setsigdefault(at, &all) != 0 ||
+	    posix_spawnattr_setsigmask(at, &none) != 0)
+		return (-1);
+	if (posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null",
+	    O_RDONLY, 0) != 0 ||
+	    posix_spawn_file_actions_adddup2(fa, out, STDOUT_FILENO) != 0 ||
+	    posix_spawn_file_actions_adddup2(fa, err, STDERR_FILENO) != 0 ||
+	    posix_spawn_file_actions_addclosefrom_np(fa,
+	    STDERR_FILENO + 1) != 0)
+		return (-1);
+	return (0);
+}
+
+/* Returns the child's pid, or -1 with errno set. */
+static pid_t
+spawn_script(int out, int err)
+{
+	char				*argv[] = { "sudo", "-n", BASH_PATH,
+					    NULL, NULL };
+	char				*envp[] = { SCRIPT_PATH_ENV, "LANG=C",
+					    NULL };
+	posix_spawn_file_actions_t	 fa;
+	posix_spawnattr_t		 at;
+	pid_t				 pid = -1;
+	int				 e;
+
+	argv[3] = (char *)conf->script;
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0) {
+		errno = e;
+		return (-1);
+	}
+	if ((e = posix_spawnattr_init(&at)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		errno = e;
+		return (-1);
+	}
+	if (spawn_setup(&fa, &at, out, err) == -1)
+		e = ENOMEM;
+	else
+		e = posix_spawn(&pid, PRIV_EXEC_PATH, &fa, &at, argv, envp);
+	posix_spawnattr_destroy(&at);
+	posix_spawn_file_actions_destroy(&fa);
+	if (e != 0) {
+		errno = e;
+		return (-1);
+	}
+	return (pid);
+}
+
+static void
+close_pipes(int out[2], int err[2])
+{
+	close(out[0]);
+	close(out[1]);
+	close(err[0]);
+	close(err[1]);
 }
 
 /*
- * What the collector set for itself is not the script's: an ignored
- * signal (SIGPIPE) and the mask would survive exec.
+ * The pipe for the script's output is made as large as the kernel lets
+ * an unprivileged pipe be, so that a large document is read in fewer,
+ * larger reads; the buffer is the kernel's, the same bound for any size.
  */
-static void
-child_signals(void)
-{
-	sigset_t	set;
-	int		sig;
-
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
-}
-
-static void
-child_exec(int out, int err)
-{
-	char		*argv[] = { "sudo", "-n", BASH_PATH, NULL, NULL };
-	char		*envp[] = { SCRIPT_PATH_ENV, "LANG=C", NULL };
-	int		 null;
-
-	argv[3] = (char *)conf->script;
-	setpgid(0, 0);
-	/* Only 0, 1 and 2 are the script's. */
-	if ((null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    move_fd(null, STDIN_FILENO) == -1 ||
-	    move_fd(out, STDOUT_FILENO) == -1 ||
-	    move_fd(err, STDERR_FILENO) == -1)
-		_exit(127);
-	/* Nor what the daemon was started with and kept. */
-	closefrom(STDERR_FILENO + 1);
-	child_signals();
-	execve(PRIV_EXEC_PATH, argv, envp);
-	dprintf(STDERR_FILENO, "execve %s: %s\n", PRIV_EXEC_PATH,
-	    strerror(errno));
-	_exit(127);
-}
-
 static int
 run_spawn(int out[2], int err[2])
 {
@@ -474,17 +523,11 @@ run_spawn(int out[2], int err[2])
 		close(out[1]);
 		return (-1);
 	}
-	if ((pid = fork()) == -1) {
-		close(out[0]);
-		close(out[1]);
-		close(err[0]);
-		close(err[1]);
+	(void)fcntl(out[0], F_SETPIPE_SZ, SCRIPT_PIPE_SIZE);
+	if ((pid = spawn_script(out[1], err[1])) == -1) {
+		close_pipes(out, err);
 		return (-1);
 	}
-	if (pid == 0)
-		child_exec(out[1], err[1]);
-	/* Set here too, so that a kill never races the child's setpgid. */
-	setpgid(pid, pid);
 	close(out[1]);
 	close(err[1]);
 	run->pid = pid;
@@ -526,7 +569,8 @@ script_start(void)
 	    (run->parser = parse_new(run->snap)) == NULL)
 		fatal("%s", __func__);
 	if (run_spawn(out, errp) == -1) {
-		snprintf(err, sizeof(err), "fork: %s", strerror(errno));
+		snprintf(err, sizeof(err), "spawn %s: %s", PRIV_EXEC_PATH,
+		    strerror(errno));
 		run_fail_early(ERR_EXEC, err);
 		return (0);
 	}
