@@ -17,6 +17,7 @@
 
 #include "wgmond.h"
 #include "collector.h"
+#include "unit.h"
 
 #define NOW	1765189500
 #define C	180
@@ -32,27 +33,6 @@ peer_at(int64_t handshake)
 	p.flags = PEER_F_HANDSHAKE;
 	return (p);
 }
-
-static void
-nop_snapshot(const struct snapshot *prev, const struct snapshot *s, void *arg)
-{
-	(void)prev;
-	(void)s;
-	(void)arg;
-}
-
-static void
-nop_event(int type, int priority, struct evbuffer *line, void *arg)
-{
-	(void)type;
-	(void)priority;
-	(void)arg;
-	evbuffer_drain(line, evbuffer_get_length(line));
-}
-
-static const struct cycle_out	nop_out = {
-	nop_snapshot, nop_event, NULL, NULL
-};
 
 /* A cycle with these thresholds and no run yet. */
 static void
@@ -79,7 +59,7 @@ classify_one(const struct peer *p, uint32_t connected, uint32_t disconnected)
 	assert_non_null(q = snapshot_peer_add(s, ifp, "A"));
 	q->handshake = p->handshake;
 	q->flags = p->flags;
-	cycle_run(&c, s, NOW, &nop_out);
+	cycle_run(&c, s, NOW, unit_discard_out());
 	status = q->status;
 	snapshot_free(c.current);
 	return (status);
@@ -334,7 +314,7 @@ cycle_at(struct cycle *c, const char *const *ifaces, int64_t hs, int64_t now)
 		p->flags = PEER_F_HANDSHAKE;
 		p->handshake = hs;
 	}
-	cycle_run(c, s, now, &nop_out);
+	cycle_run(c, s, now, unit_discard_out());
 	return (s);
 }
 
