@@ -299,7 +299,7 @@ test_new_older_handshake_without_step(void **state)
 	snapshot_free(b);
 }
 
-/* A run of the cycle at now: "A" on each of the interfaces, its handshake hs. */
+/* A run of the cycle at now: "A" on each of ifaces, its handshake hs. */
 static struct snapshot *
 cycle_at(struct cycle *c, const char *const *ifaces, int64_t hs, int64_t now)
 {
