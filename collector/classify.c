@@ -8,7 +8,6 @@
 #include <sys/tree.h>
 
 #include <stdint.h>
-#include <string.h>
 
 #include "wgmond.h"
 #include "collector.h"
@@ -121,36 +120,20 @@ classify_pair(const struct classify *cl, struct peer *p, const struct peer *q)
 }
 
 /*
- * Both trees are in key order: the previous run's peer of each is found
- * by walking the two side by side, not by a lookup each.
+ * A snapshot with no history, for what classifies outside a cycle (the
+ * benchmark, the fuzz targets): the wall clock stands for both clocks.
  */
-void
-classify_carry(struct snapshot *s, struct snapshot *prev, int64_t now,
-    uint32_t connected, uint32_t disconnected)
-{
-	struct classify	 cl;
-	struct iface	*ifp, *pifp;
-	struct peer	*p, *q;
-	int		 c = 0;
-
-	classify_begin(&cl, s, prev, now, connected, disconnected);
-	RB_FOREACH(ifp, iface_tree, &s->ifaces) {
-		pifp = prev == NULL ? NULL : snapshot_iface_find(prev,
-		    ifp->name);
-		q = pifp == NULL ? NULL : RB_MIN(peer_tree, &pifp->peers);
-		RB_FOREACH(p, peer_tree, &ifp->peers) {
-			while (q != NULL && (c = strcmp(q->key, p->key)) < 0)
-				q = RB_NEXT(peer_tree, &pifp->peers, q);
-			classify_pair(&cl, p, q != NULL && c == 0 ? q : NULL);
-		}
-	}
-}
-
-/* A snapshot with no history: the wall clock stands for both. */
 void
 classify_snapshot(struct snapshot *s, int64_t now, uint32_t connected,
     uint32_t disconnected)
 {
+	struct classify	 cl;
+	struct iface	*ifp;
+	struct peer	*p;
+
 	s->mono = s->mono_start = now;
-	classify_carry(s, NULL, now, connected, disconnected);
+	classify_begin(&cl, s, NULL, now, connected, disconnected);
+	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers)
+			classify_pair(&cl, p, NULL);
 }

@@ -144,7 +144,6 @@ void		 names_check(void);
 void		 names_reload(void);
 void		 names_clear(void);
 const char	*names_lookup(const char *);
-void		 names_apply(struct snapshot *);
 int		 names_unchanged(void);
 void		 names_peer(struct peer *, const struct peer *, int);
 int		 names_valid_key(const char *);
@@ -173,8 +172,6 @@ void		 classify_pair(const struct classify *, struct peer *,
 		    const struct peer *);
 void		 classify_snapshot(struct snapshot *, int64_t, uint32_t,
 		    uint32_t);
-void		 classify_carry(struct snapshot *, struct snapshot *, int64_t,
-		    uint32_t, uint32_t);
 
 /* cycle.c */
 void		 cycle_run(struct cycle *, struct snapshot *, int64_t,

@@ -587,18 +587,6 @@ names_lookup(const char *key)
 	return (NULL);
 }
 
-void
-names_apply(struct snapshot *s)
-{
-	struct iface	*ifp;
-	struct peer	*p;
-
-	names_used = names_gen;
-	RB_FOREACH(ifp, iface_tree, &s->ifaces)
-		RB_FOREACH(p, peer_tree, &ifp->peers)
-			names_peer(p, NULL, 0);
-}
-
 /*
  * Whether the names are those the last run's peers were named by, so
  * that a peer of that run carries its name over; once per run.

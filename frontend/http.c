@@ -49,6 +49,7 @@ static struct snapshot		*current;	/* the frontend's state */
 static int			 raw_stale;	/* current's body not */
 static int			 status_stale;	/* made yet */
 static int			 metrics_stale;
+static int			 parts_stale;	/* current's peers' */
 /*
  * When the frontend received them, by its monotonic clock: an age is
  * measured from there, not by two wall clocks that a step moves.
@@ -198,16 +199,34 @@ void
 http_snapshot(struct snapshot *s)
 {
 	current = s;
-	raw_stale = status_stale = metrics_stale = 1;
+	raw_stale = status_stale = metrics_stale = parts_stale = 1;
 	snapshot_time = s->time;
 	snapshot_mono = conn_now();
 }
 
 /*
- * The body of the current state, put together now if the state moved on
- * since it was: the peers that changed rendered (all of them, in a state
- * that is all new), then the body from the parts.  The Last-Modified of a
- * new body is the time of the run it was first asked for in.
+ * The parts of the peers that changed in the current state (all of them,
+ * in a state that is all new), rendered by the first body asked for
+ * after a run: those the run left unchanged keep theirs, and the other
+ * two bodies find them all made.
+ */
+static void
+parts_current(struct evbuffer *buf)
+{
+	size_t	n;
+
+	if (!parts_stale)
+		return;
+	n = render_peer_parts(buf, current);
+	log_debug("%s: %zu of %zu peers rendered", __func__, n,
+	    current->npeers);
+	parts_stale = 0;
+}
+
+/*
+ * The body of the current state, put together now from the parts if the
+ * state moved on since it was.  The Last-Modified of a new body is the
+ * time of the run it was first asked for in.
  */
 static struct body *
 body_current(struct body **bp, uint64_t *prev, int *stale,
@@ -215,15 +234,12 @@ body_current(struct body **bp, uint64_t *prev, int *stale,
 {
 	struct evbuffer	*buf;
 	struct body	*b;
-	size_t		 n;
 
 	if (!*stale || current == NULL)
 		return (*bp);
 	if ((buf = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
-	n = render_peer_parts(buf, current);
-	log_debug("%s: %zu of %zu peers rendered", __func__, n,
-	    current->npeers);
+	parts_current(buf);
 	b = body_make(*bp, fn, buf, current);
 	evbuffer_free(buf);
 	if (*bp != NULL && *bp != b)

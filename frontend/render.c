@@ -274,6 +274,14 @@ status_peer(struct out *o, const struct peer *p, int64_t now)
 	status_peer_tail(o, p);
 }
 
+/* An interface of /status up to its peers, which "}" closes. */
+static void
+status_iface_head(struct out *o, const struct iface *ifp)
+{
+	out_string(o, ifp->name);
+	out_puts(o, ":{");
+}
+
 /* An interface whose peers are all inactive still shows, as {}. */
 static void
 status_iface(struct out *o, const struct iface *ifp, int64_t now)
@@ -281,8 +289,7 @@ status_iface(struct out *o, const struct iface *ifp, int64_t now)
 	struct peer	*p;
 	int		 first = 1;
 
-	out_string(o, ifp->name);
-	out_puts(o, ":{");
+	status_iface_head(o, ifp);
 	RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers) {
 		if (p->status == STATUS_INACTIVE)
 			continue;
@@ -510,35 +517,6 @@ sink_sep(struct sink *k, int *first)
 	*first = 0;
 }
 
-/* /raw from the parts: b, empty, for what is rendered per run. */
-void
-render_raw_body(struct sink *k, struct evbuffer *b, const struct snapshot *s)
-{
-	struct iface	*ifp;
-	struct peer	*p;
-	struct out	 o;
-	int		 first, ifirst = 1;
-
-	out_init(&o, b);
-	sink_text(k, "{", 1);
-	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
-		sink_sep(k, &ifirst);
-		raw_iface_head(&o, ifp);
-		sink_out(k, &o);
-		first = 1;
-		RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers) {
-			if (!first)
-				sink_put(k, ",", 1);
-			first = 0;
-			sink_part(k, p, RP_RAW);
-			sink_hash(k, ((struct render_parts *)p->render)->
-			    hash[RH_RAW]);
-		}
-		sink_text(k, "}}", 2);
-	}
-	sink_text(k, "}", 1);
-}
-
 /* The age, ",\"lastHandshakeSecondsAgo\":N", formatted as status_peer does. */
 static void
 sink_age(struct sink *k, const struct peer *p, int64_t now)
@@ -560,10 +538,24 @@ sink_age(struct sink *k, const struct peer *p, int64_t now)
 	sink_text(k, q, buf + sizeof(buf) - q);
 }
 
-/* /status from the parts, as render_raw_body. */
-void
-render_status_body(struct sink *k, struct evbuffer *b,
-    const struct snapshot *s)
+/*
+ * What a body from the parts puts around and between its peers' parts:
+ * the rest is the one walk of body_walk.
+ */
+struct body_shape {
+	void		(*head)(struct out *, const struct iface *);
+	const char	 *tail;		/* closes an interface */
+	int		  inactive;	/* inactive peers are shown */
+	void		(*peer)(struct sink *, const struct peer *, int64_t);
+};
+
+/*
+ * A body from the parts, interfaces and peers in the reference
+ * renderers' order; b, empty, for what is rendered per run.
+ */
+static void
+body_walk(struct sink *k, struct evbuffer *b, const struct snapshot *s,
+    const struct body_shape *bs)
 {
 	struct iface	*ifp;
 	struct peer	*p;
@@ -574,23 +566,63 @@ render_status_body(struct sink *k, struct evbuffer *b,
 	sink_text(k, "{", 1);
 	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
 		sink_sep(k, &ifirst);
-		out_string(&o, ifp->name);
-		out_puts(&o, ":{");
+		bs->head(&o, ifp);
 		sink_out(k, &o);
 		first = 1;
 		RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers) {
-			if (p->status == STATUS_INACTIVE)
+			if (!bs->inactive && p->status == STATUS_INACTIVE)
 				continue;
 			if (!first)
 				sink_put(k, ",", 1);
 			first = 0;
-			sink_part(k, p, RP_STATUS);
-			sink_age(k, p, s->time);
-			sink_part(k, p, RP_STATUS_END);
-			sink_hash(k, ((struct render_parts *)p->render)->
-			    hash[RH_STATUS]);
+			bs->peer(k, p, s->time);
 		}
-		sink_text(k, "}", 1);
+		sink_text(k, bs->tail, strlen(bs->tail));
 	}
 	sink_text(k, "}", 1);
+}
+
+static uint64_t
+parts_hash(const struct peer *p, int which)
+{
+	return (((const struct render_parts *)p->render)->hash[which]);
+}
+
+static void
+raw_body_peer(struct sink *k, const struct peer *p, int64_t now)
+{
+	(void)now;
+	sink_part(k, p, RP_RAW);
+	sink_hash(k, parts_hash(p, RH_RAW));
+}
+
+/* The age goes between the two parts: it moves with the clock alone. */
+static void
+status_body_peer(struct sink *k, const struct peer *p, int64_t now)
+{
+	sink_part(k, p, RP_STATUS);
+	sink_age(k, p, now);
+	sink_part(k, p, RP_STATUS_END);
+	sink_hash(k, parts_hash(p, RH_STATUS));
+}
+
+void
+render_raw_body(struct sink *k, struct evbuffer *b, const struct snapshot *s)
+{
+	static const struct body_shape	raw = {
+		raw_iface_head, "}}", 1, raw_body_peer
+	};
+
+	body_walk(k, b, s, &raw);
+}
+
+void
+render_status_body(struct sink *k, struct evbuffer *b,
+    const struct snapshot *s)
+{
+	static const struct body_shape	status = {
+		status_iface_head, "}", 0, status_body_peer
+	};
+
+	body_walk(k, b, s, &status);
 }

@@ -17,6 +17,7 @@
 
 #include "wgmond.h"
 #include "collector.h"
+#include "unit.h"
 
 #define NOW	1765189500
 #define C	180
@@ -33,23 +34,34 @@ peer_at(int64_t handshake)
 	return (p);
 }
 
+/* A cycle with these thresholds and no run yet. */
+static void
+cycle_init(struct cycle *c, uint32_t connected, uint32_t disconnected)
+{
+	memset(c, 0, sizeof(*c));
+	c->connected = connected;
+	c->disconnected = disconnected;
+}
+
 /* The status of a peer like p alone in a run at NOW, as the daemon gives it. */
 static int
 classify_one(const struct peer *p, uint32_t connected, uint32_t disconnected)
 {
+	struct cycle	 c;
 	struct snapshot	*s;
 	struct iface	*ifp;
 	struct peer	*q;
 	int		 status;
 
+	cycle_init(&c, connected, disconnected);
 	assert_non_null(s = snapshot_new());
 	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
 	assert_non_null(q = snapshot_peer_add(s, ifp, "A"));
 	q->handshake = p->handshake;
 	q->flags = p->flags;
-	classify_snapshot(s, NOW, connected, disconnected);
+	cycle_run(&c, s, NOW, unit_discard_out());
 	status = q->status;
-	snapshot_free(s);
+	snapshot_free(c.current);
 	return (status);
 }
 
@@ -180,6 +192,19 @@ peer_a(struct snapshot *s)
 
 #define MONO	5000
 
+/*
+ * Classifies b's peer "A" of wg0 against a's (a NULL: no run before), as
+ * cycle.c's walk does each pair: the clocks are the test's.
+ */
+static void
+classify_after(struct snapshot *b, struct snapshot *a, int64_t now)
+{
+	struct classify	 cl;
+
+	classify_begin(&cl, b, a, now, C, D);
+	classify_pair(&cl, peer_a(b), a == NULL ? NULL : peer_a(a));
+}
+
 /* The wall clock steps an hour forward between two runs. */
 static void
 test_same_handshake_ages_by_monotonic_time(void **state)
@@ -188,10 +213,10 @@ test_same_handshake_ages_by_monotonic_time(void **state)
 
 	(void)state;
 	a = run_at(NOW - 20, MONO - 1, MONO);
-	classify_carry(a, NULL, NOW, C, D);
+	classify_after(a, NULL, NOW);
 	assert_int_equal(peer_a(a)->status, STATUS_CONNECTED);
 	b = run_at(NOW - 20, MONO + 9, MONO + 10);
-	classify_carry(b, a, NOW + 3600 + 10, C, D);
+	classify_after(b, a, NOW + 3600 + 10);
 	assert_int_equal(peer_a(b)->status, STATUS_CONNECTED);
 	assert_int_equal(b->mono - peer_a(b)->hs_mono, 20 + 10);
 	snapshot_free(a);
@@ -206,9 +231,9 @@ test_same_handshake_ages_out_after_step_back(void **state)
 
 	(void)state;
 	a = run_at(NOW - 20, MONO - 1, MONO);
-	classify_carry(a, NULL, NOW, C, D);
+	classify_after(a, NULL, NOW);
 	b = run_at(NOW - 20, MONO + C, MONO + C + 1);
-	classify_carry(b, a, NOW - 3600 + C + 1, C, D);
+	classify_after(b, a, NOW - 3600 + C + 1);
 	assert_int_equal(b->mono - peer_a(b)->hs_mono, 20 + C + 1);
 	assert_int_equal(peer_a(b)->status, STATUS_DISCONNECTED);
 	snapshot_free(a);
@@ -223,10 +248,10 @@ test_new_handshake_restarts_age(void **state)
 
 	(void)state;
 	a = run_at(NOW - 200, MONO - 1, MONO);
-	classify_carry(a, NULL, NOW, C, D);
+	classify_after(a, NULL, NOW);
 	assert_int_equal(peer_a(a)->status, STATUS_DISCONNECTED);
 	b = run_at(NOW + 3600 + 25, MONO + 29, MONO + 30);
-	classify_carry(b, a, NOW + 3600 + 30, C, D);
+	classify_after(b, a, NOW + 3600 + 30);
 	assert_int_equal(b->mono - peer_a(b)->hs_mono, 5);
 	assert_int_equal(peer_a(b)->status, STATUS_CONNECTED);
 	snapshot_free(a);
@@ -244,9 +269,9 @@ test_new_handshake_no_older_than_previous_run(void **state)
 
 	(void)state;
 	a = run_at(NOW - 100, MONO - 1, MONO);
-	classify_carry(a, NULL, NOW, C, D);
+	classify_after(a, NULL, NOW);
 	b = run_at(NOW + 5, MONO + 9, MONO + 10);
-	classify_carry(b, a, NOW + 3600 + 10, C, D);
+	classify_after(b, a, NOW + 3600 + 10);
 	assert_int_equal(b->mono - peer_a(b)->hs_mono, 11);
 	assert_int_equal(peer_a(b)->status, STATUS_CONNECTED);
 	snapshot_free(a);
@@ -264,38 +289,60 @@ test_new_older_handshake_without_step(void **state)
 
 	(void)state;
 	a = run_at(NOW - 60, MONO - 1, MONO);
-	classify_carry(a, NULL, NOW, C, D);
+	classify_after(a, NULL, NOW);
 	assert_int_equal(peer_a(a)->status, STATUS_CONNECTED);
 	b = run_at(NOW + 1 - 200, MONO, MONO + 1);
-	classify_carry(b, a, NOW + 1, C, D);
+	classify_after(b, a, NOW + 1);
 	assert_int_equal(b->mono - peer_a(b)->hs_mono, 200);
 	assert_int_equal(peer_a(b)->status, STATUS_DISCONNECTED);
 	snapshot_free(a);
 	snapshot_free(b);
 }
 
-/* The same key on another interface is another peer: no age carried. */
-static void
-test_age_carried_by_interface_and_key(void **state)
+/* A run of the cycle at now: "A" on each of ifaces, its handshake hs. */
+static struct snapshot *
+cycle_at(struct cycle *c, const char *const *ifaces, int64_t hs, int64_t now)
 {
-	struct snapshot	*a, *b;
+	struct snapshot	*s;
 	struct iface	*ifp;
 	struct peer	*p;
 
+	assert_non_null(s = snapshot_new());
+	for (; *ifaces != NULL; ifaces++) {
+		assert_non_null(ifp = snapshot_iface_add(s, *ifaces));
+		assert_non_null(p = snapshot_peer_add(s, ifp, "A"));
+		p->flags = PEER_F_HANDSHAKE;
+		p->handshake = hs;
+	}
+	cycle_run(c, s, now, unit_discard_out());
+	return (s);
+}
+
+/*
+ * Across a step of the wall clock, through the daemon's walk: the same
+ * key on the same interface carries its age; on another interface it is
+ * another peer, aged by the wall clock.
+ */
+static void
+test_age_carried_by_interface_and_key(void **state)
+{
+	static const char *const	 wg0[] = { "wg0", NULL };
+	static const char *const	 both[] = { "wg0", "wg1", NULL };
+	struct cycle			 c;
+	struct snapshot			*b;
+	struct peer			*p;
+	int64_t				 mono;
+
 	(void)state;
-	a = run_at(NOW - 20, MONO - 1, MONO);
-	classify_carry(a, NULL, NOW, C, D);
-	assert_non_null(b = snapshot_new());
-	assert_non_null(ifp = snapshot_iface_add(b, "wg1"));
-	assert_non_null(p = snapshot_peer_add(b, ifp, "A"));
-	p->flags = PEER_F_HANDSHAKE;
-	p->handshake = NOW - 20;
-	b->mono_start = MONO + 9;
-	b->mono = MONO + 10;
-	classify_carry(b, a, NOW + 3600 + 10, C, D);
+	cycle_init(&c, C, D);
+	mono = cycle_at(&c, wg0, NOW - 20, NOW)->mono;
+	b = cycle_at(&c, both, NOW - 20, NOW + 3600 + 10);
+	p = peer_a(b);
+	assert_int_equal(b->mono - p->hs_mono, 20 + (b->mono - mono));
+	assert_int_equal(p->status, STATUS_CONNECTED);
+	p = snapshot_peer_find(snapshot_iface_find(b, "wg1"), "A");
 	assert_int_equal(p->status, STATUS_INACTIVE);
-	snapshot_free(a);
-	snapshot_free(b);
+	snapshot_free(c.current);
 }
 
 int

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "wgmond.h"
 #include "collector.h"
+#include "unit.h"
 
 #define KEY_A	"xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
 #define KEY_B	"TrMvSoP4jYQlY6RIzBgbssQqY3vxI2Pi+y71lOWWXX0="
@@ -444,62 +445,56 @@ test_file_gone_later_keeps_its_names(void **state)
 	assert_named(KEY_A, "back");
 }
 
+/*
+ * A run of KEY_A and KEY_B through the cycle, B made with the name stale;
+ * the name of each, as given.
+ */
 static void
-test_apply_names_peers_and_unnames_the_rest(void **state)
+named_run_from(struct cycle *c, const char *stale, const char *a,
+    const char *b)
 {
-	struct fixture	*t = *state;
 	struct snapshot	*s;
 	struct iface	*ifp;
-	struct peer	*a, *b;
-
-	add_file(t, put(t, "names", KEY_A " alice\n"));
-	assert_int_equal(load(t), 0);
-	assert_non_null(s = snapshot_new());
-	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
-	assert_non_null(a = snapshot_peer_add(s, ifp, KEY_A));
-	assert_non_null(b = snapshot_peer_add(s, ifp, KEY_B));
-	strlcpy(b->name, "stale", sizeof(b->name));
-	names_apply(s);
-	assert_string_equal(a->name, "alice");
-	assert_string_equal(b->name, "");
-	snapshot_free(s);
-}
-
-static void
-nop_snapshot(const struct snapshot *prev, const struct snapshot *s, void *arg)
-{
-	(void)prev;
-	(void)s;
-	(void)arg;
-}
-
-static void
-nop_event(int type, int priority, struct evbuffer *line, void *arg)
-{
-	(void)type;
-	(void)priority;
-	(void)arg;
-	evbuffer_drain(line, evbuffer_get_length(line));
-}
-
-/* A run of KEY_A and KEY_B through the cycle; the name of each, as given. */
-static void
-named_run(struct cycle *c, const char *a, const char *b)
-{
-	static const struct cycle_out	 out = {
-		nop_snapshot, nop_event, NULL, NULL
-	};
-	struct snapshot			*s;
-	struct iface			*ifp;
-	struct peer			*pa, *pb;
+	struct peer	*pa, *pb;
 
 	assert_non_null(s = snapshot_new());
 	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
 	assert_non_null(pa = snapshot_peer_add(s, ifp, KEY_A));
 	assert_non_null(pb = snapshot_peer_add(s, ifp, KEY_B));
-	cycle_run(c, s, 1765189500 + 10 * c->generation, &out);
+	strlcpy(pb->name, stale, sizeof(pb->name));
+	cycle_run(c, s, 1765189500 + 10 * c->generation,
+	    unit_discard_out());
 	assert_string_equal(pa->name, a);
 	assert_string_equal(pb->name, b);
+}
+
+static void
+named_run(struct cycle *c, const char *a, const char *b)
+{
+	named_run_from(c, "", a, b);
+}
+
+/* A cycle with no run yet, and a names file that names KEY_A alice. */
+static void
+alice_cycle(struct fixture *t, struct cycle *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->connected = 180;
+	c->disconnected = 240;
+	add_file(t, put(t, "names", KEY_A " alice\n"));
+	assert_int_equal(load(t), 0);
+}
+
+/* A run names the peers a file names, and unnames the rest. */
+static void
+test_run_names_peers_and_unnames_the_rest(void **state)
+{
+	struct fixture	*t = *state;
+	struct cycle	 c;
+
+	alice_cycle(t, &c);
+	named_run_from(&c, "stale", "alice", "");
+	snapshot_free(c.current);
 }
 
 /*
@@ -512,11 +507,7 @@ test_names_follow_a_changed_file_across_runs(void **state)
 	struct fixture	*t = *state;
 	struct cycle	 c;
 
-	memset(&c, 0, sizeof(c));
-	c.connected = 180;
-	c.disconnected = 240;
-	add_file(t, put(t, "names", KEY_A " alice\n"));
-	assert_int_equal(load(t), 0);
+	alice_cycle(t, &c);
 	named_run(&c, "alice", "");
 	names_check();
 	named_run(&c, "alice", "");
@@ -548,7 +539,7 @@ main(void)
 		T(test_first_file_naming_a_key_wins),
 		T(test_changed_file_is_read_again),
 		T(test_file_gone_later_keeps_its_names),
-		T(test_apply_names_peers_and_unnames_the_rest),
+		T(test_run_names_peers_and_unnames_the_rest),
 		T(test_names_follow_a_changed_file_across_runs),
 	};
 

@@ -6,6 +6,7 @@
 
 /* What several unit tests need, written once (tests/unit/unit.c). */
 
+struct cycle_out;
 struct evbuffer;
 struct imsgbuf;
 struct snapshot;
@@ -16,3 +17,4 @@ char	*unit_render(unit_render_fn, const struct snapshot *);
 int	 unit_snapshot_setup(void **);
 int	 unit_snapshot_teardown(void **);
 int	 unit_imsg_pair(int [2], struct imsgbuf *, struct imsgbuf *);
+const struct cycle_out *unit_discard_out(void);

@@ -4,9 +4,11 @@
 #
 # A run reaches the frontend as a delta and is rendered only when a client
 # asks: runs nobody asks about render nothing (with -v the frontend logs
-# each body it puts together, "N of M peers rendered"); after a run that
+# the peers it renders, "N of M peers rendered"); after a run that
 # changed one peer, the next request renders that peer alone, and the body
-# equals what a fresh daemon serves of the same document.
+# equals what a fresh daemon serves of the same document.  The peers are
+# rendered once a run, by the first body asked for: the other two use
+# the same parts.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 wgm_setup
@@ -71,5 +73,8 @@ wgm_curl -o "$T/metrics-fresh" "$URL/metrics"
 check "/metrics' peer series after the delta equal a fresh daemon's" \
     cmp -s <(grep '^wireguard_' "$T/metrics-delta") \
     <(grep '^wireguard_' "$T/metrics-fresh")
+# One run (-i 3600), its three bodies asked for: its peers rendered once.
+check "the three bodies of a run render its peers once" \
+    test "$(rendered)" -eq 1
 wgm_stop
 wgm_done
