@@ -76,9 +76,19 @@ enum render_hash {
 	RH_N
 };
 
+/*
+ * Which bodies' parts a peer's allocation holds: only those of the bodies
+ * that clients have asked for, so that the /metrics lines of 100k peers
+ * cost no memory to an operator who only polls /raw.
+ */
+#define RK_RAW		0x1	/* RP_RAW */
+#define RK_STATUS	0x2	/* RP_STATUS, RP_STATUS_END */
+#define RK_METRICS	0x4	/* RP_M_* */
+
 struct render_parts {
 	uint64_t		 hash[RH_N];
 	uint32_t		 off[RP_NPARTS + 1];
+	uint32_t		 kinds;		/* RK_*: the others are empty */
 };
 
 /*
@@ -129,7 +139,8 @@ void		 page_error(struct evhttp_request *, int, const char *,
 int		 render_raw(struct evbuffer *, const struct snapshot *);
 int		 render_status(struct evbuffer *, const struct snapshot *);
 uint64_t	 render_hash(const char *, size_t);
-size_t		 render_peer_parts(struct evbuffer *, struct snapshot *);
+size_t		 render_peer_parts(struct evbuffer *, struct snapshot *,
+		    uint32_t);
 const char	*render_part(const struct peer *, int, size_t *);
 void		 render_raw_body(struct sink *, struct evbuffer *,
 		    const struct snapshot *);

@@ -50,6 +50,7 @@ static int			 raw_stale;	/* current's body not */
 static int			 status_stale;	/* made yet */
 static int			 metrics_stale;
 static int			 parts_stale;	/* current's peers' */
+static uint32_t		 parts_kinds;	/* RK_*: asked for so far */
 /*
  * When the frontend received them, by its monotonic clock: an age is
  * measured from there, not by two wall clocks that a step moves.
@@ -208,16 +209,19 @@ http_snapshot(struct snapshot *s)
  * The parts of the peers that changed in the current state (all of them,
  * in a state that is all new), rendered by the first body asked for
  * after a run: those the run left unchanged keep theirs, and the other
- * two bodies find them all made.
+ * bodies find them all made.  Only the parts of the bodies clients have
+ * asked for are made (parts_kinds, which only grows): a body asked for
+ * the first time has every peer rendered again, with its parts too.
  */
 static void
-parts_current(struct evbuffer *buf)
+parts_current(struct evbuffer *buf, uint32_t kind)
 {
 	size_t	n;
 
-	if (!parts_stale)
+	if (!parts_stale && (parts_kinds & kind) == kind)
 		return;
-	n = render_peer_parts(buf, current);
+	parts_kinds |= kind;
+	n = render_peer_parts(buf, current, parts_kinds);
 	log_debug("%s: %zu of %zu peers rendered", __func__, n,
 	    current->npeers);
 	parts_stale = 0;
@@ -230,7 +234,7 @@ parts_current(struct evbuffer *buf)
  */
 static struct body *
 body_current(struct body **bp, uint64_t *prev, int *stale,
-    render_body_fn fn)
+    render_body_fn fn, uint32_t kind)
 {
 	struct evbuffer	*buf;
 	struct body	*b;
@@ -239,7 +243,7 @@ body_current(struct body **bp, uint64_t *prev, int *stale,
 		return (*bp);
 	if ((buf = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
-	parts_current(buf);
+	parts_current(buf, kind);
 	b = body_make(*bp, fn, buf, current);
 	evbuffer_free(buf);
 	if (*bp != NULL && *bp != b)
@@ -265,13 +269,13 @@ http_body(const char *path, int gzip)
 
 	if (strcmp(path, "/raw") == 0)
 		b = body_current(&raw_body, &raw_prev, &raw_stale,
-		    render_raw_body);
+		    render_raw_body, RK_RAW);
 	else if (strcmp(path, "/status") == 0)
 		b = body_current(&status_body, &status_prev, &status_stale,
-		    render_status_body);
+		    render_status_body, RK_STATUS);
 	else if (strcmp(path, "/metrics") == 0)
 		b = body_current(&metrics_body, &metrics_prev, &metrics_stale,
-		    metrics_peers_body);
+		    metrics_peers_body, RK_METRICS);
 	else
 		return (NULL);
 	if (b == NULL || !gzip)

@@ -432,31 +432,52 @@ part_hash(const struct render_parts *rp, int from, int to)
 	    rp->off[to] - rp->off[from]));
 }
 
-/* The parts, rendered one after the other into b (empty), then kept. */
+/* The parts of /status, both empty for an inactive peer. */
 static void
-peer_render(struct evbuffer *b, const struct iface *ifp, struct peer *p)
+status_parts(struct out *o, struct render_parts *h, struct peer *p)
+{
+	struct evbuffer	*b = o->b;
+
+	h->off[RP_STATUS] = evbuffer_get_length(b);
+	if (p->status != STATUS_INACTIVE)
+		status_peer_head(o, p);
+	out_flush(o);
+	h->off[RP_STATUS_END] = evbuffer_get_length(b);
+	if (p->status != STATUS_INACTIVE)
+		status_peer_tail(o, p);
+	if (out_flush(o) == -1)
+		fatalx("%s: render", __func__);
+}
+
+/*
+ * The parts of the bodies in kinds, rendered one after the other into b
+ * (empty), then kept; the parts of the other bodies are empty.
+ */
+static void
+peer_render(struct evbuffer *b, const struct iface *ifp, struct peer *p,
+    uint32_t kinds)
 {
 	struct render_parts	 h, *rp;
 	struct out		 o;
 	size_t			 len;
 	int			 i;
 
+	memset(&h, 0, sizeof(h));
+	h.kinds = kinds;
 	out_init(&o, b);
-	h.off[RP_RAW] = 0;
-	raw_peer(&o, p);
-	out_flush(&o);
-	h.off[RP_STATUS] = evbuffer_get_length(b);
-	if (p->status != STATUS_INACTIVE)
-		status_peer_head(&o, p);
-	out_flush(&o);
-	h.off[RP_STATUS_END] = evbuffer_get_length(b);
-	if (p->status != STATUS_INACTIVE)
-		status_peer_tail(&o, p);
+	if (kinds & RK_RAW)
+		raw_peer(&o, p);
 	if (out_flush(&o) == -1)
 		fatalx("%s: render", __func__);
+	if (kinds & RK_STATUS)
+		status_parts(&o, &h, p);
+	else
+		h.off[RP_STATUS] = h.off[RP_STATUS_END] =
+		    evbuffer_get_length(b);
 	for (i = RP_M_FIRST; i < RP_NPARTS; i++) {
 		h.off[i] = evbuffer_get_length(b);
-		if (metrics_peer_part(b, i - RP_M_FIRST, ifp, p) == -1)
+		if ((kinds & RK_METRICS) &&
+		    metrics_peer_part(b, i - RP_M_FIRST, ifp, p) == -1)
 			fatalx("%s: metrics_peer_part", __func__);
 	}
 	if ((len = evbuffer_get_length(b)) > UINT32_MAX)
@@ -470,23 +491,30 @@ peer_render(struct evbuffer *b, const struct iface *ifp, struct peer *p)
 	rp->hash[RH_RAW] = part_hash(rp, RP_RAW, RP_STATUS);
 	rp->hash[RH_STATUS] = part_hash(rp, RP_STATUS, RP_M_FIRST);
 	rp->hash[RH_METRICS] = part_hash(rp, RP_M_FIRST, RP_NPARTS);
+	free(p->render);
 	p->render = (char *)rp;
 }
 
-/* Renders the parts of every peer that has none; how many it rendered. */
+/*
+ * Renders the parts of kinds for every peer that lacks one of them: a
+ * peer the last run changed has none.  Returns how many it rendered.
+ */
 size_t
-render_peer_parts(struct evbuffer *b, struct snapshot *s)
+render_peer_parts(struct evbuffer *b, struct snapshot *s, uint32_t kinds)
 {
-	struct iface	*ifp;
-	struct peer	*p;
-	size_t		 n = 0;
+	struct iface		*ifp;
+	struct peer		*p;
+	struct render_parts	*rp;
+	size_t			 n = 0;
 
 	RB_FOREACH(ifp, iface_tree, &s->ifaces)
-		RB_FOREACH(p, peer_tree, &ifp->peers)
-			if (p->render == NULL) {
-				peer_render(b, ifp, p);
-				n++;
-			}
+		RB_FOREACH(p, peer_tree, &ifp->peers) {
+			rp = (struct render_parts *)p->render;
+			if (rp != NULL && (rp->kinds & kinds) == kinds)
+				continue;
+			peer_render(b, ifp, p, kinds);
+			n++;
+		}
 	return (n);
 }
 

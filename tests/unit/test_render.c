@@ -562,6 +562,8 @@ assemble(render_body_fn fn, const struct snapshot *s)
 	return (str);
 }
 
+#define RK_ALL	(RK_RAW | RK_STATUS | RK_METRICS)
+
 static void
 assert_same_body(unit_render_fn ref, render_body_fn fn,
     const struct snapshot *parts, const struct snapshot *fresh)
@@ -594,7 +596,7 @@ test_parts_give_the_renderers_bodies(void **state)
 	struct evbuffer	*b;
 
 	assert_non_null(b = evbuffer_new());
-	assert_int_equal(render_peer_parts(b, s), 0);
+	assert_int_equal(render_peer_parts(b, s, RK_ALL), 0);
 	assert_bodies(s, s);
 	add_iface(s, "empty");
 	build_big(s);
@@ -604,13 +606,13 @@ test_parts_give_the_renderers_bodies(void **state)
 	strlcpy(p->endpoint, "[fe80::1%\x1f]:1", sizeof(p->endpoint));
 	p->flags |= PEER_F_ENDPOINT | PEER_F_KEEPALIVE;
 	assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32\""), 0);
-	assert_int_equal(render_peer_parts(b, s),
+	assert_int_equal(render_peer_parts(b, s, RK_ALL),
 	    BIG_IFACES * BIG_PEERS + 1);
 	assert_int_equal(evbuffer_get_length(b), 0);
 	assert_bodies(s, s);
 	/* A later run with nothing changed renders nothing. */
 	s->time += 10;
-	assert_int_equal(render_peer_parts(b, s), 0);
+	assert_int_equal(render_peer_parts(b, s, RK_ALL), 0);
 	assert_bodies(s, s);
 	evbuffer_free(b);
 }
@@ -633,10 +635,10 @@ test_parts_ages_as_the_renderer(void **state)
 	add_seen_peer(s, ifp, "C", STATUS_CONNECTED, 0);
 	add_seen_peer(s, ifp, "D", STATUS_CONNECTED, 9);
 	add_seen_peer(s, ifp, "E", STATUS_CONNECTED, 10);
-	render_peer_parts(b, s);
+	render_peer_parts(b, s, RK_ALL);
 	assert_bodies(s, s);
 	s->time = INT64_MAX;
-	assert_int_equal(render_peer_parts(b, s), 0);
+	assert_int_equal(render_peer_parts(b, s, RK_ALL), 0);
 	assert_bodies(s, s);
 	evbuffer_free(b);
 }
@@ -688,14 +690,14 @@ test_changed_peer_rendered_again_others_kept(void **state)
 
 	assert_non_null(b = evbuffer_new());
 	build_big(s);
-	render_peer_parts(b, s);
+	render_peer_parts(b, s, RK_ALL);
 	assert_non_null(ifp = snapshot_iface_find(s, "wg\"0\t"));
 	snprintf(key, sizeof(key), "%040d+\\/=", 7);
 	assert_non_null(kept = snapshot_peer_find(ifp, key));
 	before = kept->render;
 
 	change(s);
-	assert_int_equal(render_peer_parts(b, s), 2);
+	assert_int_equal(render_peer_parts(b, s, RK_ALL), 2);
 	assert_ptr_equal(kept->render, before);
 	RB_FOREACH(p, peer_tree, &ifp->peers)
 		assert_non_null(p->render);
@@ -711,12 +713,71 @@ test_changed_peer_rendered_again_others_kept(void **state)
 	evbuffer_free(b);
 }
 
+/* The length of the parts of peer p that belong to kinds. */
+static size_t
+parts_len(const struct peer *p, uint32_t kinds)
+{
+	size_t	len, n = 0;
+	int	i;
+
+	for (i = 0; i < RP_NPARTS; i++) {
+		render_part(p, i, &len);
+		if (((kinds & RK_RAW) && i == RP_RAW) ||
+		    ((kinds & RK_STATUS) && (i == RP_STATUS ||
+		    i == RP_STATUS_END)) ||
+		    ((kinds & RK_METRICS) && i >= RP_M_FIRST))
+			n += len;
+	}
+	return (n);
+}
+
+/*
+ * A peer holds the parts of the bodies asked for, no more; a body asked
+ * for later has every peer rendered again, with the parts before kept.
+ */
+static void
+test_parts_only_of_bodies_asked_for(void **state)
+{
+	struct snapshot	*s = *state;
+	struct iface	*ifp;
+	struct peer	*p;
+	struct evbuffer	*b;
+
+	assert_non_null(b = evbuffer_new());
+	build_big(s);
+	assert_int_equal(render_peer_parts(b, s, RK_RAW),
+	    BIG_IFACES * BIG_PEERS);
+	assert_same_body(render_raw, render_raw_body, s, s);
+	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers) {
+			assert_true(parts_len(p, RK_RAW) > 0);
+			assert_int_equal(parts_len(p, RK_STATUS | RK_METRICS),
+			    0);
+		}
+	assert_int_equal(render_peer_parts(b, s, RK_RAW), 0);
+	assert_int_equal(render_peer_parts(b, s, RK_RAW | RK_METRICS),
+	    BIG_IFACES * BIG_PEERS);
+	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers)
+			assert_true(parts_len(p, RK_METRICS) > 0);
+	assert_same_body(render_raw, render_raw_body, s, s);
+	assert_same_body(metrics_render_peers, metrics_peers_body, s, s);
+	assert_int_equal(render_peer_parts(b, s, RK_METRICS), 0);
+	assert_int_equal(render_peer_parts(b, s, RK_ALL),
+	    BIG_IFACES * BIG_PEERS);
+	assert_bodies(s, s);
+	evbuffer_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 		    test_empty_snapshot_renders_empty_object,
+		    setup, unit_snapshot_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_parts_only_of_bodies_asked_for,
 		    setup, unit_snapshot_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_render_appends_to_what_the_buffer_holds,

@@ -8,7 +8,8 @@
 # changed one peer, the next request renders that peer alone, and the body
 # equals what a fresh daemon serves of the same document.  The peers are
 # rendered once a run, by the first body asked for: the other two use
-# the same parts.
+# the same parts.  Only the parts of the bodies asked for are made: a
+# body asked for the first time renders every peer again, with its parts.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 wgm_setup
@@ -41,6 +42,14 @@ wgm_start -s "$T/wg-json" -i 1 -C 3600 -D 7200 || not_ok "daemon starts"
 wgm_wait 10 raw_has 100 || not_ok "/raw served"
 check "the first request rendered all 300 peers" \
     grep -q "300 of 300 peers rendered" "$LOG"
+check "and only that: /raw asked again renders nothing" \
+    eval 'wgm_get /raw && [ "$(rendered)" -eq 1 ]'
+wgm_get /status "$T/status-first"
+check "/status, never asked for, renders the 300 peers again, with its parts" \
+    test "$(rendered)" -eq 2
+wgm_curl -o "$T/metrics-first" "$URL/metrics"
+check "/metrics too, once" \
+    eval 'wgm_get /status && [ "$(rendered)" -eq 3 ]'
 
 n=$(rendered)
 wgm_wait_runs 20 3
@@ -53,8 +62,11 @@ check "after one peer changed, /raw renders it alone" \
     test "$(grep "peers rendered" "$LOG" | tail -n 1 |
         grep -c "1 of 300 peers rendered")" -eq 1
 cp "$T/body" "$T/raw-delta"
+n=$(rendered)
 wgm_get /status "$T/status-delta"
 wgm_curl -o "$T/metrics-delta" "$URL/metrics"
+check "the three bodies of a run render its changed peer once" \
+    test "$(rendered)" -eq "$n"
 wgm_stop
 
 # The same document, now the first a fresh daemon reads.
@@ -73,8 +85,8 @@ wgm_curl -o "$T/metrics-fresh" "$URL/metrics"
 check "/metrics' peer series after the delta equal a fresh daemon's" \
     cmp -s <(grep '^wireguard_' "$T/metrics-delta") \
     <(grep '^wireguard_' "$T/metrics-fresh")
-# One run (-i 3600), its three bodies asked for: its peers rendered once.
-check "the three bodies of a run render its peers once" \
-    test "$(rendered)" -eq 1
+# One run (-i 3600), its three bodies asked for, each a first time.
+check "a fresh daemon renders its peers once for each body asked for" \
+    test "$(rendered)" -eq 3
 wgm_stop
 wgm_done
