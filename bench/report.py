@@ -339,10 +339,13 @@ def targets(run, w):
     w("|---|---|---|")
     for n in run.sizes("raw_sizes"):
         r = ratio(f("wgmond.%s.rps" % n), f("nginx.%s.rps" % n))
-        w("| /raw >= 0.7x nginx requests/s at %s peers | %s x | %s |" %
-          (n, r, verdict(cmp_ge(r, 0.7))))
+        limit = 0.9 if int(n) <= 10 else 1
+        w("| /raw >= %sx nginx requests/s at %s peers (issue 12) | %s x | "
+          "%s |" % (limit, n, r, verdict(cmp_ge(r, limit))))
+    w("| *issue 12's targets for the cycle and memory: the section Cycle "
+      "with churn; those of earlier issues follow* | | |")
     r = ratio(cf(big, "total_ms"), cf(big, "yajl_ms"))
-    w("| collector CPU for a %s-peer cycle <= 2x bare yajl | %s x (%s ms "
+    w("| collector CPU for a %s-peer cycle <= 2x bare yajl, in process | %s x (%s ms "
       "vs %s ms) | %s |" % (big, r, cf(big, "total_ms"), cf(big, "yajl_ms"),
                            verdict(cmp_ge(2, r))))
     r = ratio(f("mem.sum.%s" % big), f("mem.base.%s" % big), 3)
