@@ -733,7 +733,7 @@ parts_len(const struct peer *p, uint32_t kinds)
 
 /*
  * A peer holds the parts of the bodies asked for, no more; a body asked
- * for later has every peer rendered again, with the parts before kept.
+ * for later has every peer rendered again, with its parts added.
  */
 static void
 test_parts_only_of_bodies_asked_for(void **state)
