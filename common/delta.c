@@ -52,6 +52,7 @@ struct record {
 	uint32_t		 keepalive;
 	uint32_t		 flags;
 	uint32_t		 naips;
+	int64_t			 hs_mono;
 	uint8_t			 status;
 };
 
@@ -158,6 +159,8 @@ record_len(const struct peer *p, uint16_t mask)
 		n += sizeof(uint32_t);
 	if (mask & PEER_C_STATUS)
 		n += sizeof(uint8_t);
+	if (mask & PEER_C_HSMONO)
+		n += sizeof(int64_t);
 	if (mask & PEER_C_AIPS)
 		n += sizeof(uint32_t);
 	return (n);
@@ -209,6 +212,8 @@ pack_record(struct packer *pk, const struct peer *p, uint16_t mask)
 		pack(pk, &p->flags, sizeof(p->flags));
 	if (mask & PEER_C_STATUS)
 		pack(pk, &status, sizeof(status));
+	if (mask & PEER_C_HSMONO)
+		pack(pk, &p->hs_mono, sizeof(p->hs_mono));
 	return (mask & PEER_C_AIPS ? pack_aips(pk, p) : 0);
 }
 
@@ -234,6 +239,8 @@ peer_fields(const struct peer *p)
 		m |= PEER_C_FLAGS;
 	if (p->status != STATUS_NEVER)
 		m |= PEER_C_STATUS;
+	if (p->hs_mono != 0)
+		m |= PEER_C_HSMONO;
 	if (p->naips != 0)
 		m |= PEER_C_AIPS;
 	return (m);
@@ -261,6 +268,8 @@ peer_changes(const struct peer *o, const struct peer *n)
 		m |= PEER_C_FLAGS;
 	if (o->status != n->status)
 		m |= PEER_C_STATUS;
+	if (o->hs_mono != n->hs_mono)
+		m |= PEER_C_HSMONO;
 	if (o->aips_hash != n->aips_hash)
 		m |= PEER_C_AIPS;
 	return (m);
@@ -374,6 +383,7 @@ snapshot_compose_delta(struct imsgbuf *ibuf, const struct snapshot *prev,
 	pk.len = pk.bytes = 0;
 	memset(&sb, 0, sizeof(sb));
 	sb.time = next->time;
+	sb.mono = next->mono;
 	sb.nifaces = next->nifaces;
 	sb.npeers = next->npeers;
 	sb.flags = full ? SNAP_FULL : 0;
@@ -748,6 +758,8 @@ record_read(struct reader *rd, struct record *r)
 	    rd_get(rd, &r->flags, sizeof(r->flags)) == -1) ||
 	    ((r->mask & PEER_C_STATUS) &&
 	    rd_get(rd, &r->status, sizeof(r->status)) == -1) ||
+	    ((r->mask & PEER_C_HSMONO) &&
+	    rd_get(rd, &r->hs_mono, sizeof(r->hs_mono)) == -1) ||
 	    ((r->mask & PEER_C_AIPS) &&
 	    rd_get(rd, &r->naips, sizeof(r->naips)) == -1))
 		return (-1);
@@ -813,6 +825,8 @@ record_apply(struct snapshot_builder *b, struct peer *p,
 		p->keepalive = r->keepalive;
 	if (r->mask & PEER_C_STATUS)
 		p->status = r->status;
+	if (r->mask & PEER_C_HSMONO)
+		p->hs_mono = r->hs_mono;
 	/* Set once the allowed IPs are in: adding them sets PEER_F_AIPS. */
 	b->flags = r->mask & PEER_C_FLAGS ? r->flags : p->flags;
 	if (r->mask & PEER_C_AIPS) {
@@ -893,6 +907,7 @@ builder_end(struct snapshot_builder *b, struct imsg *imsg,
 		return (-1);
 	s->generation = b->generation;
 	s->time = b->begin.time;
+	s->mono = b->begin.mono;
 	/* A full snapshot is rare: the old one goes once the new is in. */
 	if (s == b->next) {
 		snapshot_free(b->state);

@@ -141,6 +141,7 @@ struct snapshot {
 
 struct snap_begin {
 	int64_t			 time;
+	int64_t			 mono;		/* CLOCK_MONOTONIC, end */
 	uint32_t		 nifaces;	/* after applying */
 	uint32_t		 npeers;	/* after applying */
 	uint32_t		 flags;		/* SNAP_FULL */
@@ -178,7 +179,8 @@ struct snap_iface {
 #define PEER_C_FLAGS		0x0100
 #define PEER_C_STATUS		0x0200
 #define PEER_C_AIPS		0x0400
-#define PEER_C_FIELDS		0x07fc
+#define PEER_C_HSMONO		0x0800	/* hs_mono */
+#define PEER_C_FIELDS		0x0ffc
 
 /* The most a SNAP_PEERS or SNAP_AIPS body holds. */
 #define SNAP_BODY_MAX		(MAX_IMSGSIZE - IMSG_HEADER_SIZE)

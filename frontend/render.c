@@ -38,7 +38,7 @@ struct out {
 };
 
 typedef void	 (*render_iface_fn)(struct out *, const struct iface *,
-		    int64_t);
+		    const struct snapshot *);
 
 static void	 out_printf(struct out *, const char *, ...)
 		    __attribute__((__format__ (printf, 2, 3)));
@@ -206,12 +206,12 @@ raw_iface_head(struct out *o, const struct iface *ifp)
 }
 
 static void
-raw_iface(struct out *o, const struct iface *ifp, int64_t now)
+raw_iface(struct out *o, const struct iface *ifp, const struct snapshot *s)
 {
 	struct peer	*p;
 	int		 first = 1;
 
-	(void)now;
+	(void)s;
 	raw_iface_head(o, ifp);
 	RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers) {
 		out_sep(o, &first);
@@ -234,11 +234,25 @@ has_handshake(const struct peer *p)
  * values always fits in a uint64, where signed it could overflow.
  */
 static uint64_t
-handshake_age(int64_t handshake, int64_t now)
+clock_age(int64_t then, int64_t now)
 {
-	if (handshake >= now)
+	if (then >= now)
 		return (0);
-	return ((uint64_t)now - (uint64_t)handshake);
+	return ((uint64_t)now - (uint64_t)then);
+}
+
+/*
+ * The age at the run's end by the monotonic clock, as the collector
+ * classified it, so that a step of the wall clock moves no age; by the
+ * wall clock only where the snapshot has no monotonic times (one not
+ * made by a collector's cycle).
+ */
+static uint64_t
+handshake_age(const struct peer *p, const struct snapshot *s)
+{
+	if (s->mono != 0 && p->hs_mono != 0)
+		return (clock_age(p->hs_mono, s->mono));
+	return (clock_age(p->handshake, s->time));
 }
 
 /* A peer of /status up to its status, where its handshake's age goes. */
@@ -265,12 +279,12 @@ status_peer_tail(struct out *o, const struct peer *p)
 }
 
 static void
-status_peer(struct out *o, const struct peer *p, int64_t now)
+status_peer(struct out *o, const struct peer *p, const struct snapshot *s)
 {
 	status_peer_head(o, p);
 	if (has_handshake(p))
 		out_printf(o, ",\"lastHandshakeSecondsAgo\":%" PRIu64,
-		    handshake_age(p->handshake, now));
+		    handshake_age(p, s));
 	status_peer_tail(o, p);
 }
 
@@ -284,7 +298,8 @@ status_iface_head(struct out *o, const struct iface *ifp)
 
 /* An interface whose peers are all inactive still shows, as {}. */
 static void
-status_iface(struct out *o, const struct iface *ifp, int64_t now)
+status_iface(struct out *o, const struct iface *ifp,
+    const struct snapshot *s)
 {
 	struct peer	*p;
 	int		 first = 1;
@@ -294,7 +309,7 @@ status_iface(struct out *o, const struct iface *ifp, int64_t now)
 		if (p->status == STATUS_INACTIVE)
 			continue;
 		out_sep(o, &first);
-		status_peer(o, p, now);
+		status_peer(o, p, s);
 	}
 	out_puts(o, "}");
 }
@@ -324,7 +339,7 @@ render_tree(struct evbuffer *b, const struct snapshot *s, render_iface_fn fn)
 		if (o.error)
 			break;
 		out_sep(&o, &first);
-		fn(&o, ifp, s->time);
+		fn(&o, ifp, s);
 	}
 	out_puts(&o, "}");
 	return (out_flush(&o));
@@ -547,7 +562,7 @@ sink_sep(struct sink *k, int *first)
 
 /* The age, ",\"lastHandshakeSecondsAgo\":N", formatted as status_peer does. */
 static void
-sink_age(struct sink *k, const struct peer *p, int64_t now)
+sink_age(struct sink *k, const struct peer *p, const struct snapshot *s)
 {
 	static const char	 label[] = ",\"lastHandshakeSecondsAgo\":";
 	char			 buf[sizeof(label) + 20], *q;
@@ -555,7 +570,7 @@ sink_age(struct sink *k, const struct peer *p, int64_t now)
 
 	if (!has_handshake(p))
 		return;
-	age = handshake_age(p->handshake, now);
+	age = handshake_age(p, s);
 	q = buf + sizeof(buf);
 	do {
 		*--q = '0' + age % 10;
@@ -574,7 +589,8 @@ struct body_shape {
 	void		(*head)(struct out *, const struct iface *);
 	const char	 *tail;		/* closes an interface */
 	int		  inactive;	/* inactive peers are shown */
-	void		(*peer)(struct sink *, const struct peer *, int64_t);
+	void		(*peer)(struct sink *, const struct peer *,
+			    const struct snapshot *);
 };
 
 /*
@@ -603,7 +619,7 @@ body_walk(struct sink *k, struct evbuffer *b, const struct snapshot *s,
 			if (!first)
 				sink_put(k, ",", 1);
 			first = 0;
-			bs->peer(k, p, s->time);
+			bs->peer(k, p, s);
 		}
 		sink_text(k, bs->tail, strlen(bs->tail));
 	}
@@ -617,19 +633,21 @@ parts_hash(const struct peer *p, int which)
 }
 
 static void
-raw_body_peer(struct sink *k, const struct peer *p, int64_t now)
+raw_body_peer(struct sink *k, const struct peer *p,
+    const struct snapshot *s)
 {
-	(void)now;
+	(void)s;
 	sink_part(k, p, RP_RAW);
 	sink_hash(k, parts_hash(p, RH_RAW));
 }
 
 /* The age goes between the two parts: it moves with the clock alone. */
 static void
-status_body_peer(struct sink *k, const struct peer *p, int64_t now)
+status_body_peer(struct sink *k, const struct peer *p,
+    const struct snapshot *s)
 {
 	sink_part(k, p, RP_STATUS);
-	sink_age(k, p, now);
+	sink_age(k, p, s);
 	sink_part(k, p, RP_STATUS_END);
 	sink_hash(k, parts_hash(p, RH_STATUS));
 }

@@ -113,6 +113,7 @@ snap(uint32_t gen)
 	assert_non_null(s = snapshot_new());
 	s->generation = gen;
 	s->time = 1765189500 + 10 * gen;
+	s->mono = 86400 + 10 * gen;
 	return (s);
 }
 
@@ -140,6 +141,7 @@ peer(struct snapshot *s, struct iface *ifp, const char *key, uint64_t rx,
 	assert_non_null(p = snapshot_peer_add(s, ifp, key));
 	strlcpy(p->endpoint, "[fd00::1]:51820", sizeof(p->endpoint));
 	p->handshake = 1765189400;
+	p->hs_mono = 86300;
 	p->rx = rx;
 	p->tx = rx / 2;
 	p->keepalive = 25;
@@ -163,6 +165,7 @@ assert_peer_equal(const struct peer *got, const struct peer *want)
 	assert_string_equal(got->name, want->name);
 	assert_string_equal(got->endpoint, want->endpoint);
 	assert_true(got->handshake == want->handshake);
+	assert_true(got->hs_mono == want->hs_mono);
 	assert_true(got->rx == want->rx);
 	assert_true(got->tx == want->tx);
 	assert_int_equal(got->keepalive, want->keepalive);
@@ -202,6 +205,7 @@ assert_snapshot_equal(const struct snapshot *got, const struct snapshot *want)
 
 	assert_int_equal(got->generation, want->generation);
 	assert_true(got->time == want->time);
+	assert_true(got->mono == want->mono);
 	assert_int_equal(got->nifaces, want->nifaces);
 	assert_int_equal(got->npeers, want->npeers);
 	w = RB_MIN(iface_tree, (struct iface_tree *)&want->ifaces);
@@ -328,7 +332,10 @@ test_deltas_keep_the_frontend_equal(void **state)
 	p->aips_hash = 0;
 	p->flags &= ~PEER_F_AIPS;
 	find(s3, "wg0", "A")->status = STATUS_DISCONNECTED;
+	/* E's handshake moved on the monotonic clock alone (a clock step). */
+	find(s3, "wg2", "E")->hs_mono = 86290;
 	got = run(l, s2, s3, 0);
+	assert_null(find(got, "wg2", "E")->render);
 	assert_null(find(got, "wg0", "B"));
 	snapshot_free(s3);
 }

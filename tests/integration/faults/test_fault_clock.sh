@@ -5,8 +5,9 @@
 # Fault: the wall clock stepped an hour forward, then two hours back (to an
 # hour behind), while the daemon runs (wgmond.8, "Clock steps").  Statuses
 # must not flap, a peer that stops handshaking after the step back must
-# still age out after -C seconds of real time, and the snapshot's age in
-# /raw and /healthz must stay small.
+# still age out after -C seconds of real time, the snapshot's age in /raw
+# and /healthz must stay small, and /status must give handshake ages in
+# real seconds.
 #
 # The collector runs under libfaketime (LD_PRELOAD), its wall clock the
 # real one plus the offset in $T/offset, re-read at each call; its
@@ -141,6 +142,23 @@ ages_small() {
 	    { echo "#   /healthz: $h"; return 1; }
 }
 
+# status_age KEY: the peer's lastHandshakeSecondsAgo in /status.
+status_age() {
+	wgm_curl "http://127.0.0.1:$PORT/status" |
+	    json_get "d['wg0']['$1']['lastHandshakeSecondsAgo']"
+}
+
+# o_age_real: /status gives O's age in real seconds, not moved by the
+# step: O handshook 5 s before the start, which was T0.
+o_age_real() {
+	local a real=$(( $(date +%s) - HS_O ))
+	a=$(status_age "$KO")
+	[[ "$a" =~ ^[0-9]+$ ]] && [ "$a" -le "$real" ] &&
+	    [ "$a" -ge $((real - 15)) ] && return 0
+	echo "#   /status age of O: '$a', real age $real"
+	return 1
+}
+
 if ! start_faked -s "$T/clock" -i 1 -C "$C" -D "$D" ||
     ! wgm_wait_ev 20 event=initial_status peer="$KS"; then
 	not_ok "daemon starts under libfaketime and runs the script"
@@ -159,6 +177,7 @@ check "forward: no status_change" no_status_change
 check "forward: statuses kept" \
     statuses_are "connected connected disconnected connected"
 check "forward: snapshot age small in /raw and /healthz" ages_small
+check "forward: /status gives O's handshake age in real seconds" o_age_real
 
 # ---- b) Two hours back, to an hour behind; S stops handshaking.
 touch "$T/s_stop"
@@ -168,6 +187,7 @@ wgm_wait_runs 30 4
 check "back: the collector's clock is an hour behind" stepped -3600
 check "back: no status_change while no age crossed -C" no_status_change
 check "back: snapshot age small in /raw and /healthz" ages_small
+check "back: /status gives O's handshake age in real seconds" o_age_real
 if wgm_wait_ev $((C + 75)) event=status_change peer="$KS" \
     new_status=disconnected old_status=connected; then
 	ok "back: a peer that stopped is disconnected after -C of real time"
