@@ -178,7 +178,7 @@ doc_parse(const struct doc *d)
 	struct parser	*p;
 	size_t		 off, n;
 
-	if ((s = snapshot_new()) == NULL || (p = parse_new(s)) == NULL)
+	if ((s = snapshot_new_arena()) == NULL || (p = parse_new(s)) == NULL)
 		err(1, NULL);
 	for (off = 0; off < d->len; off += n) {
 		n = d->len - off < chunk ? d->len - off : chunk;

@@ -798,7 +798,7 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 	    p->iface_text) == -1)
 		return (-1);
 	if (parse_room(p, p->npeers + 1) == -1 ||
-	    (p->peer = snapshot_peer_new(key)) == NULL)
+	    (p->peer = snapshot_peer_new(p->snap, key)) == NULL)
 		return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
 	p->peers[p->npeers].pre = parse_prefix(key);
 	p->peers[p->npeers++].peer = p->peer;

@@ -565,7 +565,7 @@ script_start(void)
 		run_fail_early(e, err);
 		return (0);
 	}
-	if ((run->snap = snapshot_new()) == NULL ||
+	if ((run->snap = snapshot_new_arena()) == NULL ||
 	    (run->parser = parse_new(run->snap)) == NULL)
 		fatal("%s", __func__);
 	if (run_spawn(out, errp) == -1) {

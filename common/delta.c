@@ -279,6 +279,8 @@ peer_changes(const struct peer *o, const struct peer *n)
  * A walk down an interface's peers in key order: its order array when
  * the parse left one (snapshot_iface_order), else its tree.
  */
+#define CURSOR_AHEAD	8	/* peers read ahead */
+
 struct cursor {
 	struct peer *const	*v;
 	size_t			 i;
@@ -289,8 +291,20 @@ struct cursor {
 static void
 cursor_next(struct cursor *cu)
 {
-	if (cu->v != NULL)
+	const struct peer	*a;
+
+	if (cu->v != NULL) {
+		/* A peer a few ahead, the lines peer_changes reads of it. */
+		if (cu->i + CURSOR_AHEAD < cu->n) {
+			a = cu->v[cu->i + CURSOR_AHEAD];
+			__builtin_prefetch(a->key);
+			__builtin_prefetch(a->name);
+			__builtin_prefetch(a->endpoint);
+			__builtin_prefetch(&a->handshake);
+			__builtin_prefetch(&a->aips_hash);
+		}
 		cu->p = cu->i < cu->n ? cu->v[cu->i++] : NULL;
+	}
 	else if (cu->p != NULL)
 		cu->p = RB_NEXT(peer_tree, NULL, cu->p);
 }

@@ -383,6 +383,11 @@ spare_pop(void)
 static void
 peer_put(struct peer *p)
 {
+	/* Its memory goes with its arena's. */
+	if (p->arena != NULL) {
+		POOL_POISON(p, sizeof(*p));
+		return;
+	}
 	free(p->aips);
 	free(p->render);
 	if (pool.npeers >= pool.max || spare_room(1) == -1) {
@@ -406,6 +411,204 @@ peer_get(void)
 		return (calloc(1, sizeof(*p)));
 	memset(p, 0, sizeof(*p));
 	return (p);
+}
+
+/*
+ * The collector's snapshots (snapshot_new_arena): a run's peers, and
+ * their allowed IPs, are laid down one after the other in chunks the
+ * snapshot owns, and go with it at once.  The chunks of the snapshot
+ * freed are the next one's, so that in the steady state a run neither
+ * allocates nor frees, and writes its peers in order, not over spares
+ * scattered where older runs left them.  The spares are bounded by the
+ * snapshot last freed: what a run that shrank no longer needs goes.
+ */
+#define ARENA_PEERS	1024		/* peers in a chunk */
+#define ARENA_AIPS	4096		/* allowed IPs in a chunk, at least */
+#define ARENA_AHEAD	2		/* peers written ahead of */
+
+struct arena_chunk {
+	struct arena_chunk	*next;
+	size_t			 used;		/* bytes of data */
+	size_t			 size;
+	size_t			 pad;		/* data aligned as malloc's */
+};
+#define CHUNK_DATA(c)	((char *)((c) + 1))
+
+struct arena_list {
+	struct arena_chunk	*head;		/* the chunk being filled */
+	size_t			 n;
+};
+
+struct snap_arena {
+	struct arena_list	 peers;
+	struct arena_list	 aips;
+};
+
+static struct {
+	struct arena_list	 peers;
+	struct arena_list	 aips;
+} arena_spare;
+
+static struct arena_chunk *
+chunk_pop(struct arena_list *l)
+{
+	struct arena_chunk	*c;
+
+	if ((c = l->head) != NULL) {
+		l->head = c->next;
+		l->n--;
+	}
+	return (c);
+}
+
+static void
+chunk_push(struct arena_list *l, struct arena_chunk *c)
+{
+	c->next = l->head;
+	l->head = c;
+	l->n++;
+}
+
+/* A chunk of size bytes, a spare if the first spare has room. */
+static struct arena_chunk *
+chunk_get(struct arena_list *spare, size_t size)
+{
+	struct arena_chunk	*c;
+
+	if (spare->head != NULL && spare->head->size >= size) {
+		c = chunk_pop(spare);
+		POOL_UNPOISON(CHUNK_DATA(c), c->size);
+	} else if ((c = malloc(sizeof(*c) + size)) != NULL)
+		c->size = size;
+	else
+		return (NULL);
+	c->used = 0;
+	return (c);
+}
+
+/* n bytes at the end of l, in a new chunk of at least size if need be. */
+static void *
+arena_take(struct arena_list *l, struct arena_list *spare, size_t n,
+    size_t size)
+{
+	struct arena_chunk	*c = l->head;
+	char			*m;
+
+	if (c == NULL || c->size - c->used < n) {
+		if ((c = chunk_get(spare, n > size ? 2 * n : size)) == NULL)
+			return (NULL);
+		chunk_push(l, c);
+	}
+	m = CHUNK_DATA(c) + c->used;
+	c->used += n;
+	return (m);
+}
+
+/*
+ * The chunks of l become spares, poisoned; spares past as many as l had
+ * are freed.
+ */
+static void
+arena_release(struct arena_list *l, struct arena_list *spare)
+{
+	struct arena_chunk	*c;
+	size_t			 keep = l->n;
+
+	while ((c = chunk_pop(l)) != NULL) {
+		POOL_POISON(CHUNK_DATA(c), c->size);
+		chunk_push(spare, c);
+	}
+	while (spare->n > keep)
+		free(chunk_pop(spare));
+}
+
+/* Lines about to be written (a prefetch past the chunk is harmless). */
+static void
+arena_ahead(const char *m, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i += 64)
+		__builtin_prefetch(m + i, 1);
+}
+
+static struct peer *
+arena_peer(struct snap_arena *a)
+{
+	struct peer	*p;
+
+	if ((p = arena_take(&a->peers, &arena_spare.peers, sizeof(*p),
+	    ARENA_PEERS * sizeof(*p))) == NULL)
+		return (NULL);
+	/* The next peers' lines, on their way to the cache while this is read. */
+	arena_ahead((char *)p + ARENA_AHEAD * sizeof(*p), sizeof(*p));
+	memset(p, 0, sizeof(*p));
+	p->arena = a;
+	return (p);
+}
+
+/*
+ * An allowed IP at the end of p's list: where it is, when the list is
+ * the last thing laid down in its chunk, else with the list moved to
+ * the end (a list is read as one array).
+ */
+static int
+arena_aip(struct peer *p, const char *aip, size_t len)
+{
+	struct arena_list	*l = &p->arena->aips;
+	struct arena_chunk	*c = l->head;
+	char			(*n)[WGM_AIP_MAX];
+
+	if (p->naips > 0 && c != NULL && (char *)(p->aips + p->naips) ==
+	    CHUNK_DATA(c) + c->used && c->size - c->used >= WGM_AIP_MAX) {
+		c->used += WGM_AIP_MAX;
+		n = p->aips;
+	} else {
+		if ((n = arena_take(l, &arena_spare.aips,
+		    (p->naips + 1) * WGM_AIP_MAX,
+		    ARENA_AIPS * WGM_AIP_MAX)) == NULL)
+			return (-1);
+		if (p->naips > 0)
+			memcpy(n, p->aips, p->naips * WGM_AIP_MAX);
+	}
+	memcpy(n[p->naips], aip, len + 1);
+	p->aips = n;
+	p->naips++;
+	return (0);
+}
+
+static void
+arena_free(struct snap_arena *a)
+{
+	if (a == NULL)
+		return;
+	arena_release(&a->peers, &arena_spare.peers);
+	arena_release(&a->aips, &arena_spare.aips);
+	free(a);
+}
+
+/* A peer for s: from its arena, if it has one. */
+static struct peer *
+peer_take(struct snapshot *s)
+{
+	if (s->arena != NULL)
+		return (arena_peer(s->arena));
+	return (peer_get());
+}
+
+/* A snapshot whose peers live in its arena: the collector's, a run's. */
+struct snapshot *
+snapshot_new_arena(void)
+{
+	struct snapshot	*s;
+
+	if ((s = snapshot_new()) == NULL)
+		return (NULL);
+	if ((s->arena = calloc(1, sizeof(*s->arena))) == NULL) {
+		free(s);
+		return (NULL);
+	}
+	return (s);
 }
 
 /*
@@ -464,14 +667,16 @@ snapshot_free(struct snapshot *s)
 
 	if (s == NULL)
 		return;
-	if (s->npeers > pool.max)
+	if (s->arena == NULL && s->npeers > pool.max)
 		pool.max = s->npeers;
 	RB_FOREACH_SAFE(ifp, iface_tree, &s->ifaces, nifp) {
-		peers_spare(ifp);
+		if (s->arena == NULL)
+			peers_spare(ifp);
 		RB_REMOVE(iface_tree, &s->ifaces, ifp);
 		iface_forget(ifp);
 		free(iface_order(ifp));
 	}
+	arena_free(s->arena);
 	free(s);
 }
 
@@ -508,7 +713,8 @@ snapshot_iface_add(struct snapshot *s, const char *name)
 static void
 peer_trim(struct peer *p)
 {
-	aips_put(p->aips, p->naips);
+	if (p->arena == NULL)
+		aips_put(p->aips, p->naips);
 	p->aips = NULL;
 	p->naips = 0;
 }
@@ -521,7 +727,8 @@ snapshot_trim(struct snapshot *s)
 	struct peer *const	*v;
 	size_t			 i;
 
-	pool_bound(s->npeers);
+	if (s->arena == NULL)
+		pool_bound(s->npeers);
 	RB_FOREACH(ifp, iface_tree, &s->ifaces) {
 		if ((v = snapshot_iface_order(ifp)) == NULL) {
 			RB_FOREACH(p, peer_tree, &ifp->peers)
@@ -534,6 +741,9 @@ snapshot_trim(struct snapshot *s)
 			peer_trim(v[i]);
 		}
 	}
+	/* The lists are gone: their chunks are the next run's. */
+	if (s->arena != NULL)
+		arena_release(&s->arena->aips, &arena_spare.aips);
 }
 
 struct iface *
@@ -556,7 +766,7 @@ snapshot_peer_add(struct snapshot *s, struct iface *ifp, const char *key)
 		errno = ENAMETOOLONG;
 		return (NULL);
 	}
-	if ((p = peer_get()) == NULL)
+	if ((p = peer_take(s)) == NULL)
 		return (NULL);
 	strlcpy(p->key, key, sizeof(p->key));
 	if (RB_INSERT(peer_tree, &ifp->peers, p) != NULL) {
@@ -571,11 +781,11 @@ snapshot_peer_add(struct snapshot *s, struct iface *ifp, const char *key)
 }
 
 /*
- * A peer of key in no tree yet, for snapshot_iface_fill; one that never
- * gets there goes back with snapshot_peer_free.
+ * A peer of key for s, in no tree yet, for snapshot_iface_fill; one that
+ * never gets there goes back with snapshot_peer_free.
  */
 struct peer *
-snapshot_peer_new(const char *key)
+snapshot_peer_new(struct snapshot *s, const char *key)
 {
 	struct peer	*p;
 	size_t		 len = strlen(key);
@@ -584,7 +794,7 @@ snapshot_peer_new(const char *key)
 		errno = ENAMETOOLONG;
 		return (NULL);
 	}
-	if ((p = peer_get()) == NULL)
+	if ((p = peer_take(s)) == NULL)
 		return (NULL);
 	memcpy(p->key, key, len + 1);
 	return (p);
@@ -701,6 +911,11 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
+	if (p->arena != NULL) {
+		if (arena_aip(p, aip, len) == -1)
+			return (-1);
+		goto added;
+	}
 	/* Grow by doubling: a peer may route thousands of prefixes. */
 	if ((p->naips & (p->naips - 1)) == 0) {
 		cap = p->naips ? p->naips * 2 : 1;
@@ -714,6 +929,7 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
 		p->aips = n;
 	}
 	memcpy(p->aips[p->naips++], aip, len + 1);
+ added:
 	p->aips_hash = aips_hash(p->aips_hash, aip);
 	p->flags |= PEER_F_AIPS;
 	return (0);

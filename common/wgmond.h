@@ -18,6 +18,7 @@
 
 struct evbuffer;
 struct event;
+struct snap_arena;
 
 #define WGMOND_VERSION		"0.1.0"
 
@@ -104,6 +105,7 @@ struct peer {
 	/* The frontend's: the generation it last changed in, its bodies' parts. */
 	uint32_t		 gen;
 	char			*render;	/* one allocation, or NULL */
+	struct snap_arena	*arena;		/* where it lives, or NULL */
 };
 RB_HEAD(peer_tree, peer);
 
@@ -121,6 +123,7 @@ RB_HEAD(iface_tree, iface);
 
 struct snapshot {
 	struct iface_tree	 ifaces;
+	struct snap_arena	*arena;		/* its peers', or NULL */
 	uint32_t		 generation;
 	int64_t			 time;		/* wall clock, end of run */
 	int64_t			 mono;		/* CLOCK_MONOTONIC, end */
@@ -285,6 +288,7 @@ struct imsgev {
 
 /* snapshot.c */
 struct snapshot	*snapshot_new(void);
+struct snapshot	*snapshot_new_arena(void);
 void		 snapshot_free(struct snapshot *);
 void		 snapshot_trim(struct snapshot *);
 struct iface	*snapshot_iface_add(struct snapshot *, const char *);
@@ -292,7 +296,7 @@ struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,
 		    const char *);
 struct peer	*snapshot_peer_find(struct iface *, const char *);
-struct peer	*snapshot_peer_new(const char *);
+struct peer	*snapshot_peer_new(struct snapshot *, const char *);
 void		 snapshot_peer_free(struct peer *);
 int		 snapshot_iface_fill(struct snapshot *, struct iface *,
 		    struct peer **, size_t);

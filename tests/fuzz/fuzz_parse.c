@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		 off, n;
 	int		 r = 0;
 
-	if ((s = snapshot_new()) == NULL || (p = parse_new(s)) == NULL)
+	if ((s = snapshot_new_arena()) == NULL || (p = parse_new(s)) == NULL)
 		abort();
 	s->time = 1765190000;
 	for (off = 0; off < size && r != -1; off += n) {

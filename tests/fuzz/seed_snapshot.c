@@ -35,7 +35,7 @@ parse_file(const char *path, uint32_t gen)
 	size_t		 n;
 	FILE		*fp;
 
-	if ((s = snapshot_new()) == NULL || (fp = fopen(path, "r")) == NULL ||
+	if ((s = snapshot_new_arena()) == NULL || (fp = fopen(path, "r")) == NULL ||
 	    (p = parse_new(s)) == NULL)
 		abort();
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)

@@ -91,7 +91,7 @@ run_pieces(struct run *r, const char *doc, size_t len, size_t first,
 	struct parser	*p;
 	size_t		 off, n;
 
-	assert_non_null(r->snap = snapshot_new());
+	assert_non_null(r->snap = snapshot_new_arena());
 	assert_non_null(p = parse_new(r->snap));
 	r->rc = 0;
 	for (off = 0, n = first; off < len && r->rc == 0; off += n, n = chunk) {
@@ -557,7 +557,7 @@ test_truncated_document_fails_at_finish(void **state)
 	(void)state;
 	/* Every proper prefix is fine so far, and wrong once it ends. */
 	for (cut = 1; cut < len - 1; cut++) {
-		assert_non_null(s = snapshot_new());
+		assert_non_null(s = snapshot_new_arena());
 		assert_non_null(p = parse_new(s));
 		assert_int_equal(parse_feed(p, (const unsigned char *)DOC,
 		    cut), 0);
@@ -811,6 +811,84 @@ test_second_peers_object_adds_its_peers(void **state)
 	run_free(&r);
 }
 
+/* The allowed IP i of a long list, as the test writes it. */
+static void
+long_aip(char *buf, size_t size, size_t list, size_t i)
+{
+	snprintf(buf, size, "10.%zu.%zu.%zu/32", list, i / 256, i % 256);
+}
+
+static void
+append_aips(char **doc, size_t *len, size_t *size, size_t list, size_t n)
+{
+	char	aip[WGM_AIP_MAX];
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		long_aip(aip, sizeof(aip), list, i);
+		if (*size - *len < sizeof(aip) + 4) {
+			*size *= 2;
+			assert_non_null(*doc = realloc(*doc, *size));
+		}
+		*len += snprintf(*doc + *len, *size - *len, "%s\"%s\"",
+		    i > 0 ? ", " : "", aip);
+	}
+}
+
+/*
+ * Lists longer than the collector keeps in one piece of its memory, one
+ * of them split in two arrays: each is read whole, in its order.
+ */
+static void
+test_long_allowed_ips_lists_kept_whole(void **state)
+{
+	static const size_t	 n[] = { 5000, 3, 2, 4100 };
+	struct run		 r;
+	struct peer		*p;
+	char			*doc, aip[WGM_AIP_MAX];
+	size_t			 len = 0, size = 4096, i;
+
+	(void)state;
+	assert_non_null(doc = malloc(size));
+	len = snprintf(doc, size, "{\"wg0\": {\"peers\": {\"" KEY_A
+	    "\": {\"allowedIps\": [");
+	append_aips(&doc, &len, &size, 0, n[0]);
+	len += snprintf(doc + len, size - len, "]}, \"" KEY_B
+	    "\": {\"allowedIps\": [");
+	append_aips(&doc, &len, &size, 1, n[1]);
+	len += snprintf(doc + len, size - len, "]}, \"" KEY_C
+	    "\": {\"allowedIps\": [");
+	append_aips(&doc, &len, &size, 2, n[2]);
+	len += snprintf(doc + len, size - len, "], \"endpoint\": \"1.2.3.4:5\","
+	    " \"allowedIps\": [");
+	append_aips(&doc, &len, &size, 3, n[3]);
+	assert_true(size - len > 8);
+	snprintf(doc + len, size - len, "]}}}}");
+	run_whole(&r, doc);
+	free(doc);
+	assert_int_equal(r.rc, 0);
+	p = find_peer(r.snap, "wg0", KEY_A);
+	assert_int_equal(p->naips, n[0]);
+	for (i = 0; i < n[0]; i++) {
+		long_aip(aip, sizeof(aip), 0, i);
+		assert_string_equal(p->aips[i], aip);
+	}
+	p = find_peer(r.snap, "wg0", KEY_B);
+	assert_int_equal(p->naips, n[1]);
+	long_aip(aip, sizeof(aip), 1, 2);
+	assert_string_equal(p->aips[2], aip);
+	p = find_peer(r.snap, "wg0", KEY_C);
+	assert_int_equal(p->naips, n[2] + n[3]);
+	for (i = 0; i < n[2] + n[3]; i++) {
+		if (i < n[2])
+			long_aip(aip, sizeof(aip), 2, i);
+		else
+			long_aip(aip, sizeof(aip), 3, i - n[2]);
+		assert_string_equal(p->aips[i], aip);
+	}
+	run_free(&r);
+}
+
 static void
 test_duplicate_interface_rejected(void **state)
 {
@@ -930,7 +1008,7 @@ test_feed_after_error_keeps_failing(void **state)
 	struct parser		*p;
 
 	(void)state;
-	assert_non_null(s = snapshot_new());
+	assert_non_null(s = snapshot_new_arena());
 	assert_non_null(p = parse_new(s));
 	assert_int_equal(parse_feed(p, (const unsigned char *)bad,
 	    strlen(bad)), -1);
@@ -1168,7 +1246,7 @@ test_memory_budget_refuses_too_many_peers(void **state)
 	int		 rc = 0;
 
 	(void)state;
-	assert_non_null(snap = snapshot_new());
+	assert_non_null(snap = snapshot_new_arena());
 	assert_non_null(p = parse_new(snap));
 	rc = parse_feed(p, (const unsigned char *)"{\"wg0\":{\"peers\":{", 17);
 	for (i = 0; i < n && rc == 0; i++) {
@@ -1191,7 +1269,7 @@ test_syntax_error_is_a_parse_error(void **state)
 	struct parser	*p;
 
 	(void)state;
-	assert_non_null(snap = snapshot_new());
+	assert_non_null(snap = snapshot_new_arena());
 	assert_non_null(p = parse_new(snap));
 	assert_int_equal(parse_feed(p, (const unsigned char *)"{x", 2), -1);
 	assert_int_equal(parse_error_code(p), ERR_PARSE);
@@ -1250,6 +1328,7 @@ main(void)
 		cmocka_unit_test(test_peers_tree_valid_at_every_size),
 		cmocka_unit_test(test_longest_token_at_every_read_size),
 		cmocka_unit_test(test_second_peers_object_adds_its_peers),
+		cmocka_unit_test(test_long_allowed_ips_lists_kept_whole),
 		cmocka_unit_test(test_string_with_nul_rejected),
 		cmocka_unit_test(
 		    test_empty_interface_name_and_peer_key_rejected),
