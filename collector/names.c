@@ -616,5 +616,6 @@ names_peer(struct peer *p, const struct peer *q, int carry)
 		name = q->name;
 	else if (nfiles > 0)
 		name = names_lookup(p->key);
-	strlcpy(p->name, name != NULL ? name : "", sizeof(p->name));
+	if (snapshot_peer_set_name(p, name != NULL ? name : "") == -1)
+		fatal("%s", __func__);
 }

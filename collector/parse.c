@@ -528,6 +528,7 @@ static int
 parse_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct parser	*p = ctx;
+	char		 endpoint[WGM_ENDPOINT_MAX];
 	size_t		 text;
 	int		 r = 0;
 
@@ -544,10 +545,12 @@ parse_string(void *ctx, const unsigned char *s, size_t len)
 		    p->iface->pubkey, sizeof(p->iface->pubkey), NULL);
 		break;
 	case PF_ENDPOINT:
-		if (parse_copy(p, p->field, "string", s, len,
-		    p->peer->endpoint, sizeof(p->peer->endpoint),
-		    &text) == -1 || parse_cost(p, text) == -1)
+		if (parse_copy(p, p->field, "string", s, len, endpoint,
+		    sizeof(endpoint), &text) == -1 ||
+		    parse_cost(p, text) == -1)
 			r = -1;
+		else if (snapshot_peer_set_endpoint(p->peer, endpoint) == -1)
+			r = parse_fail(p, p->field, "%s", strerror(errno));
 		break;
 	case PF_AIP:
 		r = parse_aip(p, s, len);

@@ -24,8 +24,13 @@
 /* What the frontend's snapshot costs, each allocation with malloc's own. */
 #define STATE_ALLOC		16
 #define STATE_IFACE		(sizeof(struct iface) + STATE_ALLOC)
-/* A peer, and the four slots of the index it may cost at most. */
+/*
+ * A peer, its name and endpoint at their longest, and the four slots of
+ * the index it may cost at most.
+ */
 #define STATE_PEER		(sizeof(struct peer) + STATE_ALLOC + \
+				    WGM_PEERNAME_MAX + STATE_ALLOC + \
+				    WGM_ENDPOINT_MAX + STATE_ALLOC + \
 				    4 * 2 * sizeof(void *))
 /* An allowed IP: at most twice its slot, as the array doubles. */
 #define STATE_AIP		(2 * WGM_AIP_MAX)
@@ -821,14 +826,16 @@ aips_clear(struct snapshot_builder *b, struct peer *p)
 }
 
 /* The contract with the render: a peer changed is rendered again. */
-static void
+static int
 record_apply(struct snapshot_builder *b, struct peer *p,
     const struct record *r)
 {
-	if (r->mask & PEER_C_NAME)
-		strlcpy(p->name, r->name, sizeof(p->name));
-	if (r->mask & PEER_C_ENDPOINT)
-		strlcpy(p->endpoint, r->endpoint, sizeof(p->endpoint));
+	if ((r->mask & PEER_C_NAME) &&
+	    snapshot_peer_set_name(p, r->name) == -1)
+		return (-1);
+	if ((r->mask & PEER_C_ENDPOINT) &&
+	    snapshot_peer_set_endpoint(p, r->endpoint) == -1)
+		return (-1);
 	if (r->mask & PEER_C_HANDSHAKE)
 		p->handshake = r->handshake;
 	if (r->mask & PEER_C_RX)
@@ -851,6 +858,7 @@ record_apply(struct snapshot_builder *b, struct peer *p,
 	free(p->render);
 	p->render = NULL;
 	b->peer = p;
+	return (0);
 }
 
 /* Allowed IPs of b->peer, as many as the message holds. */
@@ -888,8 +896,7 @@ builder_peers(struct snapshot_builder *b, struct imsg *imsg)
 			return (-1);
 		if (p == NULL)		/* removed */
 			continue;
-		record_apply(b, p, &r);
-		if (aips_read(b, &rd) == -1)
+		if (record_apply(b, p, &r) == -1 || aips_read(b, &rd) == -1)
 			return (-1);
 	}
 	return (0);

@@ -283,6 +283,37 @@ aips_release(size_t keep)
 	}
 }
 
+/* The empty string a peer's name or endpoint is when it has none. */
+static const char	 peer_none[] = "";
+
+/* A peer as calloc would give it, but for its strings: none. */
+static void
+peer_clear(struct peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->name = p->endpoint = peer_none;
+}
+
+static void
+str_free(const char *s)
+{
+	if (s != NULL && s != peer_none)
+		free((char *)s);
+}
+
+/* What a peer out of the arena holds, freed. */
+static void
+peer_release(struct peer *p)
+{
+	free(p->aips);
+	free(p->render);
+	str_free(p->name);
+	str_free(p->endpoint);
+	p->aips = NULL;
+	p->render = NULL;
+	p->name = p->endpoint = peer_none;
+}
+
 /* Room for n more tops; -1 without. */
 static int
 spare_room(size_t n)
@@ -322,10 +353,7 @@ spare_poison(struct peer *p)
 		return;
 	spare_poison(RB_LEFT(p, entry));
 	spare_poison(RB_RIGHT(p, entry));
-	free(p->aips);
-	free(p->render);
-	p->aips = NULL;
-	p->render = NULL;
+	peer_release(p);
 	POOL_POISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
 }
 
@@ -338,8 +366,7 @@ spare_drop(struct peer *p)
 	spare_drop(RB_LEFT(p, entry));
 	spare_drop(RB_RIGHT(p, entry));
 	POOL_UNPOISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
-	free(p->aips);
-	free(p->render);
+	peer_release(p);
 	free(p);
 	if (pool.npeers > 0)
 		pool.npeers--;
@@ -375,8 +402,7 @@ spare_pop(void)
 	/* Its tree's room (TREE_ROOM) holds them: one out, two in. */
 	spare_child(RB_RIGHT(p, entry));
 	spare_child(RB_LEFT(p, entry));
-	free(p->aips);
-	free(p->render);
+	peer_release(p);
 	return (p);
 }
 
@@ -388,14 +414,11 @@ peer_put(struct peer *p)
 		POOL_POISON(p, sizeof(*p));
 		return;
 	}
-	free(p->aips);
-	free(p->render);
+	peer_release(p);
 	if (pool.npeers >= pool.max || spare_room(1) == -1) {
 		free(p);
 		return;
 	}
-	p->aips = NULL;
-	p->render = NULL;
 	RB_LEFT(p, entry) = RB_RIGHT(p, entry) = NULL;
 	POOL_POISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
 	spare_push(p, 1);
@@ -407,9 +430,9 @@ peer_get(void)
 {
 	struct peer	*p;
 
-	if ((p = spare_pop()) == NULL)
-		return (calloc(1, sizeof(*p)));
-	memset(p, 0, sizeof(*p));
+	if ((p = spare_pop()) == NULL && (p = malloc(sizeof(*p))) == NULL)
+		return (NULL);
+	peer_clear(p);
 	return (p);
 }
 
@@ -425,6 +448,7 @@ peer_get(void)
 #define ARENA_PEERS	1024		/* peers in a chunk */
 #define ARENA_AIPS	4096		/* allowed IPs in a chunk, at least */
 #define ARENA_AHEAD	2		/* peers written ahead of */
+#define ARENA_STRS	(64 * 1024)	/* bytes of strings in a chunk */
 
 struct arena_chunk {
 	struct arena_chunk	*next;
@@ -441,12 +465,14 @@ struct arena_list {
 
 struct snap_arena {
 	struct arena_list	 peers;
-	struct arena_list	 aips;
+	struct arena_list	 aips;		/* the lists, gone at a trim */
+	struct arena_list	 strs;		/* names and endpoints */
 };
 
 static struct {
 	struct arena_list	 peers;
 	struct arena_list	 aips;
+	struct arena_list	 strs;
 } arena_spare;
 
 static struct arena_chunk *
@@ -542,7 +568,7 @@ arena_peer(struct snap_arena *a)
 		return (NULL);
 	/* The next peers' lines, on their way to the cache while this is read. */
 	arena_ahead((char *)p + ARENA_AHEAD * sizeof(*p), sizeof(*p));
-	memset(p, 0, sizeof(*p));
+	peer_clear(p);
 	p->arena = a;
 	return (p);
 }
@@ -584,6 +610,7 @@ arena_free(struct snap_arena *a)
 		return;
 	arena_release(&a->peers, &arena_spare.peers);
 	arena_release(&a->aips, &arena_spare.aips);
+	arena_release(&a->strs, &arena_spare.strs);
 	free(a);
 }
 
@@ -873,6 +900,51 @@ snapshot_peer_find(struct iface *ifp, const char *key)
 	if (strlcpy(k.key, key, sizeof(k.key)) >= sizeof(k.key))
 		return (NULL);
 	return (RB_FIND(peer_tree, &ifp->peers, &k));
+}
+
+/*
+ * A string of p's, of at most max bytes with its NUL: in p's arena, or
+ * its own allocation; "" takes none.
+ */
+static int
+peer_set_str(struct peer *p, const char **f, const char *v, size_t max)
+{
+	size_t	 len = strlen(v);
+	char	*m;
+
+	if (len >= max) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if (strcmp(*f, v) == 0)
+		return (0);
+	if (len == 0)
+		m = (char *)peer_none;
+	else if (p->arena != NULL)
+		m = arena_take(&p->arena->strs, &arena_spare.strs, len + 1,
+		    ARENA_STRS);
+	else
+		m = malloc(len + 1);
+	if (m == NULL)
+		return (-1);
+	if (len > 0)
+		memcpy(m, v, len + 1);
+	if (p->arena == NULL)
+		str_free(*f);
+	*f = m;
+	return (0);
+}
+
+int
+snapshot_peer_set_name(struct peer *p, const char *name)
+{
+	return (peer_set_str(p, &p->name, name, WGM_PEERNAME_MAX));
+}
+
+int
+snapshot_peer_set_endpoint(struct peer *p, const char *endpoint)
+{
+	return (peer_set_str(p, &p->endpoint, endpoint, WGM_ENDPOINT_MAX));
 }
 
 void

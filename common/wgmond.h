@@ -87,11 +87,16 @@ enum wgm_event_type {
 };
 #define WGM_NEVENTS		(EVENT_RECOVERED + 1)
 
+/*
+ * A peer's name and endpoint are its own strings, "" for none (set with
+ * snapshot_peer_set_name and _endpoint): most peers have no name, and
+ * an endpoint takes a fraction of the most it may take.
+ */
 struct peer {
 	RB_ENTRY(peer)		 entry;
 	char			 key[WGM_KEY_MAX];
-	char			 name[WGM_PEERNAME_MAX];	/* "": none */
-	char			 endpoint[WGM_ENDPOINT_MAX];
+	const char		*name;		/* "": none */
+	const char		*endpoint;
 	int64_t			 handshake;
 	int64_t			 hs_mono;	/* it on CLOCK_MONOTONIC */
 	uint64_t		 rx;
@@ -296,6 +301,8 @@ struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,
 		    const char *);
 struct peer	*snapshot_peer_find(struct iface *, const char *);
+int		 snapshot_peer_set_name(struct peer *, const char *);
+int		 snapshot_peer_set_endpoint(struct peer *, const char *);
 struct peer	*snapshot_peer_new(struct snapshot *, const char *);
 void		 snapshot_peer_free(struct peer *);
 int		 snapshot_iface_fill(struct snapshot *, struct iface *,

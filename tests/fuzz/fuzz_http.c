@@ -75,7 +75,8 @@ feed_state(void)
 	    snapshot_peer_add_aip(p, "10.9.0.1/32") == -1)
 		abort();
 	s->time = time(NULL);
-	strlcpy(p->endpoint, "192.0.2.1:51820", sizeof(p->endpoint));
+	if (snapshot_peer_set_endpoint(p, "192.0.2.1:51820") == -1)
+		abort();
 	p->handshake = s->time - 10;
 	p->status = STATUS_CONNECTED;
 	if (snapshot_peer_add(s, ifp,

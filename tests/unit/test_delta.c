@@ -139,7 +139,7 @@ peer(struct snapshot *s, struct iface *ifp, const char *key, uint64_t rx,
 	int		 i;
 
 	assert_non_null(p = snapshot_peer_add(s, ifp, key));
-	strlcpy(p->endpoint, "[fd00::1]:51820", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_endpoint(p, "[fd00::1]:51820"), 0);
 	p->handshake = 1765189400;
 	p->hs_mono = 86300;
 	p->rx = rx;
@@ -268,8 +268,8 @@ first(void)
 
 	ifp = iface(s, "wg0");
 	peer(s, ifp, "A", 100, 1);
-	strlcpy(peer(s, ifp, "B", 200, 2)->name, "Bob's \"phone\"",
-	    WGM_PEERNAME_MAX);
+	assert_int_equal(snapshot_peer_set_name(peer(s, ifp, "B", 200, 2),
+	    "Bob's \"phone\""), 0);
 	peer(s, ifp, "C", 300, 3);
 	peer(s, iface(s, "wg1"), "D", 400, 1);
 	peer(s, iface(s, "wg2"), "E", 500, 1);
@@ -290,8 +290,8 @@ second(void)
 	ifp = iface(s, "wg0");
 	peer(s, ifp, "A", 100, 1)->rx = 150;
 	p = peer(s, ifp, "B", 200, 2);
-	strlcpy(p->name, "Bob", sizeof(p->name));
-	strlcpy(p->endpoint, "192.0.2.1:4444", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_name(p, "Bob"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(p, "192.0.2.1:4444"), 0);
 	peer(s, ifp, "C", 301, 3)->rx = 300;
 	peer(s, ifp, "F", 600, 0);
 	peer(s, iface(s, "wg2"), "E", 500, 1);

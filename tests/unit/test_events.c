@@ -151,7 +151,7 @@ test_first_run_logs_initial_status_per_shown_peer(void **state)
 	struct peer	*p;
 
 	p = table_set(t, "wg0", KEY_A, NOW - 10);
-	strlcpy(p->endpoint, "57.128.189.209:51823", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_endpoint(p, "57.128.189.209:51823"), 0);
 	p->flags |= PEER_F_ENDPOINT;
 	snapshot_peer_add_aip(p, "10.150.94.2/32");
 	table_set(t, "wg0", KEY_B, NOW - D - 100);
@@ -370,7 +370,7 @@ table_name(struct table *t, const char *iface, const char *key,
 	struct peer	*p;
 
 	p = table_set(t, iface, key, handshake);
-	strlcpy(p->name, name, sizeof(p->name));
+	assert_int_equal(snapshot_peer_set_name(p, name), 0);
 }
 
 /*
@@ -559,15 +559,18 @@ test_initial_status_with_unprintable_names_stays_bounded(void **state)
 	struct table	*t = *state;
 	struct peer	*p;
 	char		 name[WGM_NAME_MAX], key[WGM_KEY_MAX];
-	char		 aip[WGM_AIP_MAX];
+	char		 aip[WGM_AIP_MAX], pname[WGM_PEERNAME_MAX];
+	char		 ep[WGM_ENDPOINT_MAX];
 	yajl_val	 v;
 	int		 i;
 
 	p = table_set(t, unprintable(name, sizeof(name) - 1, 0),
 	    unprintable(key, sizeof(key) - 1, 7), NOW);
-	unprintable(p->name, sizeof(p->name) - 1, 3);
+	assert_int_equal(snapshot_peer_set_name(p,
+	    unprintable(pname, sizeof(pname) - 1, 3)), 0);
 	p->flags |= PEER_F_ENDPOINT;
-	unprintable(p->endpoint, sizeof(p->endpoint) - 1, 13);
+	assert_int_equal(snapshot_peer_set_endpoint(p,
+	    unprintable(ep, sizeof(ep) - 1, 13)), 0);
 	for (i = 0; i < 400; i++)
 		assert_int_equal(snapshot_peer_add_aip(p,
 		    unprintable(aip, sizeof(aip) - 1, i)), 0);

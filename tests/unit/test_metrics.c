@@ -65,7 +65,7 @@ test_longest_values_all_escaped_render_whole(void **state)
 	assert_non_null(ifp = snapshot_iface_add(s, name));
 	assert_non_null(p = snapshot_peer_add(s, ifp, KEY_A));
 	p->flags |= PEER_F_ENDPOINT;
-	strlcpy(p->endpoint, ep, sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_endpoint(p, ep), 0);
 	got = render_peers(s);
 	snprintf(want, sizeof(want), "\nwireguard_peer_info{device=\"%s\","
 	    "public_key=\"" KEY_A "\",endpoint=\"%s\",name=\"\"} 1\n",

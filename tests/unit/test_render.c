@@ -139,7 +139,7 @@ test_full_peer_renders_every_field(void **state)
 	ifp->fwmark = 0;
 	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK;
 	p = add_seen_peer(s, ifp, KEY_A, STATUS_CONNECTED, 42);
-	strlcpy(p->endpoint, "1.2.3.4:51820", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_endpoint(p, "1.2.3.4:51820"), 0);
 	p->rx = 1024;
 	p->tx = 2048;
 	p->keepalive = 25;
@@ -175,7 +175,7 @@ test_fields_without_their_flag_are_omitted(void **state)
 	ifp->port = 51820;
 	ifp->fwmark = 7;
 	p = add_peer(s, ifp, KEY_A, STATUS_NEVER);
-	strlcpy(p->endpoint, "1.2.3.4:51820", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_endpoint(p, "1.2.3.4:51820"), 0);
 	p->handshake = NOW - 5;
 	p->rx = 1;
 	p->tx = 2;
@@ -325,7 +325,7 @@ test_names_with_quote_and_control_char_are_escaped(void **state)
 	strlcpy(ifp->pubkey, "k\\", sizeof(ifp->pubkey));
 	ifp->flags |= IFACE_F_PUBKEY;
 	p = add_peer(s, ifp, "a\\b\n", STATUS_NEVER);
-	strlcpy(p->endpoint, "[fe80::1%\x1f]:1", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_endpoint(p, "[fe80::1%\x1f]:1"), 0);
 	p->flags |= PEER_F_ENDPOINT;
 	assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32\""), 0);
 
@@ -354,7 +354,7 @@ test_peer_name_follows_key_escaped(void **state)
 
 	ifp = add_iface(s, "wg0");
 	p = add_peer(s, ifp, "A", STATUS_NEVER);
-	strlcpy(p->name, "\"</script>\\", sizeof(p->name));
+	assert_int_equal(snapshot_peer_set_name(p, "\"</script>\\"), 0);
 	add_peer(s, ifp, "B", STATUS_NEVER);
 
 	assert_renders(render_raw, s,
@@ -431,7 +431,7 @@ build_big(struct snapshot *s)
 	struct iface	*ifp;
 	struct peer	*p;
 	char		 name[WGM_NAME_MAX], key[WGM_KEY_MAX];
-	char		 aip[WGM_AIP_MAX];
+	char		 aip[WGM_AIP_MAX], ep[WGM_ENDPOINT_MAX];
 	int		 i, j, k;
 
 	for (i = 0; i < BIG_IFACES; i++) {
@@ -443,8 +443,9 @@ build_big(struct snapshot *s)
 		for (j = 0; j < BIG_PEERS; j++) {
 			snprintf(key, sizeof(key), "%040d+\\/=", j);
 			p = add_seen_peer(s, ifp, key, j % 4, j * 7);
-			snprintf(p->endpoint, sizeof(p->endpoint),
-			    "[fd00::%x]:%d", j, 1024 + j);
+			snprintf(ep, sizeof(ep), "[fd00::%x]:%d", j,
+			    1024 + j);
+			assert_int_equal(snapshot_peer_set_endpoint(p, ep), 0);
 			p->rx = (uint64_t)j << 40;
 			p->tx = UINT64_MAX - j;
 			p->flags |= PEER_F_ENDPOINT | PEER_F_RX | PEER_F_TX;
@@ -602,8 +603,8 @@ test_parts_give_the_renderers_bodies(void **state)
 	build_big(s);
 	ifp = add_iface(s, "w\"g\x01");
 	p = add_seen_peer(s, ifp, "a\\b\n", STATUS_CONNECTED, 3);
-	strlcpy(p->name, "\"</script>\\", sizeof(p->name));
-	strlcpy(p->endpoint, "[fe80::1%\x1f]:1", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_name(p, "\"</script>\\"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(p, "[fe80::1%\x1f]:1"), 0);
 	p->flags |= PEER_F_ENDPOINT | PEER_F_KEEPALIVE;
 	assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32\""), 0);
 	assert_int_equal(render_peer_parts(b, s, RK_ALL),
@@ -669,7 +670,7 @@ change(struct snapshot *s)
 	p->rx += 1000;
 	p->handshake = s->time - 1;
 	p->status = STATUS_INACTIVE;
-	strlcpy(p->endpoint, "192.0.2.1:9", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_endpoint(p, "192.0.2.1:9"), 0);
 	assert_int_equal(snapshot_peer_add_aip(p, "fd00::5/128"), 0);
 	snprintf(key, sizeof(key), "%040d+\\/=", 6);
 	assert_non_null(p = snapshot_peer_find(ifp, key));

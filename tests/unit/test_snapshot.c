@@ -36,8 +36,8 @@ sample(int naips)
 	ifp->port = 51820;
 	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT;
 	assert_non_null(p = snapshot_peer_add(s, ifp, "PEER1"));
-	strlcpy(p->name, "Alice's \"laptop\"", sizeof(p->name));
-	strlcpy(p->endpoint, "[fd00::1]:51820", sizeof(p->endpoint));
+	assert_int_equal(snapshot_peer_set_name(p, "Alice's \"laptop\""), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(p, "[fd00::1]:51820"), 0);
 	p->handshake = 1765189400;
 	p->rx = UINT64_MAX;
 	p->tx = 2;
