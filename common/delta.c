@@ -257,7 +257,8 @@ peer_changes(const struct peer *o, const struct peer *n)
 {
 	uint16_t	m = 0;
 
-	if (strcmp(o->name, n->name) != 0)
+	/* Most peers have no name: the same "", not read. */
+	if (o->name != n->name && strcmp(o->name, n->name) != 0)
 		m |= PEER_C_NAME;
 	if (strcmp(o->endpoint, n->endpoint) != 0)
 		m |= PEER_C_ENDPOINT;
@@ -299,14 +300,21 @@ cursor_next(struct cursor *cu)
 	const struct peer	*a;
 
 	if (cu->v != NULL) {
-		/* A peer a few ahead, the lines peer_changes reads of it. */
-		if (cu->i + CURSOR_AHEAD < cu->n) {
-			a = cu->v[cu->i + CURSOR_AHEAD];
+		/*
+		 * What peer_changes reads, on its way to the cache: the lines
+		 * of a peer further ahead, the strings of one nearer, whose
+		 * pointers those lines brought.
+		 */
+		if (cu->i + 2 * CURSOR_AHEAD < cu->n) {
+			a = cu->v[cu->i + 2 * CURSOR_AHEAD];
 			__builtin_prefetch(a->key);
-			__builtin_prefetch(a->name);
-			__builtin_prefetch(a->endpoint);
 			__builtin_prefetch(&a->handshake);
 			__builtin_prefetch(&a->aips_hash);
+		}
+		if (cu->i + CURSOR_AHEAD < cu->n) {
+			a = cu->v[cu->i + CURSOR_AHEAD];
+			__builtin_prefetch(a->name);
+			__builtin_prefetch(a->endpoint);
 		}
 		cu->p = cu->i < cu->n ? cu->v[cu->i++] : NULL;
 	}

@@ -30,7 +30,7 @@ struct snap_arena;
 
 /* Sizes of the strings carried in fixed imsg structs, each with its NUL. */
 #define WGM_NAME_MAX		64	/* interface name */
-#define WGM_KEY_MAX		64	/* base64 public key is 44 */
+#define WGM_KEY_MAX		48	/* base64 public key is 44 */
 #define WGM_ENDPOINT_MAX	80	/* "[v6%scope]:port" */
 #define WGM_AIP_MAX		48	/* "v6/128" is 43 */
 #define WGM_PEERNAME_MAX	65	/* a peer's name: 64 bytes of UTF-8 */
@@ -104,12 +104,11 @@ struct peer {
 	uint32_t		 keepalive;
 	uint32_t		 flags;
 	int			 status;
+	uint32_t		 gen;		/* the frontend's: last changed */
 	size_t			 naips;
 	char			(*aips)[WGM_AIP_MAX];
 	uint64_t		 aips_hash;	/* of the list; trimming keeps it */
-	/* The frontend's: the generation it last changed in, its bodies' parts. */
-	uint32_t		 gen;
-	char			*render;	/* one allocation, or NULL */
+	char			*render;	/* the frontend's parts, or NULL */
 	struct snap_arena	*arena;		/* where it lives, or NULL */
 };
 RB_HEAD(peer_tree, peer);
