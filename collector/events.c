@@ -253,14 +253,15 @@ static int
 format_aips(struct evbuffer *b, const struct peer *p)
 {
 	struct evbuffer	*item;
+	const char	*a = p->aips;
 	size_t		 i;
 	int		 rc = -1;
 
 	if ((item = evbuffer_new()) == NULL ||
 	    evbuffer_add_printf(b, ",\"allowedIps\":[") == -1)
 		goto done;
-	for (i = 0; i < p->naips; i++) {
-		if (json_string(item, p->aips[i]) == -1)
+	for (i = 0; i < p->naips; i++, a += strlen(a) + 1) {
+		if (json_string(item, a) == -1)
 			goto done;
 		if (!aip_fits(b, evbuffer_get_length(item), i == 0,
 		    i + 1 == p->naips))

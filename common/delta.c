@@ -175,18 +175,19 @@ record_len(const struct peer *p, uint16_t mask)
 static int
 pack_aips(struct packer *pk, const struct peer *p)
 {
-	uint32_t	n = p->naips;
-	size_t		i, len;
+	const char	*a = p->aips;
+	uint32_t	 n = p->naips;
+	size_t		 i, len;
 
 	pack(pk, &n, sizeof(n));
-	for (i = 0; i < p->naips; i++) {
-		len = strlen(p->aips[i]) + 1;
+	for (i = 0; i < p->naips; i++, a += len) {
+		len = strlen(a) + 1;
 		if (pk->len + len > sizeof(pk->buf)) {
 			if (pack_flush(pk) == -1)
 				return (-1);
 			pk->type = IMSG_SNAP_AIPS;
 		}
-		pack(pk, p->aips[i], len);
+		pack(pk, a, len);
 	}
 	return (pk->type == IMSG_SNAP_AIPS ? pack_flush(pk) : 0);
 }
@@ -830,6 +831,7 @@ aips_clear(struct snapshot_builder *b, struct peer *p)
 	free(p->aips);
 	p->aips = NULL;
 	p->naips = 0;
+	p->aips_len = 0;
 	p->aips_hash = 0;
 }
 

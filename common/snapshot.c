@@ -40,18 +40,17 @@
 #endif
 
 /*
- * The peers of the snapshot two runs old become the next run's (and
- * their allowed-IP arrays, by capacity): in the steady state a run
- * neither allocates nor frees one.  The pool holds no more than the
- * largest snapshot seen, and gives back what a run that shrank a lot no
- * longer needs.
+ * Peers made one at a time (the frontend's, the tests'): those of a
+ * snapshot freed become the next ones made, so that a run neither
+ * allocates nor frees one.  The pool holds no more than the largest
+ * snapshot seen, and gives back what a run that shrank a lot no longer
+ * needs.  The collector's peers live in arenas instead (below).
  *
  * A freed snapshot's trees go to the pool whole, not walked: a stack of
  * the tops of spare trees, where a spare taken leaves its children, on
- * their way to the cache (one is the next taken).  Its allowed IPs and
- * rendered parts are freed then, as it is cleared for its next use.
+ * their way to the cache (one is the next taken).  What a peer holds is
+ * freed then, as it is cleared for its next use.
  */
-#define POOL_CLASSES	8		/* arrays of 1 to 128 entries */
 #define POOL_SHRINK	4		/* a run that small: give back */
 #define PEER_LINKS	offsetof(struct peer, key)
 /* Peers read ahead in a walk down an interface's order. */
@@ -59,19 +58,11 @@
 /* Room a tree takes on the stack as it is taken apart: its height, +2. */
 #define TREE_ROOM	130
 
-struct aips_stack {
-	void		**v;
-	size_t		  n;
-	size_t		  room;
-};
-
 static struct {
 	struct peer		**tops;		/* of spare trees */
 	size_t			  ntops;
 	size_t			  room;
 	size_t			  npeers;	/* in them, all */
-	struct aips_stack	 aips[POOL_CLASSES];
-	size_t			 naips;		/* in all classes */
 	size_t			 max;		/* the largest snapshot seen */
 } pool;
 
@@ -189,98 +180,17 @@ snapshot_new(void)
 	return (s);
 }
 
-/* The pool's class of an array of cap entries, a power of two; -1: none. */
-static int
-aips_class(size_t cap)
-{
-	int	c;
-
-	for (c = 0; c < POOL_CLASSES; c++)
-		if (cap == (size_t)1 << c)
-			return (c);
-	return (-1);
-}
-
-/* An array's capacity: naips rounded up to a power of two (it doubles). */
+/* The room of a list of len bytes: it doubles, from 64 bytes. */
 static size_t
-aips_cap(size_t naips)
+aips_room(size_t len)
 {
-	size_t	cap = 1;
+	size_t	room = 64;
 
-	while (cap < naips)
-		cap *= 2;
-	return (cap);
-}
-
-/*
- * Only where the array is known to be snapshot_peer_add_aip's, whose
- * capacity naips tells: trimming, and its own growth.  The arrays are
- * stacked by address, so that putting one back does not touch it.
- */
-static void
-aips_put(char (*aips)[WGM_AIP_MAX], size_t naips)
-{
-	struct aips_stack	*st;
-	size_t			 cap = aips_cap(naips), room;
-	void			**v;
-	int			 c;
-
-	if (aips == NULL)
-		return;
-	if ((c = aips_class(cap)) == -1 || pool.naips >= pool.max) {
-		free(aips);
-		return;
-	}
-	st = &pool.aips[c];
-	if (st->n == st->room) {
-		room = st->room ? st->room * 2 : 256;
-		if ((v = reallocarray(st->v, room, sizeof(*v))) == NULL) {
-			free(aips);
-			return;
-		}
-		st->v = v;
-		st->room = room;
-	}
-	POOL_POISON(aips, cap * WGM_AIP_MAX);
-	st->v[st->n++] = aips;
-	pool.naips++;
-}
-
-static void *
-aips_get(size_t cap)
-{
-	struct aips_stack	*st;
-	void			*m;
-	int			 c;
-
-	if ((c = aips_class(cap)) == -1 || pool.aips[c].n == 0)
-		return (NULL);
-	st = &pool.aips[c];
-	m = st->v[--st->n];
-	pool.naips--;
-	/* The next one taken, on its way to the cache. */
-	if (st->n > 0)
-		__builtin_prefetch(st->v[st->n - 1], 1);
-	POOL_UNPOISON(m, cap * WGM_AIP_MAX);
-	return (m);
-}
-
-/* Frees all but keep arrays, the largest first. */
-static void
-aips_release(size_t keep)
-{
-	struct aips_stack	*st;
-	int			 c;
-
-	for (c = POOL_CLASSES - 1; c >= 0 && pool.naips > keep; c--) {
-		st = &pool.aips[c];
-		while (st->n > 0 && pool.naips > keep)
-			free(aips_get((size_t)1 << c));
-		if (st->n == 0) {
-			free(st->v);
-			memset(st, 0, sizeof(*st));
-		}
-	}
+	if (len == 0)
+		return (0);
+	while (room < len)
+		room *= 2;
+	return (room);
 }
 
 /* The empty string a peer's name or endpoint is when it has none. */
@@ -446,7 +356,7 @@ peer_get(void)
  * snapshot last freed: what a run that shrank no longer needs goes.
  */
 #define ARENA_PEERS	1024		/* peers in a chunk */
-#define ARENA_AIPS	4096		/* allowed IPs in a chunk, at least */
+#define ARENA_AIPS	(128 * 1024)	/* bytes of allowed IPs in a chunk */
 #define ARENA_AHEAD	2		/* peers written ahead of */
 #define ARENA_STRS	(64 * 1024)	/* bytes of strings in a chunk */
 
@@ -574,32 +484,30 @@ arena_peer(struct snap_arena *a)
 }
 
 /*
- * An allowed IP at the end of p's list: where it is, when the list is
- * the last thing laid down in its chunk, else with the list moved to
- * the end (a list is read as one array).
+ * An allowed IP of len bytes at the end of p's list: where it is, when
+ * the list is the last thing laid down in its chunk, else with the list
+ * moved to the end (a list is one run of bytes).
  */
 static int
 arena_aip(struct peer *p, const char *aip, size_t len)
 {
 	struct arena_list	*l = &p->arena->aips;
 	struct arena_chunk	*c = l->head;
-	char			(*n)[WGM_AIP_MAX];
+	char			*n;
 
-	if (p->naips > 0 && c != NULL && (char *)(p->aips + p->naips) ==
-	    CHUNK_DATA(c) + c->used && c->size - c->used >= WGM_AIP_MAX) {
-		c->used += WGM_AIP_MAX;
+	if (p->aips_len > 0 && c != NULL && p->aips + p->aips_len ==
+	    CHUNK_DATA(c) + c->used && c->size - c->used > len) {
+		c->used += len + 1;
 		n = p->aips;
 	} else {
-		if ((n = arena_take(l, &arena_spare.aips,
-		    (p->naips + 1) * WGM_AIP_MAX,
-		    ARENA_AIPS * WGM_AIP_MAX)) == NULL)
+		if ((n = arena_take(l, &arena_spare.aips, p->aips_len + len + 1,
+		    ARENA_AIPS)) == NULL)
 			return (-1);
-		if (p->naips > 0)
-			memcpy(n, p->aips, p->naips * WGM_AIP_MAX);
+		if (p->aips_len > 0)
+			memcpy(n, p->aips, p->aips_len);
 	}
-	memcpy(n[p->naips], aip, len + 1);
+	memcpy(n + p->aips_len, aip, len + 1);
 	p->aips = n;
-	p->naips++;
 	return (0);
 }
 
@@ -652,7 +560,6 @@ pool_bound(size_t npeers)
 	pool.max = npeers;
 	while (pool.npeers > pool.max && pool.ntops > 0)
 		free(spare_pop());
-	aips_release(pool.max);
 }
 
 /*
@@ -741,9 +648,10 @@ static void
 peer_trim(struct peer *p)
 {
 	if (p->arena == NULL)
-		aips_put(p->aips, p->naips);
+		free(p->aips);
 	p->aips = NULL;
 	p->naips = 0;
+	p->aips_len = 0;
 }
 
 void
@@ -764,7 +672,7 @@ snapshot_trim(struct snapshot *s)
 		}
 		for (i = 0; i < ifp->npeers; i++) {
 			if (i + ORDER_AHEAD < ifp->npeers)
-				__builtin_prefetch(&v[i + ORDER_AHEAD]->naips, 1);
+				__builtin_prefetch(&v[i + ORDER_AHEAD]->aips, 1);
 			peer_trim(v[i]);
 		}
 	}
@@ -976,32 +884,28 @@ aips_hash(uint64_t h, const char *aip)
 int
 snapshot_peer_add_aip(struct peer *p, const char *aip)
 {
-	char	(*n)[WGM_AIP_MAX];
-	size_t	len = strlen(aip), cap;
+	char	*n;
+	size_t	 len = strlen(aip), need;
 
 	if (len >= WGM_AIP_MAX) {
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
+	need = p->aips_len + len + 1;
 	if (p->arena != NULL) {
 		if (arena_aip(p, aip, len) == -1)
 			return (-1);
-		goto added;
+	} else {
+		/* Grow by doubling: a peer may route thousands of prefixes. */
+		if (need > aips_room(p->aips_len)) {
+			if ((n = realloc(p->aips, aips_room(need))) == NULL)
+				return (-1);
+			p->aips = n;
+		}
+		memcpy(p->aips + p->aips_len, aip, len + 1);
 	}
-	/* Grow by doubling: a peer may route thousands of prefixes. */
-	if ((p->naips & (p->naips - 1)) == 0) {
-		cap = p->naips ? p->naips * 2 : 1;
-		if ((n = aips_get(cap)) != NULL) {
-			if (p->naips > 0)
-				memcpy(n, p->aips, p->naips * WGM_AIP_MAX);
-			aips_put(p->aips, p->naips);
-		} else if ((n = reallocarray(p->aips, cap, WGM_AIP_MAX)) ==
-		    NULL)
-			return (-1);
-		p->aips = n;
-	}
-	memcpy(p->aips[p->naips++], aip, len + 1);
- added:
+	p->aips_len = need;
+	p->naips++;
 	p->aips_hash = aips_hash(p->aips_hash, aip);
 	p->flags |= PEER_F_AIPS;
 	return (0);

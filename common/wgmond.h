@@ -106,7 +106,8 @@ struct peer {
 	int			 status;
 	uint32_t		 gen;		/* the frontend's: last changed */
 	size_t			 naips;
-	char			(*aips)[WGM_AIP_MAX];
+	size_t			 aips_len;	/* bytes */
+	char			*aips;		/* naips strings, one by one */
 	uint64_t		 aips_hash;	/* of the list; trimming keeps it */
 	char			*render;	/* the frontend's parts, or NULL */
 	struct snap_arena	*arena;		/* where it lives, or NULL */

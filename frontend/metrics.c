@@ -178,13 +178,14 @@ peer_info(struct mout *o, const struct iface *ifp, const struct peer *p)
 static void
 peer_aips(struct mout *o, const struct iface *ifp, const struct peer *p)
 {
-	size_t	i;
+	const char	*a = p->aips;
+	size_t		 i;
 
-	for (i = 0; i < p->naips; i++) {
+	for (i = 0; i < p->naips; i++, a += strlen(a) + 1) {
 		mo_peer(o, "wireguard_peer_allowed_ips_info", ifp, p);
 		mo_puts(o, ",");
-		mo_label(o, "allowed_ips", p->aips[i]);
-		mo_puts(o, strchr(p->aips[i], ':') != NULL ?
+		mo_label(o, "allowed_ips", a);
+		mo_puts(o, strchr(a, ':') != NULL ?
 		    ",family=\"IPv6\"} 1\n" : ",family=\"IPv4\"} 1\n");
 	}
 }

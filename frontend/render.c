@@ -137,13 +137,14 @@ out_sep(struct out *o, int *first)
 static void
 out_aips(struct out *o, const struct peer *p)
 {
-	size_t	i;
-	int	first = 1;
+	const char	*a = p->aips;
+	size_t		 i;
+	int		 first = 1;
 
 	out_puts(o, "\"allowedIps\":[");
-	for (i = 0; i < p->naips; i++) {
+	for (i = 0; i < p->naips; i++, a += strlen(a) + 1) {
 		out_sep(o, &first);
-		out_string(o, p->aips[i]);
+		out_string(o, a);
 	}
 	out_puts(o, "]");
 }

@@ -27,6 +27,7 @@
 
 #include "wgmond.h"
 #include "collector.h"
+#include "unit.h"
 
 #define NOW	1765189500
 #define KEY_A	"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
@@ -199,14 +200,14 @@ test_reused_arrays_hold_only_this_runs_allowed_ips(void **state)
 	assert_non_null(f = run_doc(&fresh, doc, NOW));
 	assert_non_null(p = find_peer(s, "wg0", KEY_C));
 	assert_int_equal(p->naips, 1);
-	assert_string_equal(p->aips[0], "10.9.0.1/32");
+	assert_string_equal(unit_aip(p, 0), "10.9.0.1/32");
 	assert_non_null(q = find_peer(f, "wg0", KEY_C));
 	assert_int_equal(p->aips_hash, q->aips_hash);
 	assert_non_null(p = find_peer(s, "wg0", KEY_A));
 	assert_int_equal(p->naips, 5);
-	assert_string_equal(p->aips[0], "10.8.0.1/32");
-	assert_string_equal(p->aips[3], "10.8.0.4/32");
-	assert_string_equal(p->aips[4], "10.8.0.5/32");
+	assert_string_equal(unit_aip(p, 0), "10.8.0.1/32");
+	assert_string_equal(unit_aip(p, 3), "10.8.0.4/32");
+	assert_string_equal(unit_aip(p, 4), "10.8.0.5/32");
 	assert_non_null(q = find_peer(f, "wg0", KEY_A));
 	assert_int_equal(p->aips_hash, q->aips_hash);
 	snapshot_free((struct snapshot *)s);

@@ -173,7 +173,7 @@ assert_peer_equal(const struct peer *got, const struct peer *want)
 	assert_int_equal(got->status, want->status);
 	assert_int_equal(got->naips, want->naips);
 	for (i = 0; i < want->naips; i++)
-		assert_string_equal(got->aips[i], want->aips[i]);
+		assert_string_equal(unit_aip(got, i), unit_aip(want, i));
 	assert_true(got->aips_hash == want->aips_hash);
 }
 

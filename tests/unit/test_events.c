@@ -20,6 +20,7 @@
 
 #include "wgmond.h"
 #include "collector.h"
+#include "unit.h"
 
 #define NOW	1765189500
 #define C	180
@@ -479,7 +480,7 @@ aips_kept(yajl_val v, const struct peer *p)
 	assert_true(n <= p->naips);
 	for (i = 0; i < n; i++)
 		assert_string_equal(YAJL_GET_STRING(YAJL_GET_ARRAY(a)->values[i]),
-		    p->aips[i]);
+		    unit_aip(p, i));
 	return (n);
 }
 
@@ -511,7 +512,7 @@ assert_cut_right(struct table *t, yajl_val v, const struct peer *p)
 		return;
 	}
 	assert_true(is_truncated(v));
-	assert_true(strlen(t->line) + 1 + json_len(p->aips[n]) >
+	assert_true(strlen(t->line) + 1 + json_len(unit_aip(p, n)) >
 	    WGM_EVENT_MAX);
 }
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 #include <event2/buffer.h>
@@ -95,4 +96,16 @@ unit_discard_out(void)
 	};
 
 	return (&out);
+}
+
+/* The allowed IP i of p's list, found from its start. */
+const char *
+unit_aip(const struct peer *p, size_t i)
+{
+	const char	*a = p->aips;
+
+	assert_true(i < p->naips);
+	while (i-- > 0)
+		a += strlen(a) + 1;
+	return (a);
 }

@@ -9,6 +9,7 @@
 struct cycle_out;
 struct evbuffer;
 struct imsgbuf;
+struct peer;
 struct snapshot;
 
 typedef int	 (*unit_render_fn)(struct evbuffer *, const struct snapshot *);
@@ -18,3 +19,4 @@ int	 unit_snapshot_setup(void **);
 int	 unit_snapshot_teardown(void **);
 int	 unit_imsg_pair(int [2], struct imsgbuf *, struct imsgbuf *);
 const struct cycle_out *unit_discard_out(void);
+const char *unit_aip(const struct peer *, size_t);
