@@ -59,8 +59,7 @@ walk_pair(struct cycle_walk *w, const struct iface *nifp,
 static void
 walk_ahead(const struct peer *p)
 {
-	__builtin_prefetch(p->key);
-	__builtin_prefetch(&p->handshake, 1);
+	__builtin_prefetch(p->key, 1);		/* and the handshake */
 	__builtin_prefetch(&p->status, 1);
 }
 

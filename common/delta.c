@@ -308,8 +308,7 @@ cursor_next(struct cursor *cu)
 		 */
 		if (cu->i + 2 * CURSOR_AHEAD < cu->n) {
 			a = cu->v[cu->i + 2 * CURSOR_AHEAD];
-			__builtin_prefetch(a->key);
-			__builtin_prefetch(&a->handshake);
+			__builtin_prefetch(a->key);	/* and the handshake */
 			__builtin_prefetch(&a->aips_hash);
 		}
 		if (cu->i + CURSOR_AHEAD < cu->n) {

@@ -52,7 +52,7 @@
  * freed then, as it is cleared for its next use.
  */
 #define POOL_SHRINK	4		/* a run that small: give back */
-#define PEER_LINKS	offsetof(struct peer, key)
+#define PEER_DATA	offsetof(struct peer, entry)	/* before its links */
 /* Peers read ahead in a walk down an interface's order. */
 #define ORDER_AHEAD	8
 /* Room a tree takes on the stack as it is taken apart: its height, +2. */
@@ -264,7 +264,7 @@ spare_poison(struct peer *p)
 	spare_poison(RB_LEFT(p, entry));
 	spare_poison(RB_RIGHT(p, entry));
 	peer_release(p);
-	POOL_POISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+	POOL_POISON(p, PEER_DATA);
 }
 
 /* A spare tree there is no room for after all: freed. */
@@ -275,7 +275,7 @@ spare_drop(struct peer *p)
 		return;
 	spare_drop(RB_LEFT(p, entry));
 	spare_drop(RB_RIGHT(p, entry));
-	POOL_UNPOISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+	POOL_UNPOISON(p, PEER_DATA);
 	peer_release(p);
 	free(p);
 	if (pool.npeers > 0)
@@ -306,7 +306,7 @@ spare_pop(void)
 	if (pool.ntops == 0)
 		return (NULL);
 	p = pool.tops[--pool.ntops];
-	POOL_UNPOISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+	POOL_UNPOISON(p, PEER_DATA);
 	if (pool.npeers > 0)
 		pool.npeers--;
 	/* Its tree's room (TREE_ROOM) holds them: one out, two in. */
@@ -330,7 +330,7 @@ peer_put(struct peer *p)
 		return;
 	}
 	RB_LEFT(p, entry) = RB_RIGHT(p, entry) = NULL;
-	POOL_POISON((char *)p + PEER_LINKS, sizeof(*p) - PEER_LINKS);
+	POOL_POISON(p, PEER_DATA);
 	spare_push(p, 1);
 }
 
@@ -672,7 +672,8 @@ snapshot_trim(struct snapshot *s)
 		}
 		for (i = 0; i < ifp->npeers; i++) {
 			if (i + ORDER_AHEAD < ifp->npeers)
-				__builtin_prefetch(&v[i + ORDER_AHEAD]->aips, 1);
+				__builtin_prefetch(&v[i + ORDER_AHEAD]->aips,
+				    1);
 			peer_trim(v[i]);
 		}
 	}
@@ -866,18 +867,25 @@ snapshot_peer_remove(struct snapshot *s, struct iface *ifp, struct peer *p)
 }
 
 /*
- * FNV-1a over the list, each entry with its NUL: the collector tells a
- * changed list by it once the previous run's lists are trimmed.
+ * A hash of the list, eight bytes at a time, each entry with its NUL:
+ * the collector tells a changed list by it once the previous run's
+ * lists are trimmed.
  */
 static uint64_t
-aips_hash(uint64_t h, const char *aip)
+aips_hash(uint64_t h, const char *aip, size_t len)
 {
-	if (h == 0)
-		h = 14695981039346656037ULL;
-	do {
-		h ^= (unsigned char)*aip;
-		h *= 1099511628211ULL;
-	} while (*aip++ != '\0');
+	uint64_t	w = len + 1;	/* first its length: "" is an entry */
+	size_t		i, n;
+
+	for (i = 0; ; i += n) {
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+		if (i > len)
+			break;
+		n = len + 1 - i < sizeof(w) ? len + 1 - i : sizeof(w);
+		w = 0;
+		memcpy(&w, aip + i, n);
+	}
 	return (h);
 }
 
@@ -891,7 +899,10 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
-	need = p->aips_len + len + 1;
+	if ((need = p->aips_len + len + 1) > UINT32_MAX) {
+		errno = EOVERFLOW;
+		return (-1);
+	}
 	if (p->arena != NULL) {
 		if (arena_aip(p, aip, len) == -1)
 			return (-1);
@@ -906,7 +917,7 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
 	}
 	p->aips_len = need;
 	p->naips++;
-	p->aips_hash = aips_hash(p->aips_hash, aip);
+	p->aips_hash = aips_hash(p->aips_hash, aip, len);
 	p->flags |= PEER_F_AIPS;
 	return (0);
 }

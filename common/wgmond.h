@@ -90,13 +90,11 @@ enum wgm_event_type {
 /*
  * A peer's name and endpoint are its own strings, "" for none (set with
  * snapshot_peer_set_name and _endpoint): most peers have no name, and
- * an endpoint takes a fraction of the most it may take.
+ * an endpoint takes a fraction of the most it may take.  What a run's
+ * walks read of every peer comes first, the tree links last.
  */
 struct peer {
-	RB_ENTRY(peer)		 entry;
 	char			 key[WGM_KEY_MAX];
-	const char		*name;		/* "": none */
-	const char		*endpoint;
 	int64_t			 handshake;
 	int64_t			 hs_mono;	/* it on CLOCK_MONOTONIC */
 	uint64_t		 rx;
@@ -105,12 +103,15 @@ struct peer {
 	uint32_t		 flags;
 	int			 status;
 	uint32_t		 gen;		/* the frontend's: last changed */
-	size_t			 naips;
-	size_t			 aips_len;	/* bytes */
-	char			*aips;		/* naips strings, one by one */
 	uint64_t		 aips_hash;	/* of the list; trimming keeps it */
+	const char		*name;		/* "": none */
+	const char		*endpoint;
+	uint32_t		 naips;
+	uint32_t		 aips_len;	/* bytes */
+	char			*aips;		/* naips strings, one by one */
 	char			*render;	/* the frontend's parts, or NULL */
 	struct snap_arena	*arena;		/* where it lives, or NULL */
+	RB_ENTRY(peer)		 entry;
 };
 RB_HEAD(peer_tree, peer);
 
