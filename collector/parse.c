@@ -124,8 +124,12 @@ static const char *const expected[] = {
 #define PARSE_MEM_IMSG	96	/* ibuf, header, two allocations */
 #define PARSE_MEM_NAME	(sizeof(",\"name\":\"\"") + \
 			    2 * (WGM_PEERNAME_MAX - 1))
+/* The frontend holds a run's messages: an interface's, scaled (wgmond.h). */
+#define PARSE_HELD_SCALE ((PARSE_MEM_MAX + SNAP_HELD_MAX - 1) / SNAP_HELD_MAX)
 #define PARSE_MEM_IFACE	(sizeof(struct iface) + PARSE_MEM_ALLOC + \
-			    sizeof(struct snap_iface) + PARSE_MEM_IMSG)
+			    sizeof(struct snap_iface) + PARSE_MEM_IMSG + \
+			    PARSE_HELD_SCALE * (sizeof(struct snap_iface) + \
+			    SNAP_HELD_EXTRA))
 #define PARSE_MEM_PEER	(sizeof(struct peer) + PARSE_MEM_ALLOC + \
 			    sizeof(struct snap_peer) + PARSE_MEM_IMSG + \
 			    sizeof(struct wgm_event) + PARSE_MEM_ALLOC + \

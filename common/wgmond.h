@@ -210,6 +210,14 @@ struct snap_end {
  * four times the bytes each element takes on the wire.
  */
 #define SNAP_HELD_MAX		(64 * 1024 * 1024)
+/*
+ * What the frontend counts for each message it holds beyond its body
+ * (frontend.c's struct held and its allocation).  The collector charges
+ * an interface, which takes a message of its own, PARSE_MEM_MAX /
+ * SNAP_HELD_MAX times that and its body, so that a run the collector
+ * accepts is one the frontend holds whole.
+ */
+#define SNAP_HELD_EXTRA		128
 #define WGM_STATE_MEM_MAX	(512UL * 1024 * 1024)
 
 /*

@@ -47,6 +47,8 @@ struct held {
 };
 static TAILQ_HEAD(, held)	 held = TAILQ_HEAD_INITIALIZER(held);
 static size_t			 held_bytes;
+_Static_assert(sizeof(struct held) + 16 <= SNAP_HELD_EXTRA,
+    "SNAP_HELD_EXTRA counts less than a held message costs");
 
 /*
  * Everything that needs root is done: the listening socket and, without
@@ -197,7 +199,7 @@ static int
 recv_snapshot(struct imsg *imsg)
 {
 	struct held	*h;
-	size_t		 len = imsg_get_len(imsg) + sizeof(*h);
+	size_t		 len = imsg_get_len(imsg) + SNAP_HELD_EXTRA;
 
 	if (imsg_get_type(imsg) != IMSG_SNAP_END) {
 		if (held_bytes + len > SNAP_HELD_MAX)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1264,6 +1265,66 @@ test_memory_budget_refuses_too_many_peers(void **state)
 	snapshot_free(snap);
 }
 
+/* Feeds "{" and n empty interfaces; returns parse_feed's last result. */
+static int
+feed_interfaces(struct parser *p, size_t n, size_t *fed)
+{
+	char	buf[64];
+	int	rc;
+
+	rc = parse_feed(p, (const unsigned char *)"{", 1);
+	for (*fed = 0; *fed < n && rc == 0; (*fed)++) {
+		snprintf(buf, sizeof(buf), "%s\"i%zu\":{}", *fed ? "," : "",
+		    *fed);
+		rc = parse_feed(p, (const unsigned char *)buf, strlen(buf));
+	}
+	return (rc);
+}
+
+/*
+ * As many empty interfaces as the budget admits, each a message of its
+ * own: the frontend holds the run whole (SNAP_HELD_MAX, counting each
+ * message's body and SNAP_HELD_EXTRA), and does not exit on it.
+ */
+static void
+test_interfaces_at_the_budget_fit_the_frontend(void **state)
+{
+	struct snapshot	*snap;
+	struct parser	*p;
+	struct imsgbuf	 a, b;
+	ssize_t		 bytes;
+	size_t		 most, fed;
+	int		 fds[2];
+
+	(void)state;
+	assert_non_null(snap = snapshot_new_arena());
+	assert_non_null(p = parse_new(snap));
+	assert_int_equal(feed_interfaces(p, SIZE_MAX, &fed), -1);
+	assert_int_equal(parse_error_code(p), ERR_TOO_LARGE);
+	most = fed - 1;
+	parse_free(p);
+	snapshot_free(snap);
+
+	assert_non_null(snap = snapshot_new_arena());
+	assert_non_null(p = parse_new(snap));
+	assert_int_equal(feed_interfaces(p, most, &fed), 0);
+	assert_int_equal(parse_feed(p, (const unsigned char *)"}", 1), 0);
+	assert_int_equal(parse_finish(p), 0);
+	parse_free(p);
+	assert_int_equal(snap->nifaces, most);
+	assert_int_equal(unit_imsg_pair(fds, &a, &b), 0);
+	assert_true((bytes = snapshot_compose_delta(&a, NULL, snap, 1)) > 0);
+	if ((size_t)bytes + imsgbuf_queuelen(&a) * SNAP_HELD_EXTRA >
+	    SNAP_HELD_MAX)
+		fail_msg("%zu interfaces: %zd bytes in %u messages", most,
+		    bytes, imsgbuf_queuelen(&a));
+	imsgbuf_clear(&a);
+	imsgbuf_clear(&b);
+	close(fds[0]);
+	close(fds[1]);
+	snapshot_free(snap);
+}
+
 static void
 test_syntax_error_is_a_parse_error(void **state)
 {
@@ -1289,6 +1350,8 @@ main(void)
 		cmocka_unit_test(test_surrogate_pair_accepted),
 		cmocka_unit_test(test_control_characters_in_error_escaped),
 		cmocka_unit_test(test_memory_budget_refuses_too_many_peers),
+		cmocka_unit_test(
+		    test_interfaces_at_the_budget_fit_the_frontend),
 		cmocka_unit_test(test_syntax_error_is_a_parse_error),
 		cmocka_unit_test(test_full_document_fills_snapshot),
 		cmocka_unit_test(test_megabytes_long_string_refused_early),
