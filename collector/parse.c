@@ -114,9 +114,10 @@ static const char *const expected[] = {
  * What an element of the document costs the collector until the run's
  * snapshot is sent (docs/DESIGN.md §3): its struct, its copy in an imsg queued
  * for the frontend, its event and that event's line and imsg, each with
- * an allocator's overhead.  An allowed IP costs twice its slot (the array
- * doubles), its copy and its text in the peer's first event; past the
- * first WGM_PEER_AIPS, a SNAP_AIPS message for each WGM_AIPS_CHUNK.
+ * an allocator's overhead.  An allowed IP costs three times the longest
+ * (its list in the arena, which a move may leave twice as long, its copy
+ * and its text in the peer's first event); past the first WGM_PEER_AIPS,
+ * a SNAP_AIPS message for each WGM_AIPS_CHUNK.
  * A name from the names files comes after parsing: its room in the event
  * line, escaped at its longest, is charged to every peer.
  */

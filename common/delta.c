@@ -32,7 +32,7 @@
 				    WGM_PEERNAME_MAX + STATE_ALLOC + \
 				    WGM_ENDPOINT_MAX + STATE_ALLOC + \
 				    4 * 2 * sizeof(void *))
-/* An allowed IP: at most twice its slot, as the array doubles. */
+/* An allowed IP: twice the longest, as its list's room doubles. */
 #define STATE_AIP		(2 * WGM_AIP_MAX)
 
 /* The sender's SNAP_PEERS or SNAP_AIPS being filled. */
