@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -357,7 +358,7 @@ peer_get(void)
  */
 #define ARENA_PEERS	1024		/* peers in a chunk */
 #define ARENA_AIPS	(128 * 1024)	/* bytes of allowed IPs in a chunk */
-#define ARENA_AHEAD	2		/* peers written ahead of */
+#define ARENA_AHEAD	8		/* peers written ahead of */
 #define ARENA_STRS	(64 * 1024)	/* bytes of strings in a chunk */
 
 struct arena_chunk {
@@ -458,14 +459,20 @@ arena_release(struct arena_list *l, struct arena_list *spare)
 		free(chunk_pop(spare));
 }
 
-/* Lines about to be written (a prefetch past the chunk is harmless). */
+/*
+ * The lines of n bytes at m, about to be written (a prefetch past the
+ * chunk is harmless): every line they touch, the last one too when m is
+ * not at the start of its line.
+ */
+#define ARENA_LINE	64
+
 static void
 arena_ahead(const char *m, size_t n)
 {
-	size_t	i;
+	uintptr_t	a = (uintptr_t)m & ~(uintptr_t)(ARENA_LINE - 1);
 
-	for (i = 0; i < n; i += 64)
-		__builtin_prefetch(m + i, 1);
+	for (; a < (uintptr_t)m + n; a += ARENA_LINE)
+		__builtin_prefetch((const char *)a, 1);
 }
 
 static struct peer *
