@@ -19,6 +19,9 @@ RUNS=
 FAILS=0
 
 WGM_ATEXIT=()
+# A command the daemon is started under by wgm_start (unshare and the
+# like), with its arguments; none by default.
+WGM_WRAP=()
 
 # wgm_atexit COMMAND: a command (evaluated then, with the variables as they
 # are then) for the cleanup, which runs them last given first, before it
@@ -132,8 +135,8 @@ wgm_start() {
 	esac
 	URL="http://$host:$PORT"
 	: > "$LOG"
-	"$WGMOND" -d -v -u nobody -r "$CHROOT" -l "$host:$PORT" "$@" \
-	    >>"$LOG" 2>&1 &
+	"${WGM_WRAP[@]}" "$WGMOND" -d -v -u nobody -r "$CHROOT" \
+	    -l "$host:$PORT" "$@" >>"$LOG" 2>&1 &
 	PID=$!
 	wgm_wait_log 'listening on' 10
 }

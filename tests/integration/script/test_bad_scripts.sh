@@ -2,7 +2,8 @@
 # Copyright (c) 2026 The wgmond developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# A status script that goes wrong in every way the collector knows of
+# A status script that goes wrong in every way the collector knows of, and
+# sudo that cannot be run
 # (docs/DESIGN.md §3, §5, §6): each failed run logs exactly one collect_error
 # with the right "error" and a useful "detail", the daemon keeps running,
 # /raw keeps serving the last good snapshot (with a Warning header),
@@ -274,6 +275,23 @@ hang_group_gone() {
 	return 1
 }
 
+# sudo made impossible to run for the daemon alone: it runs in a mount
+# namespace of its own (unshare execs it, so $PID is still the daemon's),
+# where a file that is not executable is mounted over sudo and taken off
+# again.  Where a mount namespace cannot be made, that case is skipped.
+SUDO=/usr/bin/sudo
+if unshare --mount --propagation private true 2>/dev/null; then
+	WGM_WRAP=(unshare --mount --propagation private)
+fi
+sudo_break() {
+	: > "$T/not-sudo"
+	chmod 0644 "$T/not-sudo"
+	nsenter --mount="/proc/$PID/ns/mnt" mount --bind "$T/not-sudo" "$SUDO"
+}
+sudo_mend() {
+	nsenter --mount="/proc/$PID/ns/mnt" umount "$SUDO"
+}
+
 make_fixtures
 write_script
 wgm_mode good
@@ -303,6 +321,13 @@ bad_case "script deleted" exec "$SCRIPT.*(No such file|not found)" 0 \
     'write_script wg-json.new && mv "$T/wg-json.new" "$SCRIPT"'
 bad_case "script not executable" exec "$SCRIPT.*executable" 0 \
     'chmod 0644 "$SCRIPT"' 'chmod 0755 "$SCRIPT"'
+if [ ${#WGM_WRAP[@]} -gt 0 ]; then
+	bad_case "sudo cannot be run" exec \
+	    "spawn $SUDO: (Permission denied|Exec format error)" 0 \
+	    'after_a_run; sudo_break' 'sudo_mend'
+else
+	echo "ok - sudo cannot be run # SKIP unshare --mount is not permitted here"
+fi
 bad_case "script hangs" timeout '2 ?s' 1 \
     'wgm_mode hang' 'wgm_mode good' hang
 check "script hangs: its process group is gone after the timeout" \
