@@ -13,7 +13,8 @@ bench/run measures and leaves in RAW what it measured, as it was read:
                 and cfg.* (the run's sizes and durations)
   commands      the commands, as run, one a line
   parts         "part<TAB>ok | skip WHY | fail WHY" lines, in order
-  wrk-KEY.txt   wrk's output, KEY a server and a size (wgmond.1000)
+  wrk-KEY.txt   wrk's output, KEY a server, a size and for wgmond and nginx a
+                round (wgmond.1000.2; base.1000)
   rss-KEY.txt   VmRSS samples: a line per instant, a column per process
                 and their sum last (rss-churn-N.txt: the live daemon
                 running the churn sequence of N peers)
@@ -163,9 +164,40 @@ class Run:
                                            if non2xx else 0))
 
     def wrk_all(self):
+        rounds = self.F.get("cfg.raw_rounds", "")
         for n in self.sizes("raw_sizes"):
-            for server in ("wgmond", "nginx", "base"):
-                self.wrk("%s.%s" % (server, n))
+            self.wrk("base.%s" % n)
+            if rounds:
+                self.raw_rounds(n, int(rounds))
+            else:       # a run from before the rounds
+                self.wrk("wgmond.%s" % n)
+                self.wrk("nginx.%s" % n)
+
+    def raw_rounds(self, n, rounds):
+        """The round of the median wgmond / nginx ratio stands for size n;
+        the errors are those of all rounds."""
+        F = self.F
+        ratios = []
+        errors = {"wgmond": 0, "nginx": 0}
+        for r in range(1, rounds + 1):
+            for server in errors:
+                key = "%s.%s.%s" % (server, n, r)
+                self.wrk(key)
+                errors[server] += int(F.get(key + ".errors", "0"))
+            w = F.get("wgmond.%s.%s.rps" % (n, r))
+            x = F.get("nginx.%s.%s.rps" % (n, r))
+            if w and x and float(x) > 0:
+                ratios.append((float(w) / float(x), r))
+        F["raw.%s.ratios" % n] = " ".join("%.2f" % q for q, _ in ratios)
+        if not ratios:
+            return
+        mid = sorted(ratios)[(len(ratios) - 1) // 2][1]
+        for server in errors:
+            for m in ("rps", "p50", "p99", "requests"):
+                v = F.get("%s.%s.%s.%s" % (server, n, mid, m))
+                if v is not None:
+                    F["%s.%s.%s" % (server, n, m)] = v
+            F["%s.%s.errors" % (server, n)] = str(errors[server])
 
     def median_of(self, key, scale):
         t = self.F.get(key, "").split()
@@ -544,22 +576,24 @@ def raw(run, w):
     f = run.f
     w("## GET /raw")
     w("")
-    w("`wrk -t2 -c32 -d%ss --latency --timeout 30s` on 127.0.0.1, one server at a time, wrk on the same 2 cores." % run.cfg("duration"))
+    rounds = run.F.get("cfg.raw_rounds", "1")
+    w("`wrk -t2 -c32 -d%ss --latency --timeout 30s` on 127.0.0.1, one server loaded at a time, wrk on the same 2 cores." % run.cfg("duration"))
     w("wgmond: `-i 60` so the script does not run during the measurement. nginx: one worker, access_log off, sendfile on, serving as a static file the body that wgmond's /raw returned (curl).")
+    w("Both are up together and loaded in turn, wgmond then nginx, %s round(s): the figures are those of the round whose wgmond / nginx ratio is the median (the lower of the middle two), the errors those of all rounds, and the last column has every round's ratio in order." % rounds)
     w("Baseline: gunicorn with bench/baseline/gunicorn.conf.py (one sync worker), WIREGUARD_MONITOR_CHECK_INTERVAL=60, serving its document with jsonify on every request, as the real program does (its body holds the private and preshared keys, which wgmond's does not).")
     w("")
-    w("| peers | body wgmond / baseline (bytes) | wgmond req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | baseline req/s | p50 ms | p99 ms | **wgmond / nginx** | **wgmond / baseline** | errors w/n/b |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| peers | body wgmond / baseline (bytes) | wgmond req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | baseline req/s | p50 ms | p99 ms | **wgmond / nginx** | **wgmond / baseline** | errors w/n/b | wgmond / nginx, each round |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in run.sizes("raw_sizes"):
         k = {s: "%s.%s." % (s, n) for s in ("wgmond", "nginx", "base")}
         lat = " | ".join(f(k[s] + m) for s in ("wgmond", "nginx", "base")
                          for m in ("rps", "p50", "p99"))
-        w("| %s | %s / %s | %s | **%s** | **%s** | %s/%s/%s |" % (
+        w("| %s | %s / %s | %s | **%s** | **%s** | %s/%s/%s | %s |" % (
             n, f("rawbytes.%s" % n), f("baserawbytes.%s" % n), lat,
             ratio(f(k["wgmond"] + "rps"), f(k["nginx"] + "rps")),
             ratio(f(k["wgmond"] + "rps"), f(k["base"] + "rps"), 1),
             f(k["wgmond"] + "errors"), f(k["nginx"] + "errors"),
-            f(k["base"] + "errors")))
+            f(k["base"] + "errors"), f("raw.%s.ratios" % n)))
     w("")
     w("errors: wrk's socket errors (connect, read, write, timeout) plus non-2xx responses.")
     w("")
