@@ -278,18 +278,24 @@ hang_group_gone() {
 # sudo made impossible to run for the daemon alone: it runs in a mount
 # namespace of its own (unshare execs it, so $PID is still the daemon's),
 # where a file that is not executable is mounted over sudo and taken off
-# again.  Where a mount namespace cannot be made, that case is skipped.
+# again.  Entering a mount namespace puts a process at its root, which in
+# a chroot is not the daemon's: -r puts it back at the daemon's, where
+# $T and sudo are.  Where a mount namespace cannot be made, that case is
+# skipped.
 SUDO=/usr/bin/sudo
 if unshare --mount --propagation private true 2>/dev/null; then
 	WGM_WRAP=(unshare --mount --propagation private)
 fi
+in_daemon_ns() {
+	nsenter -t "$PID" -m -r "$@"
+}
 sudo_break() {
 	: > "$T/not-sudo"
 	chmod 0644 "$T/not-sudo"
-	nsenter --mount="/proc/$PID/ns/mnt" mount --bind "$T/not-sudo" "$SUDO"
+	in_daemon_ns mount --bind "$T/not-sudo" "$SUDO"
 }
 sudo_mend() {
-	nsenter --mount="/proc/$PID/ns/mnt" umount "$SUDO"
+	in_daemon_ns umount "$SUDO"
 }
 
 make_fixtures
