@@ -174,8 +174,9 @@ class Run:
                 self.wrk("nginx.%s" % n)
 
     def raw_rounds(self, n, rounds):
-        """The round of the median wgmond / nginx ratio stands for size n;
-        the errors are those of all rounds."""
+        """The round of the median wgmond / nginx ratio stands for size n,
+        the first where no round has both; the errors are those of all
+        rounds."""
         F = self.F
         ratios = []
         errors = {"wgmond": 0, "nginx": 0}
@@ -189,9 +190,7 @@ class Run:
             if w and x and float(x) > 0:
                 ratios.append((float(w) / float(x), r))
         F["raw.%s.ratios" % n] = " ".join("%.2f" % q for q, _ in ratios)
-        if not ratios:
-            return
-        mid = sorted(ratios)[(len(ratios) - 1) // 2][1]
+        mid = sorted(ratios)[(len(ratios) - 1) // 2][1] if ratios else 1
         for server in errors:
             for m in ("rps", "p50", "p99", "requests"):
                 v = F.get("%s.%s.%s.%s" % (server, n, mid, m))

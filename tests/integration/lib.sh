@@ -435,6 +435,11 @@ wgm_dev_unmount() {
 	WGM_DEV_MOUNTED=
 }
 
+# wgm_can_mount_ns: whether a private mount namespace can be made here.
+wgm_can_mount_ns() {
+	unshare --mount --propagation private true 2>/dev/null
+}
+
 # wgm_mount_ns NAME [ARG...]: the test runs again, once, in a private
 # mount namespace, so that what it mounts (wgm_private_dev) is gone with
 # it; where that cannot be, it ends as skipped under NAME.
@@ -446,7 +451,7 @@ wgm_mount_ns() {
 		echo "ok - $name # SKIP needs root"
 		exit 0
 	fi
-	if ! unshare --mount --propagation private true 2>/dev/null; then
+	if ! wgm_can_mount_ns; then
 		echo "ok - $name # SKIP unshare --mount is not permitted here"
 		exit 0
 	fi

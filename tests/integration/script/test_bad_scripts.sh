@@ -283,7 +283,7 @@ hang_group_gone() {
 # $T and sudo are.  Where a mount namespace cannot be made, that case is
 # skipped.
 SUDO=/usr/bin/sudo
-if unshare --mount --propagation private true 2>/dev/null; then
+if wgm_can_mount_ns; then
 	WGM_WRAP=(unshare --mount --propagation private)
 fi
 in_daemon_ns() {
