@@ -195,7 +195,8 @@ pack_aips(struct packer *pk, const struct peer *p)
 static int
 pack_record(struct packer *pk, const struct peer *p, uint16_t mask)
 {
-	uint8_t	status = p->status;
+	uint32_t	keepalive = p->keepalive, flags = p->flags;
+	uint8_t		status = p->status;
 
 	if (pk->len + record_len(p, mask) > sizeof(pk->buf) &&
 	    pack_flush(pk) == -1)
@@ -213,9 +214,9 @@ pack_record(struct packer *pk, const struct peer *p, uint16_t mask)
 	if (mask & PEER_C_TX)
 		pack(pk, &p->tx, sizeof(p->tx));
 	if (mask & PEER_C_KEEPALIVE)
-		pack(pk, &p->keepalive, sizeof(p->keepalive));
+		pack(pk, &keepalive, sizeof(keepalive));
 	if (mask & PEER_C_FLAGS)
-		pack(pk, &p->flags, sizeof(p->flags));
+		pack(pk, &flags, sizeof(flags));
 	if (mask & PEER_C_STATUS)
 		pack(pk, &status, sizeof(status));
 	if (mask & PEER_C_HSMONO)
@@ -790,7 +791,11 @@ record_read(struct reader *rd, struct record *r)
 	    ((r->mask & PEER_C_AIPS) &&
 	    rd_get(rd, &r->naips, sizeof(r->naips)) == -1))
 		return (-1);
-	return (r->status > STATUS_INACTIVE ? -1 : 0);
+	/* What struct peer holds of each, no more: nothing is cut. */
+	if (r->status > STATUS_INACTIVE || r->keepalive > UINT16_MAX ||
+	    (r->flags & ~PEER_F_ALL) != 0)
+		return (-1);
+	return (0);
 }
 
 /* The peer a record names: a new one for an add, a known one else. */

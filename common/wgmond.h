@@ -59,6 +59,7 @@ enum peer_status {
 #define PEER_F_KEEPALIVE	0x10
 #define PEER_F_PSK		0x20
 #define PEER_F_AIPS		0x40
+#define PEER_F_ALL		0x7f
 
 #define IFACE_F_PUBKEY		0x01
 #define IFACE_F_PORT		0x02
@@ -99,18 +100,18 @@ struct peer {
 	int64_t			 hs_mono;	/* it on CLOCK_MONOTONIC */
 	uint64_t		 rx;
 	uint64_t		 tx;
-	uint32_t		 keepalive;
-	uint32_t		 flags;
-	int			 status;
-	uint32_t		 gen;		/* the frontend's: last changed */
 	uint64_t		 aips_hash;	/* of the list; trimming keeps it */
 	const char		*name;		/* "": none */
 	const char		*endpoint;
-	uint32_t		 naips;
-	uint32_t		 aips_len;	/* bytes */
 	char			*aips;		/* naips strings, one by one */
 	char			*render;	/* the frontend's parts, or NULL */
 	struct snap_arena	*arena;		/* where it lives, or NULL */
+	uint32_t		 naips;
+	uint32_t		 aips_len;	/* bytes */
+	uint32_t		 gen;		/* the frontend's: last changed */
+	uint16_t		 keepalive;	/* the parse bounds it */
+	uint8_t			 flags;		/* PEER_F_* */
+	uint8_t			 status;	/* enum peer_status */
 	RB_ENTRY(peer)		 entry;
 };
 RB_HEAD(peer_tree, peer);
@@ -305,6 +306,7 @@ struct snapshot	*snapshot_new(void);
 struct snapshot	*snapshot_new_arena(void);
 void		 snapshot_free(struct snapshot *);
 void		 snapshot_trim(struct snapshot *);
+size_t		 snapshot_arena_spares(void);
 struct iface	*snapshot_iface_add(struct snapshot *, const char *);
 struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,

@@ -267,7 +267,7 @@ peer_counts(struct mout *o, const struct snapshot *s)
 	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&s->ifaces) {
 		memset(n, 0, sizeof(n));
 		RB_FOREACH(p, peer_tree, (struct peer_tree *)&ifp->peers)
-			if (p->status >= 0 && p->status < 4)
+			if (p->status < 4)
 				n[p->status]++;
 		for (i = 0; i < 4; i++) {
 			mo_line(o);

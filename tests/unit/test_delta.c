@@ -921,6 +921,55 @@ test_status_out_of_range_is_refused(void **state)
 	assert_int_equal(delta(l, &b, 2), -1);
 }
 
+/* A peer holds keepalive and flags in 16 and 8 bits: the most is taken. */
+static void
+test_keepalive_and_flags_at_their_most_are_taken(void **state)
+{
+	struct link	*l = *state;
+	struct body	 b = { .len = 0 };
+	uint32_t	 keepalive = UINT16_MAX, flags = PEER_F_ALL;
+	struct snapshot	*got = NULL;
+
+	base(l);
+	put_rec(&b, PEER_C_KEEPALIVE | PEER_C_FLAGS, "A");
+	put(&b, &keepalive, sizeof(keepalive));
+	put(&b, &flags, sizeof(flags));
+	begin(l, 2, 0, 1, 2);
+	iface_msg(l, 2, "wg0", 2);
+	msg(l, IMSG_SNAP_PEERS, 2, b.buf, b.len);
+	end(l, 2, 2);
+	assert_int_equal(deliver(l, &got), 1);
+	assert_int_equal(find(got, "wg0", "A")->keepalive, UINT16_MAX);
+	assert_int_equal(find(got, "wg0", "A")->flags, PEER_F_ALL);
+}
+
+/* More would be cut to fit: refused instead. */
+static void
+test_keepalive_out_of_range_is_refused(void **state)
+{
+	struct link	*l = *state;
+	struct body	 b = { .len = 0 };
+	uint32_t	 keepalive = UINT16_MAX + 1;
+
+	base(l);
+	put_rec(&b, PEER_C_KEEPALIVE, "A");
+	put(&b, &keepalive, sizeof(keepalive));
+	assert_int_equal(delta(l, &b, 2), -1);
+}
+
+static void
+test_unknown_flag_bit_is_refused(void **state)
+{
+	struct link	*l = *state;
+	struct body	 b = { .len = 0 };
+	uint32_t	 flags = PEER_F_ALL + 1;
+
+	base(l);
+	put_rec(&b, PEER_C_FLAGS, "A");
+	put(&b, &flags, sizeof(flags));
+	assert_int_equal(delta(l, &b, 2), -1);
+}
+
 static void
 test_unknown_mask_bit_is_refused(void **state)
 {
@@ -1152,6 +1201,9 @@ main(void)
 		T(test_unterminated_allowed_ip_is_refused),
 		T(test_unterminated_interface_name_is_refused),
 		T(test_status_out_of_range_is_refused),
+		T(test_keepalive_and_flags_at_their_most_are_taken),
+		T(test_keepalive_out_of_range_is_refused),
+		T(test_unknown_flag_bit_is_refused),
 		T(test_unknown_mask_bit_is_refused),
 		T(test_masks_that_mean_nothing_are_refused),
 		T(test_interface_count_is_checked),
