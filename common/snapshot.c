@@ -529,6 +529,13 @@ arena_free(struct snap_arena *a)
 	free(a);
 }
 
+/* The chunks kept for the next run, of the three kinds: for the tests. */
+size_t
+snapshot_arena_spares(void)
+{
+	return (arena_spare.peers.n + arena_spare.aips.n + arena_spare.strs.n);
+}
+
 /* A peer for s: from its arena, if it has one. */
 static struct peer *
 peer_take(struct snapshot *s)

@@ -72,11 +72,53 @@ test_trim_keeps_what_the_next_diff_needs(void **state)
 	snapshot_free(s);
 }
 
+/* The collector's kind: n peers in an arena, each with what a run adds. */
+static struct snapshot *
+arena_sample(int n)
+{
+	struct snapshot	*s;
+	struct iface	*ifp;
+	struct peer	*p;
+	char		 key[WGM_KEY_MAX];
+	int		 i;
+
+	assert_non_null(s = snapshot_new_arena());
+	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "PEER%06d", i);
+		assert_non_null(p = snapshot_peer_add(s, ifp, key));
+		assert_int_equal(snapshot_peer_set_endpoint(p,
+		    "[2001:db8::1]:51820"), 0);
+		assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32"), 0);
+	}
+	return (s);
+}
+
+/*
+ * A run that shrinks gives back what it no longer needs: the chunks kept
+ * for the next run are at most those of the snapshot freed last, whatever
+ * an earlier, larger one took.
+ */
+static void
+test_arena_spares_are_bounded_by_the_last_snapshot(void **state)
+{
+	(void)state;
+	snapshot_free(arena_sample(5000));
+	/* 1024 peers a chunk: five of them, and the lists' and strings'. */
+	assert_true(snapshot_arena_spares() >= 7);
+	snapshot_free(arena_sample(1));
+	assert_int_equal(snapshot_arena_spares(), 3);
+	snapshot_free(arena_sample(0));
+	assert_int_equal(snapshot_arena_spares(), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_trim_keeps_what_the_next_diff_needs),
+		cmocka_unit_test(
+		    test_arena_spares_are_bounded_by_the_last_snapshot),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
