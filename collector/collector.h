@@ -39,7 +39,8 @@
 #define WGM_OUTPUT_MAX		(64 * 1024 * 1024)	/* script stdout */
 #define WGM_STDERR_MAX		4096			/* script stderr */
 #define SCRIPT_PIPE_SIZE	(1024 * 1024)	/* F_SETPIPE_SZ of stdout */
-#define SCRIPT_READS_MAX	16	/* 64 KiB reads per wakeup */
+#define SCRIPT_READ_SIZE	(256 * 1024)	/* a read of stdout */
+#define SCRIPT_READS_MAX	4	/* reads per wakeup: a full pipe */
 #define WGM_DEPTH_MAX		32	/* JSON nesting the parser accepts */
 #define SCRIPT_PATH_ENV		"PATH=/usr/sbin:/usr/bin:/sbin:/bin"
 #define SCRIPT_KILL_GRACE	2	/* seconds from SIGTERM to SIGKILL */
