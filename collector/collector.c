@@ -595,6 +595,23 @@ listen_socket(void)
 	return (fd);
 }
 
+#ifdef SANDBOX_SANITIZER
+/*
+ * A sanitizer build's defaults, which ASAN_OPTIONS overrides: no leak
+ * check.  At exit LeakSanitizer stops the world with a ptrace(2) that
+ * both processes' filters forbid, and the process spins for good waiting
+ * for the tracer its filter killed.  tests/run sets the same; so does
+ * this, for a test run alone and for the binary run by hand.
+ */
+const char	*__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+	return ("detect_leaks=0");
+}
+#endif
+
 /*
  * Nothing of the collector's environment: only what a sanitizer build
  * needs to run sandboxed (no leak check, which would ptrace).

@@ -275,7 +275,8 @@ static const struct sandbox_rule collector_rules[] = {
  * on its own in a sandboxed frontend. Two things cannot be allowed and must
  * be turned off in the environment of a sandboxed process:
  * - leak detection, ASAN_OPTIONS=detect_leaks=0: at exit LSan stops the
- *   world with clone and ptrace;
+ *   world with clone and ptrace (off by default in such a build too:
+ *   collector.c's __asan_default_options);
  * - symbolization, ASAN_OPTIONS=symbolize=0: the symbolizer opens the
  *   binary and its libraries with openat, like any open(3). Without it a
  *   report still names module and offset (from the maps cached below), for
