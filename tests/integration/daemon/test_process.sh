@@ -100,43 +100,38 @@ else
 fi
 
 # --- SIGTERM and SIGINT stop both, exit 0.
-for sig in TERM INT; do
-	if start; then
-		kill -"$sig" "$PID"
-		wgm_wait_exit 10
-		rc=$?
-		if [ "$rc" -eq 0 ] && wgm_wait_gone "$FPID" 5; then
-			ok "SIG$sig to the parent: both processes stop, exit 0"
-		else
-			not_ok "SIG$sig to the parent: both processes stop, exit 0"
-			echo "#   exit status $rc"
-		fi
-		kill -KILL "$FPID" 2>/dev/null
-		FPID=
-	else
-		not_ok "SIG$sig to the parent: both processes stop, exit 0"
-	fi
-done
 
-# --- SIGTERM stops it without the sanitizers' options of tests/run too:
-# a sanitizer build (make check's) must not run the leak check that its
-# sandbox forbids, and spin at exit instead of exiting.
-WGM_WRAP=(env -u ASAN_OPTIONS -u LSAN_OPTIONS)
-if start; then
-	kill -TERM "$PID"
+# stops SIGNAL NAME: started, the signal to the parent stops both
+# processes, and the parent exits 0.
+stops() {
+	local rc
+
+	if ! start; then
+		not_ok "$2"
+		return
+	fi
+	kill -"$1" "$PID"
 	wgm_wait_exit 10
 	rc=$?
 	if [ "$rc" -eq 0 ] && wgm_wait_gone "$FPID" 5; then
-		ok "SIGTERM with no ASAN_OPTIONS: both processes stop, exit 0"
+		ok "$2"
 	else
-		not_ok "SIGTERM with no ASAN_OPTIONS: both processes stop, exit 0"
+		not_ok "$2"
 		echo "#   exit status $rc"
 	fi
 	kill -KILL "$FPID" 2>/dev/null
 	FPID=
-else
-	not_ok "SIGTERM with no ASAN_OPTIONS: both processes stop, exit 0"
-fi
+}
+
+for sig in TERM INT; do
+	stops "$sig" "SIG$sig to the parent: both processes stop, exit 0"
+done
+
+# Without the sanitizers' options of tests/run too: a sanitizer build
+# (make check's) must not run the leak check that its sandbox forbids,
+# and spin at exit instead of exiting.
+WGM_WRAP=(env -u ASAN_OPTIONS -u LSAN_OPTIONS)
+stops TERM "SIGTERM with no ASAN_OPTIONS: both processes stop, exit 0"
 WGM_WRAP=()
 
 # --- Refused at start-up.
