@@ -32,8 +32,13 @@
 				    WGM_PEERNAME_MAX + STATE_ALLOC + \
 				    WGM_ENDPOINT_MAX + STATE_ALLOC + \
 				    4 * 2 * sizeof(void *))
-/* An allowed IP: twice the longest, as its list's room doubles. */
+/*
+ * An allowed IP: twice the longest.  A list is kept in an allocation of
+ * its size, and the room lists are made in (aips_read) is at most twice
+ * the longest: the half of its count that list leaves unused covers it.
+ */
 #define STATE_AIP		(2 * WGM_AIP_MAX)
+#define LIST_KEEP		(64 * 1024)	/* room kept for lists */
 
 /* The sender's SNAP_PEERS or SNAP_AIPS being filled. */
 struct packer {
@@ -97,6 +102,11 @@ struct snapshot_builder {
 	struct peer_index	*run_index;	/* run's */
 	struct peer		*peer;		/* receiving allowed IPs */
 	size_t			 aips_left;
+	char			*list;		/* its list, until whole */
+	size_t			 list_len;
+	size_t			 list_room;
+	uint32_t		 list_n;
+	int			 list_open;	/* the record has one */
 	uint32_t		 flags;		/* the peer's, at its end */
 	uint32_t		 iface_npeers;
 	uint32_t		 generation;
@@ -461,6 +471,7 @@ snapshot_builder_free(struct snapshot_builder *b)
 	snapshot_free(b->state);
 	index_clear(&b->index);
 	index_clear(&b->next_index);
+	free(b->list);
 	free(b);
 }
 
@@ -704,6 +715,7 @@ builder_begin(struct snapshot_builder *b, struct imsg *imsg)
 	b->iface = NULL;
 	b->peer = NULL;
 	b->aips_left = 0;
+	b->list_open = 0;
 	b->nifaces = 0;
 	b->icur = RB_MIN(iface_tree, &b->run->ifaces);
 	return (0);
@@ -867,6 +879,9 @@ record_apply(struct snapshot_builder *b, struct peer *p,
 	if (r->mask & PEER_C_AIPS) {
 		aips_clear(b, p);
 		b->aips_left = r->naips;
+		b->list_len = 0;
+		b->list_n = 0;
+		b->list_open = 1;
 	}
 	p->gen = b->generation;
 	free(p->render);
@@ -875,7 +890,34 @@ record_apply(struct snapshot_builder *b, struct peer *p,
 	return (0);
 }
 
-/* Allowed IPs of b->peer, as many as the message holds. */
+/* An entry of b->peer's list, after those before it: -1 without room. */
+static int
+list_add(struct snapshot_builder *b, const char *aip)
+{
+	size_t	 len = strlen(aip) + 1, room;
+	char	*v;
+
+	if (b->list_len + len > b->list_room) {
+		room = b->list_room ? b->list_room : 256;
+		while (room < b->list_len + len)
+			room *= 2;
+		if ((v = realloc(b->list, room)) == NULL)
+			return (-1);
+		b->list = v;
+		b->list_room = room;
+	}
+	memcpy(b->list + b->list_len, aip, len);
+	b->list_len += len;
+	b->list_n++;
+	return (0);
+}
+
+/*
+ * Allowed IPs of b->peer, as many as the message holds: the list is its
+ * peer's once whole, in an allocation of its size.  The room it was put
+ * together in stays for the next unless a long list made it larger than
+ * LIST_KEEP.
+ */
 static int
 aips_read(struct snapshot_builder *b, struct reader *rd)
 {
@@ -883,10 +925,18 @@ aips_read(struct snapshot_builder *b, struct reader *rd)
 
 	for (; b->aips_left > 0 && rd->left > 0; b->aips_left--)
 		if ((aip = rd_str(rd, WGM_AIP_MAX)) == NULL ||
-		    charge(b, STATE_AIP) == -1 ||
-		    snapshot_peer_add_aip(b->peer, aip) == -1)
+		    charge(b, STATE_AIP) == -1 || list_add(b, aip) == -1)
 			return (-1);
 	if (b->aips_left == 0) {
+		if (b->list_open && snapshot_peer_set_aips(b->peer, b->list,
+		    b->list_len, b->list_n) == -1)
+			return (-1);
+		b->list_open = 0;
+		if (b->list_room > LIST_KEEP) {
+			free(b->list);
+			b->list = NULL;
+			b->list_room = 0;
+		}
 		b->peer->flags = b->flags;
 		b->peer = NULL;
 	}

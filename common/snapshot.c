@@ -903,6 +903,44 @@ aips_hash(uint64_t h, const char *aip, size_t len)
 	return (h);
 }
 
+/*
+ * The list of p, not an arena's, replaced by n entries: len bytes, each
+ * with its NUL, in an allocation of that size.  The receiver makes each
+ * list whole so: one grown an entry at a time keeps room to grow into,
+ * a third of it on average.  The flags are the caller's.
+ */
+int
+snapshot_peer_set_aips(struct peer *p, const char *list, size_t len,
+    uint32_t n)
+{
+	char		*m = NULL;
+	uint64_t	 h = 0;
+	size_t		 i, l;
+
+	if (p->arena != NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (len > UINT32_MAX) {
+		errno = EOVERFLOW;
+		return (-1);
+	}
+	if (len > 0 && (m = malloc(len)) == NULL)
+		return (-1);
+	for (i = 0; i < len; i += l + 1) {
+		l = strnlen(list + i, len - i);
+		h = aips_hash(h, list + i, l);
+	}
+	if (len > 0)
+		memcpy(m, list, len);
+	free(p->aips);
+	p->aips = m;
+	p->aips_len = len;
+	p->naips = n;
+	p->aips_hash = h;
+	return (0);
+}
+
 int
 snapshot_peer_add_aip(struct peer *p, const char *aip)
 {

@@ -112,6 +112,44 @@ test_arena_spares_are_bounded_by_the_last_snapshot(void **state)
 	assert_int_equal(snapshot_arena_spares(), 0);
 }
 
+/*
+ * A list made whole (the frontend's) is the list made an entry at a time:
+ * the same bytes, count and hash, the hash by which the collector tells
+ * a changed list; an arena's list is refused.
+ */
+static void
+test_list_made_whole_is_the_list_added(void **state)
+{
+	struct snapshot	*s = sample(3), *a = arena_sample(1);
+	struct peer	*p, *q;
+	static const char list[] = "10.0.0.0/24\0" "10.0.1.0/24\0"
+	    "10.0.2.0/24";
+
+	(void)state;
+	p = snapshot_peer_find(snapshot_iface_find(s, "wg0"), "PEER1");
+	q = snapshot_peer_find(snapshot_iface_find(s, "wg0"), "PEER2");
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_int_equal(snapshot_peer_set_aips(q, list, sizeof(list), 3), 0);
+	assert_int_equal(q->naips, 3);
+	assert_int_equal(q->aips_len, sizeof(list));
+	assert_memory_equal(q->aips, p->aips, sizeof(list));
+	assert_int_equal(q->aips_hash, p->aips_hash);
+	/* Replaced, then emptied. */
+	assert_int_equal(snapshot_peer_set_aips(q, list, 12, 1), 0);
+	assert_string_equal(q->aips, "10.0.0.0/24");
+	assert_int_not_equal(q->aips_hash, p->aips_hash);
+	assert_int_equal(snapshot_peer_set_aips(q, NULL, 0, 0), 0);
+	assert_null(q->aips);
+	assert_int_equal(q->naips, 0);
+	assert_int_equal(q->aips_hash, 0);
+	p = snapshot_peer_find(snapshot_iface_find(a, "wg0"), "PEER000000");
+	assert_non_null(p);
+	assert_int_equal(snapshot_peer_set_aips(p, list, sizeof(list), 3), -1);
+	snapshot_free(s);
+	snapshot_free(a);
+}
+
 int
 main(void)
 {
@@ -119,6 +157,7 @@ main(void)
 		cmocka_unit_test(test_trim_keeps_what_the_next_diff_needs),
 		cmocka_unit_test(
 		    test_arena_spares_are_bounded_by_the_last_snapshot),
+		cmocka_unit_test(test_list_made_whole_is_the_list_added),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
