@@ -221,6 +221,38 @@ conn_expire(const uint64_t *keep, size_t nkeep)
 	}
 }
 
+/*
+ * evhttp_send_reply for a response whose body is all there, written out
+ * at once when the socket takes all of it.  evhttp only enables the
+ * write event: libevent would add it to epoll, learn from the next
+ * epoll_wait that the socket is writable (it nearly always is), write,
+ * and delete it, two epoll_ctl per response.  Written here, the write
+ * callback evhttp waits for is run at once; the event's add and delete
+ * then fall in one loop iteration, where libevent's changelist cancels
+ * both.  What the socket does not take goes out the usual way, and so
+ * does an error, which the next write meets again.  evhttp may free req
+ * and its connection before this returns (a response that closes it).
+ */
+void
+conn_reply(struct evhttp_request *req, int code, const char *reason)
+{
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev = NULL;
+	struct evbuffer			*out;
+	int				 s;
+
+	if ((evcon = evhttp_request_get_connection(req)) != NULL)
+		bev = evhttp_connection_get_bufferevent(evcon);
+	evhttp_send_reply(req, code, reason, NULL);
+	if (bev == NULL || (s = bufferevent_getfd(bev)) == -1)
+		return;
+	out = bufferevent_get_output(bev);
+	if (evbuffer_get_length(out) == 0 || evbuffer_write(out, s) == -1 ||
+	    evbuffer_get_length(out) != 0)
+		return;
+	bufferevent_trigger(bev, EV_WRITE, 0);
+}
+
 /* A stream of events (sse.c) is a response that never ends. */
 void
 conn_stream(struct evhttp_request *req)

@@ -110,6 +110,7 @@ void		 conn_request(struct evhttp_request *);
 void		 conn_body(struct evhttp_request *, uint64_t);
 void		 conn_expire(const uint64_t *, size_t);
 void		 conn_stream(struct evhttp_request *);
+void		 conn_reply(struct evhttp_request *, int, const char *);
 time_t		 conn_now(void);
 
 /* logger.c */

@@ -339,7 +339,7 @@ send_output(struct evhttp_request *req, int code, const char *reason)
 		http_head_length(req, evbuffer_get_length(out));
 		evbuffer_drain(out, evbuffer_get_length(out));
 	}
-	evhttp_send_reply(req, code, reason, NULL);
+	conn_reply(req, code, reason);
 }
 
 static void
@@ -376,7 +376,7 @@ http_not_modified(struct evhttp_request *req, const char *etag)
 	if (inm == NULL || (strcmp(inm, "*") != 0 &&
 	    strstr(inm, etag) == NULL))
 		return (0);
-	evhttp_send_reply(req, 304, "Not Modified", NULL);
+	conn_reply(req, 304, "Not Modified");
 	return (1);
 }
 
@@ -511,7 +511,7 @@ serve_body(struct evhttp_request *req, const char *path)
 	/* A HEAD gets the length of the body it does not get. */
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		evhttp_add_header(h, "Content-Length", b->length);
-		evhttp_send_reply(req, 200, "OK", NULL);
+		conn_reply(req, 200, "OK");
 		return;
 	}
 	if (http11(req))
@@ -520,7 +520,7 @@ serve_body(struct evhttp_request *req, const char *path)
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	evhttp_send_reply(req, 200, "OK", NULL);
+	conn_reply(req, 200, "OK");
 }
 
 /*

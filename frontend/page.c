@@ -59,7 +59,7 @@ page_error(struct evhttp_request *req, int code, const char *reason,
 	    "Content-Type", "application/json");
 	evbuffer_add_printf(evhttp_request_get_output_buffer(req),
 	    "{\"error\":\"%s\"}\n", msg);
-	evhttp_send_reply(req, code, reason, NULL);
+	conn_reply(req, code, reason);
 }
 
 /* FNV-1a, as for the other bodies: a build's files never change. */
@@ -100,7 +100,7 @@ serve_asset(struct evhttp_request *req, struct asset *a)
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	evhttp_send_reply(req, 200, "OK", NULL);
+	conn_reply(req, 200, "OK");
 }
 
 /* 1 when the path is the page's or /events, and the request answered. */

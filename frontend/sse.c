@@ -332,7 +332,7 @@ sse_serve(struct evhttp_request *req)
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Content-Type", "text/event-stream");
-		evhttp_send_reply(req, 200, "OK", NULL);
+		conn_reply(req, 200, "OK");
 		return;
 	}
 	sub_start(req);
