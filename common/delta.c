@@ -34,8 +34,9 @@
 				    4 * 2 * sizeof(void *))
 /*
  * An allowed IP: twice the longest.  A list is kept in an allocation of
- * its size, and the room lists are made in (aips_read) is at most twice
- * the longest: the half of its count that list leaves unused covers it.
+ * its size, and the room lists are made in (aips_read) is 256 bytes or
+ * at most twice the longest list: the half of its count that list leaves
+ * unused covers it.
  */
 #define STATE_AIP		(2 * WGM_AIP_MAX)
 #define LIST_KEEP		(64 * 1024)	/* room kept for lists */
