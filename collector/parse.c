@@ -109,6 +109,7 @@ static const char *const expected[] = {
 };
 
 #define PARSE_RUN_MAX	(1024 * 1024)
+#define PARSE_DIGITS_FIT 19	/* 10^19 - 1 < 2^64 */
 
 /*
  * What an element of the document costs the collector until the run's
@@ -312,15 +313,15 @@ parse_cost(struct parser *p, size_t n)
 
 /* The length of s in a JSON string: what an event line holds of it. */
 static size_t
-parse_text_cost(const char *s)
+parse_text_cost(const unsigned char *s, size_t len)
 {
-	size_t	n = 2;
+	size_t	n = 2, i;
 
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20)
+	for (i = 0; i < len; i++) {
+		if (s[i] < 0x20)
 			n += 6;
 		else
-			n += 1 + (*s == '"' || *s == '\\');
+			n += 1 + (s[i] == '"' || s[i] == '\\');
 	}
 	return (n);
 }
@@ -402,6 +403,21 @@ parse_integer(const char *s, size_t len, const struct pfield_info *fi,
 	size_t		i;
 	int		big = 0;
 
+	/* Nineteen digits fit in 64 bits: the bound is checked once. */
+	if (len <= PARSE_DIGITS_FIT) {
+		for (i = 0; i < len; i++) {
+			d = (unsigned char)s[i] - '0';
+			if (d > 9) {
+				*why = "expected an integer";
+				return (-1);
+			}
+			v = v * 10 + d;
+		}
+		big = v > fi->max;
+		*why = big ? "integer out of range" : NULL;
+		*vp = v;
+		return (big ? -1 : 0);
+	}
 	for (i = 0; i < len; i++) {
 		d = (unsigned char)s[i] - '0';
 		if (d > 9) {
@@ -484,12 +500,12 @@ parse_plain(const unsigned char *s, size_t len)
 }
 
 /*
- * Makes a C string of a JSON one that must fit in size with its NUL;
- * *cost, unless NULL, is its parse_text_cost.
+ * Whether a JSON string is fit to keep as a C string that must fit in
+ * size with its NUL; *cost, unless NULL, is its parse_text_cost.
  */
 static int
-parse_copy(struct parser *p, enum pfield f, const char *what,
-    const unsigned char *s, size_t len, char *buf, size_t size, size_t *cost)
+parse_check(struct parser *p, enum pfield f, const char *what,
+    const unsigned char *s, size_t len, size_t size, size_t *cost)
 {
 	size_t	i, n;
 	int	plain = parse_plain(s, len);
@@ -503,20 +519,30 @@ parse_copy(struct parser *p, enum pfield f, const char *what,
 		if ((n = json_utf8_len(s + i, len - i)) == 0)
 			return (parse_fail(p, f, "%s is not valid UTF-8",
 			    what));
-	memcpy(buf, s, len);
-	buf[len] = '\0';
 	if (cost != NULL)
-		*cost = plain ? len + 2 : parse_text_cost(buf);
+		*cost = plain ? len + 2 : parse_text_cost(s, len);
 	return (0);
 }
 
+/* Makes a C string of a JSON one, checked by parse_check. */
+static int
+parse_copy(struct parser *p, enum pfield f, const char *what,
+    const unsigned char *s, size_t len, char *buf, size_t size, size_t *cost)
+{
+	if (parse_check(p, f, what, s, len, size, cost) == -1)
+		return (-1);
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return (0);
+}
+
+/* Each is laid down in the peer's list from where yajl has it. */
 static int
 parse_aip(struct parser *p, const unsigned char *s, size_t len)
 {
-	char	aip[WGM_AIP_MAX];
 	size_t	cost = PARSE_MEM_AIP, text;
 
-	if (parse_copy(p, PF_AIP, "string", s, len, aip, sizeof(aip),
+	if (parse_check(p, PF_AIP, "string", s, len, WGM_AIP_MAX,
 	    &text) == -1)
 		return (-1);
 	if (p->naip >= WGM_PEER_AIPS &&
@@ -524,7 +550,7 @@ parse_aip(struct parser *p, const unsigned char *s, size_t len)
 		cost += PARSE_MEM_CHUNK;
 	if (parse_cost(p, cost + text) == -1)
 		return (-1);
-	if (snapshot_peer_add_aip(p->peer, aip) == -1)
+	if (snapshot_peer_add_aipn(p->peer, (const char *)s, len) == -1)
 		return (parse_fail(p, PF_AIP, "%s", strerror(errno)));
 	return (0);
 }
@@ -817,6 +843,25 @@ parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 }
 
 /*
+ * Whether s is the name of len bytes: a name of 8 to 16 bytes, as most
+ * are, is its first and its last eight, two loads each, where memcmp(3)
+ * would be a call per key.
+ */
+static int
+parse_key_is(const char *name, const unsigned char *s, size_t len)
+{
+	uint64_t	a, b, x, y;
+
+	if (len < sizeof(a) || len > 2 * sizeof(a))
+		return (memcmp(name, s, len) == 0);
+	memcpy(&a, name, sizeof(a));
+	memcpy(&b, name + len - sizeof(b), sizeof(b));
+	memcpy(&x, s, sizeof(x));
+	memcpy(&y, s + len - sizeof(y), sizeof(y));
+	return (a == x && b == y);
+}
+
+/*
  * The field of the object open that this key names, if any: its length
  * first, which tells most keys apart without reading them.
  */
@@ -838,8 +883,7 @@ parse_lookup(enum pfield in, const unsigned char *s, size_t len)
 		return (PF_SKIP);
 	for (; *k != PF_NONE; k++) {
 		fi = &pfields[*k];
-		if (fi->namelen == len && fi->name[len - 1] == s[len - 1] &&
-		    memcmp(fi->name, s, len) == 0)
+		if (fi->namelen == len && parse_key_is(fi->name, s, len))
 			return (*k);
 	}
 	return (PF_SKIP);

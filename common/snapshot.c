@@ -513,7 +513,8 @@ arena_aip(struct peer *p, const char *aip, size_t len)
 		if (p->aips_len > 0)
 			memcpy(n, p->aips, p->aips_len);
 	}
-	memcpy(n + p->aips_len, aip, len + 1);
+	memcpy(n + p->aips_len, aip, len);
+	n[p->aips_len + len] = '\0';
 	p->aips = n;
 	return (0);
 }
@@ -880,25 +881,37 @@ snapshot_peer_remove(struct snapshot *s, struct iface *ifp, struct peer *p)
 	peer_put(p);
 }
 
+static uint64_t
+aips_mix(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return (h ^ h >> 29);
+}
+
 /*
  * A hash of the list, eight bytes at a time, each entry with its NUL:
  * the collector tells a changed list by it once the previous run's
- * lists are trimmed.
+ * lists are trimmed.  A whole word is copied at a constant size, a load;
+ * the last part byte by byte, where a copy of a variable size would be a
+ * call to memcpy(3).
  */
 static uint64_t
 aips_hash(uint64_t h, const char *aip, size_t len)
 {
-	uint64_t	w = len + 1;	/* first its length: "" is an entry */
-	size_t		i, n;
+	unsigned char	b[8] = { 0 };
+	uint64_t	w;
+	size_t		i, j;
 
-	for (i = 0; ; i += n) {
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-		if (i > len)
-			break;
-		n = len + 1 - i < sizeof(w) ? len + 1 - i : sizeof(w);
-		w = 0;
-		memcpy(&w, aip + i, n);
+	h = aips_mix(h, len + 1);	/* first its length: "" is an entry */
+	for (i = 0; i + sizeof(w) <= len + 1; i += sizeof(w)) {
+		memcpy(&w, aip + i, sizeof(w));
+		h = aips_mix(h, w);
+	}
+	if (i <= len) {
+		for (j = 0; i + j <= len; j++)
+			b[j] = aip[i + j];
+		memcpy(&w, b, sizeof(w));
+		h = aips_mix(h, w);
 	}
 	return (h);
 }
@@ -944,8 +957,19 @@ snapshot_peer_set_aips(struct peer *p, const char *list, size_t len,
 int
 snapshot_peer_add_aip(struct peer *p, const char *aip)
 {
+	return (snapshot_peer_add_aipn(p, aip, strlen(aip)));
+}
+
+/*
+ * The len bytes at aip, none a NUL, which need not be followed by one:
+ * the parser's, in the buffer it reads, checked.  The hash is of the
+ * copy, which has its NUL.
+ */
+int
+snapshot_peer_add_aipn(struct peer *p, const char *aip, size_t len)
+{
 	char	*n;
-	size_t	 len = strlen(aip), need;
+	size_t	 need;
 
 	if (len >= WGM_AIP_MAX) {
 		errno = ENAMETOOLONG;
@@ -965,11 +989,13 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
 				return (-1);
 			p->aips = n;
 		}
-		memcpy(p->aips + p->aips_len, aip, len + 1);
+		memcpy(p->aips + p->aips_len, aip, len);
+		p->aips[p->aips_len + len] = '\0';
 	}
+	n = p->aips + p->aips_len;
 	p->aips_len = need;
 	p->naips++;
-	p->aips_hash = aips_hash(p->aips_hash, aip, len);
+	p->aips_hash = aips_hash(p->aips_hash, n, len);
 	p->flags |= PEER_F_AIPS;
 	return (0);
 }

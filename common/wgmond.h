@@ -322,6 +322,7 @@ struct peer *const *snapshot_iface_order(const struct iface *);
 void		 snapshot_peer_remove(struct snapshot *, struct iface *,
 		    struct peer *);
 int		 snapshot_peer_add_aip(struct peer *, const char *);
+int		 snapshot_peer_add_aipn(struct peer *, const char *, size_t);
 int		 snapshot_peer_set_aips(struct peer *, const char *, size_t,
 		    uint32_t);
 const char	*snapshot_status_name(int);

@@ -507,6 +507,22 @@ test_handshake_beyond_int64_rejected(void **state)
 	    PEER_PATH ".latestHandshake: integer out of range");
 }
 
+/* Nineteen nines: the longest integer the parser checks in one pass. */
+static void
+test_nineteen_digits_checked_against_their_field(void **state)
+{
+	struct run	 r;
+
+	(void)state;
+	run_whole(&r, PEER("\"transferRx\": 9999999999999999999"));
+	assert_int_equal(r.rc, 0);
+	assert_true(find_peer(r.snap, "wg0", KEY_A)->rx ==
+	    9999999999999999999ULL);
+	run_free(&r);
+	expect_error(PEER("\"latestHandshake\": 9999999999999999999"),
+	    PEER_PATH ".latestHandshake: integer out of range");
+}
+
 static void
 test_listen_port_65536_rejected(void **state)
 {
@@ -1373,6 +1389,7 @@ main(void)
 		cmocka_unit_test(test_uint64_max_plus_one_rejected),
 		cmocka_unit_test(test_integer_beyond_64_bits_rejected),
 		cmocka_unit_test(test_handshake_beyond_int64_rejected),
+		cmocka_unit_test(test_nineteen_digits_checked_against_their_field),
 		cmocka_unit_test(test_listen_port_65536_rejected),
 		cmocka_unit_test(
 		    test_keepalive_65536_and_fwmark_beyond_32_bits_rejected),

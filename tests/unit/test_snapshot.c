@@ -150,6 +150,40 @@ test_list_made_whole_is_the_list_added(void **state)
 	snapshot_free(a);
 }
 
+/*
+ * The parser's entries are the bytes yajl has, with no NUL after them:
+ * an entry is its len bytes, ended by the list, whatever follows them,
+ * in an arena's list as in one of its own, and hashed as the same entry
+ * ended by a NUL.
+ */
+static void
+test_entry_of_len_bytes_ends_where_told(void **state)
+{
+	struct snapshot	*s = sample(0), *a = arena_sample(1);
+	struct peer	*p, *q, *r;
+	static const char buf[] = "10.0.0.0/24\"]10.0.1.0/24\"]";
+
+	(void)state;
+	p = snapshot_peer_find(snapshot_iface_find(s, "wg0"), "PEER1");
+	q = snapshot_peer_find(snapshot_iface_find(s, "wg0"), "PEER2");
+	r = snapshot_peer_find(snapshot_iface_find(a, "wg0"), "PEER000000");
+	assert_non_null(p);
+	assert_non_null(q);
+	assert_non_null(r);
+	assert_int_equal(snapshot_peer_add_aipn(p, buf, 11), 0);
+	assert_int_equal(snapshot_peer_add_aipn(p, buf + 13, 11), 0);
+	assert_int_equal(snapshot_peer_add_aip(q, "10.0.0.0/24"), 0);
+	assert_int_equal(snapshot_peer_add_aip(q, "10.0.1.0/24"), 0);
+	assert_int_equal(p->aips_len, 24);
+	assert_memory_equal(p->aips, "10.0.0.0/24\0" "10.0.1.0/24", 24);
+	assert_int_equal(p->aips_hash, q->aips_hash);
+	assert_int_equal(snapshot_peer_add_aipn(r, buf + 13, 11), 0);
+	assert_int_equal(r->naips, 2);
+	assert_memory_equal(r->aips, "10.0.0.1/32\0" "10.0.1.0/24", 24);
+	snapshot_free(s);
+	snapshot_free(a);
+}
+
 int
 main(void)
 {
@@ -158,6 +192,7 @@ main(void)
 		cmocka_unit_test(
 		    test_arena_spares_are_bounded_by_the_last_snapshot),
 		cmocka_unit_test(test_list_made_whole_is_the_list_added),
+		cmocka_unit_test(test_entry_of_len_bytes_ends_where_told),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
