@@ -559,7 +559,6 @@ static int
 parse_string(void *ctx, const unsigned char *s, size_t len)
 {
 	struct parser	*p = ctx;
-	char		 endpoint[WGM_ENDPOINT_MAX];
 	size_t		 text;
 	int		 r = 0;
 
@@ -576,11 +575,12 @@ parse_string(void *ctx, const unsigned char *s, size_t len)
 		    p->iface->pubkey, sizeof(p->iface->pubkey), NULL);
 		break;
 	case PF_ENDPOINT:
-		if (parse_copy(p, p->field, "string", s, len, endpoint,
-		    sizeof(endpoint), &text) == -1 ||
+		if (parse_check(p, p->field, "string", s, len,
+		    WGM_ENDPOINT_MAX, &text) == -1 ||
 		    parse_cost(p, text) == -1)
 			r = -1;
-		else if (snapshot_peer_set_endpoint(p->peer, endpoint) == -1)
+		else if (snapshot_peer_set_endpointn(p->peer, (const char *)s,
+		    len) == -1)
 			r = parse_fail(p, p->field, "%s", strerror(errno));
 		break;
 	case PF_AIP:
@@ -822,19 +822,19 @@ parse_iface_key(struct parser *p, const unsigned char *s, size_t len)
 static int
 parse_peer_key(struct parser *p, const unsigned char *s, size_t len)
 {
-	char	key[WGM_KEY_MAX];
 	size_t	text;
 
 	if (len == 0)
 		return (parse_fail(p, PF_PEERS, "empty peer key"));
-	if (parse_copy(p, PF_PEERS, "peer key", s, len, key, sizeof(key),
+	if (parse_check(p, PF_PEERS, "peer key", s, len, WGM_KEY_MAX,
 	    &text) == -1 || parse_cost(p, PARSE_MEM_PEER + text +
 	    p->iface_text) == -1)
 		return (-1);
 	if (parse_room(p, p->npeers + 1) == -1 ||
-	    (p->peer = snapshot_peer_new(p->snap, key)) == NULL)
+	    (p->peer = snapshot_peer_newn(p->snap, (const char *)s,
+	    len)) == NULL)
 		return (parse_fail(p, PF_PEERS, "%s", strerror(errno)));
-	p->peers[p->npeers].pre = parse_prefix(key);
+	p->peers[p->npeers].pre = parse_prefix(p->peer->key);
 	p->peers[p->npeers++].peer = p->peer;
 	if (p->npeers > p->most)
 		p->most = p->npeers;

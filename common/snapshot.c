@@ -738,8 +738,14 @@ snapshot_peer_add(struct snapshot *s, struct iface *ifp, const char *key)
 struct peer *
 snapshot_peer_new(struct snapshot *s, const char *key)
 {
+	return (snapshot_peer_newn(s, key, strlen(key)));
+}
+
+/* The same, of a key of len bytes with no NUL, which need not follow. */
+struct peer *
+snapshot_peer_newn(struct snapshot *s, const char *key, size_t len)
+{
 	struct peer	*p;
-	size_t		 len = strlen(key);
 
 	if (len >= sizeof(p->key)) {
 		errno = ENAMETOOLONG;
@@ -747,7 +753,8 @@ snapshot_peer_new(struct snapshot *s, const char *key)
 	}
 	if ((p = peer_take(s)) == NULL)
 		return (NULL);
-	memcpy(p->key, key, len + 1);
+	memcpy(p->key, key, len);
+	p->key[len] = '\0';
 	return (p);
 }
 
@@ -827,20 +834,21 @@ snapshot_peer_find(struct iface *ifp, const char *key)
 }
 
 /*
- * A string of p's, of at most max bytes with its NUL: in p's arena, or
- * its own allocation; "" takes none.
+ * A string of p's, the len bytes of v (no NUL among them, none needed
+ * after), of at most max bytes with its NUL: in p's arena, or its own
+ * allocation; "" takes none.
  */
 static int
-peer_set_str(struct peer *p, const char **f, const char *v, size_t max)
+peer_set_str(struct peer *p, const char **f, const char *v, size_t len,
+    size_t max)
 {
-	size_t	 len = strlen(v);
 	char	*m;
 
 	if (len >= max) {
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
-	if (strcmp(*f, v) == 0)
+	if (strncmp(*f, v, len) == 0 && (*f)[len] == '\0')
 		return (0);
 	if (len == 0)
 		m = (char *)peer_none;
@@ -851,8 +859,10 @@ peer_set_str(struct peer *p, const char **f, const char *v, size_t max)
 		m = malloc(len + 1);
 	if (m == NULL)
 		return (-1);
-	if (len > 0)
-		memcpy(m, v, len + 1);
+	if (len > 0) {
+		memcpy(m, v, len);
+		m[len] = '\0';
+	}
 	if (p->arena == NULL)
 		str_free(*f);
 	*f = m;
@@ -862,13 +872,22 @@ peer_set_str(struct peer *p, const char **f, const char *v, size_t max)
 int
 snapshot_peer_set_name(struct peer *p, const char *name)
 {
-	return (peer_set_str(p, &p->name, name, WGM_PEERNAME_MAX));
+	return (peer_set_str(p, &p->name, name, strlen(name),
+	    WGM_PEERNAME_MAX));
 }
 
 int
 snapshot_peer_set_endpoint(struct peer *p, const char *endpoint)
 {
-	return (peer_set_str(p, &p->endpoint, endpoint, WGM_ENDPOINT_MAX));
+	return (snapshot_peer_set_endpointn(p, endpoint, strlen(endpoint)));
+}
+
+/* The same, of len bytes with no NUL, which need not follow. */
+int
+snapshot_peer_set_endpointn(struct peer *p, const char *endpoint, size_t len)
+{
+	return (peer_set_str(p, &p->endpoint, endpoint, len,
+	    WGM_ENDPOINT_MAX));
 }
 
 void

@@ -314,7 +314,10 @@ struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,
 struct peer	*snapshot_peer_find(struct iface *, const char *);
 int		 snapshot_peer_set_name(struct peer *, const char *);
 int		 snapshot_peer_set_endpoint(struct peer *, const char *);
+int		 snapshot_peer_set_endpointn(struct peer *, const char *,
+		    size_t);
 struct peer	*snapshot_peer_new(struct snapshot *, const char *);
+struct peer	*snapshot_peer_newn(struct snapshot *, const char *, size_t);
 void		 snapshot_peer_free(struct peer *);
 int		 snapshot_iface_fill(struct snapshot *, struct iface *,
 		    struct peer **, size_t);
