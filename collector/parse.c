@@ -392,7 +392,8 @@ parse_boolean(void *ctx, int v)
 
 /*
  * Only a plain non-negative integer is one: no sign, fraction or
- * exponent.  Digits are read in full 64 bits, checked before each step.
+ * exponent.  Nineteen digits cannot wrap 64 bits: up to there the bound
+ * is checked once, at the end; past them before each step, as v could.
  * Returns -1 with why in *why.
  */
 static int
@@ -403,31 +404,19 @@ parse_integer(const char *s, size_t len, const struct pfield_info *fi,
 	size_t		i;
 	int		big = 0;
 
-	/* Nineteen digits fit in 64 bits: the bound is checked once. */
-	if (len <= PARSE_DIGITS_FIT) {
-		for (i = 0; i < len; i++) {
-			d = (unsigned char)s[i] - '0';
-			if (d > 9) {
-				*why = "expected an integer";
-				return (-1);
-			}
-			v = v * 10 + d;
-		}
-		big = v > fi->max;
-		*why = big ? "integer out of range" : NULL;
-		*vp = v;
-		return (big ? -1 : 0);
-	}
 	for (i = 0; i < len; i++) {
 		d = (unsigned char)s[i] - '0';
 		if (d > 9) {
 			*why = "expected an integer";
 			return (-1);
 		}
-		if (v > lim || (v == lim && d > rem))
+		if (i >= PARSE_DIGITS_FIT &&
+		    (v > lim || (v == lim && d > rem)))
 			big = 1;
 		v = v * 10 + d;
 	}
+	if (v > fi->max)
+		big = 1;
 	*why = big ? "integer out of range" : NULL;
 	*vp = v;
 	return (big ? -1 : 0);

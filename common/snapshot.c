@@ -987,7 +987,7 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
 int
 snapshot_peer_add_aipn(struct peer *p, const char *aip, size_t len)
 {
-	char	*n;
+	char	*n, *entry;
 	size_t	 need;
 
 	if (len >= WGM_AIP_MAX) {
@@ -1011,10 +1011,10 @@ snapshot_peer_add_aipn(struct peer *p, const char *aip, size_t len)
 		memcpy(p->aips + p->aips_len, aip, len);
 		p->aips[p->aips_len + len] = '\0';
 	}
-	n = p->aips + p->aips_len;
+	entry = p->aips + p->aips_len;
 	p->aips_len = need;
 	p->naips++;
-	p->aips_hash = aips_hash(p->aips_hash, n, len);
+	p->aips_hash = aips_hash(p->aips_hash, entry, len);
 	p->flags |= PEER_F_AIPS;
 	return (0);
 }
