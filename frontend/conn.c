@@ -246,10 +246,14 @@ conn_reply(struct evhttp_request *req, int code, const char *reason)
 	evhttp_send_reply(req, code, reason, NULL);
 	if (bev == NULL || (s = bufferevent_getfd(bev)) == -1)
 		return;
+	/* A body sent with sendfile(2) needs a write after its headers'. */
 	out = bufferevent_get_output(bev);
-	if (evbuffer_get_length(out) == 0 || evbuffer_write(out, s) == -1 ||
-	    evbuffer_get_length(out) != 0)
+	if (evbuffer_get_length(out) == 0)
 		return;
+	do {
+		if (evbuffer_write(out, s) <= 0)
+			return;
+	} while (evbuffer_get_length(out) != 0);
 	bufferevent_trigger(bev, EV_WRITE, 0);
 }
 

@@ -69,8 +69,12 @@ frontend_drop(void)
 	    setresgid(fconf.gid, fconf.gid, fconf.gid) == -1 ||
 	    setresuid(fconf.uid, fconf.uid, fconf.uid) == -1)
 		fatal("cannot drop privileges");
-	/* Bounds the connections: a few descriptors of our own besides. */
-	rl.rlim_cur = rl.rlim_max = WGM_HTTP_MAXCONN + 16;
+	/*
+	 * Bounds the connections: a few descriptors of our own besides, and
+	 * the files of the large bodies (http.c): current and previous of
+	 * each, one being made.
+	 */
+	rl.rlim_cur = rl.rlim_max = WGM_HTTP_MAXCONN + 16 + 8;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		fatal("setrlimit RLIMIT_NOFILE");
 }

@@ -39,6 +39,7 @@ struct event_base;
 struct body {
 	char			*data;
 	size_t			 len;
+	struct evbuffer_file_segment *seg;	/* data is its mapping */
 	char			 etag[24];	/* "\"<16 hex>\"" */
 	int64_t			 modified;	/* when this content first appeared */
 	int			 refcnt;

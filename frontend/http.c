@@ -5,6 +5,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -33,6 +35,12 @@
 	    EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH)
 
 #define METRICS_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+
+/*
+ * A body this long or longer is kept in a file of its own (body_alloc).
+ * A shorter one goes out in the same writev(2) as its headers.
+ */
+#define BODY_FILE_MIN	(64 * 1024)
 
 static struct body		*raw_body;
 static struct body		*status_body;
@@ -62,14 +70,68 @@ static struct event		*ev_accept_pause;
 
 uint64_t			 http_gzip_made;
 
+/*
+ * The storage of a body of len bytes.  A large one goes in a memfd,
+ * mapped here to be written, compared and compressed, and is sent with
+ * sendfile(2): the kernel then hands each response the file's pages,
+ * where a body in memory is copied into the socket for every response
+ * (2.8 MB of /raw at 10k peers).  The segment holds the descriptor, so
+ * a response still being sent keeps it after the body is freed.  Out of
+ * descriptors (the connections use them up, RLIMIT_NOFILE), the body is
+ * kept in memory as a short one is.
+ */
+#ifdef __linux__
+static int
+body_file(struct body *b, size_t len)
+{
+	void	*p;
+	int	 fd;
+
+	if ((fd = memfd_create("wgmond-body", MFD_CLOEXEC)) == -1)
+		return (-1);
+	if (ftruncate(fd, len) == -1 || (p = mmap(NULL, len,
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0)) ==
+	    MAP_FAILED) {
+		close(fd);
+		return (-1);
+	}
+	if ((b->seg = evbuffer_file_segment_new(fd, 0, len,
+	    EVBUF_FS_CLOSE_ON_FREE | EVBUF_FS_DISABLE_LOCKING)) == NULL) {
+		munmap(p, len);
+		close(fd);
+		return (-1);
+	}
+	b->data = p;
+	return (0);
+}
+#endif
+
+static void
+body_alloc(struct body *b, size_t len)
+{
+#ifdef __linux__
+	if (len >= BODY_FILE_MIN) {
+		if (body_file(b, len) == 0)
+			return;
+		log_warn("body of %zu bytes kept in memory", len);
+	}
+#endif
+	if ((b->data = malloc(len ? len : 1)) == NULL)
+		fatal("%s", __func__);
+}
+
 static void
 body_unref(struct body *b)
 {
-	if (b != NULL && --b->refcnt == 0) {
-		body_unref(b->gz);
+	if (b == NULL || --b->refcnt > 0)
+		return;
+	body_unref(b->gz);
+	if (b->seg != NULL) {
+		munmap(b->data, b->len);
+		evbuffer_file_segment_free(b->seg);
+	} else
 		free(b->data);
-		free(b);
-	}
+	free(b);
 }
 
 static void
@@ -150,16 +212,19 @@ body_make(struct body *old, render_body_fn fn, struct evbuffer *buf,
 
 	memset(&m, 0, sizeof(m));
 	fn(&m, buf, s);
-	if ((b = calloc(1, sizeof(*b))) == NULL ||
-	    (b->data = malloc(m.len ? m.len : 1)) == NULL)
+	if ((b = calloc(1, sizeof(*b))) == NULL)
 		fatal("%s", __func__);
+	body_alloc(b, m.len);
+	b->len = m.len;
 	memset(&w, 0, sizeof(w));
 	w.buf = b->data;
 	fn(&w, buf, s);
 	if (w.len != m.len || w.hash != m.hash)
 		fatalx("%s: %zu bytes measured, %zu written", __func__, m.len,
 		    w.len);
-	b->len = w.len;
+	/* Responses still being sent read a body's file: it is done. */
+	if (b->seg != NULL && mprotect(b->data, b->len, PROT_READ) == -1)
+		fatal("%s: mprotect", __func__);
 	b->refcnt = 1;
 	snprintf(b->etag, sizeof(b->etag), "\"%016" PRIx64 "\"", m.hash);
 	if (old != NULL && strcmp(old->etag, b->etag) == 0 &&
@@ -415,15 +480,28 @@ accepts_gzip(struct evhttp_request *req)
 	return (0);
 }
 
-/* Appends the shared body to the response, by reference. */
+/*
+ * Appends the shared body to the response: by reference, or as its file.
+ * libevent sends a file with sendfile(2) only from a buffer that it is
+ * told goes to a descriptor; evhttp moves the response's buffer to the
+ * connection's, whose chains are written to the socket as they are.
+ */
 static int
 body_send(struct evhttp_request *req, struct body *b)
 {
-	b->refcnt++;
-	if (evbuffer_add_reference(evhttp_request_get_output_buffer(req),
-	    b->data, b->len, body_cleanup, b) == -1) {
-		body_unref(b);
-		return (-1);
+	struct evbuffer	*out = evhttp_request_get_output_buffer(req);
+
+	if (b->seg != NULL) {
+		evbuffer_set_flags(out, EVBUFFER_FLAG_DRAINS_TO_FD);
+		if (evbuffer_add_file_segment(out, b->seg, 0, b->len) == -1)
+			return (-1);
+	} else {
+		b->refcnt++;
+		if (evbuffer_add_reference(out, b->data, b->len,
+		    body_cleanup, b) == -1) {
+			body_unref(b);
+			return (-1);
+		}
 	}
 	conn_body(req, b->serial);
 	return (0);

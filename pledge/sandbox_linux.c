@@ -98,6 +98,18 @@ static const struct sandbox_rule frontend_rules[] = {
 	ALLOW(write),
 	/* evbuffer_write(): HTTP responses. */
 	ALLOW(writev),
+	/*
+	 * A large body is a memfd (http.c): made close-on-exec and nothing
+	 * else (no MFD_EXEC, no sealing, no huge pages), sized, mapped and
+	 * sent from with sendfile(2).  It holds only what the frontend
+	 * wrote into it; no other file can be opened to be sent, and
+	 * execveat(2) of a memfd kills like any exec.  ftruncate also
+	 * reaches stderr, which with -d may be a file: one the frontend
+	 * can already write anything to.
+	 */
+	ALLOW1(memfd_create, ARG(1, SCMP_CMP_MASKED_EQ, INT32, MFD_CLOEXEC)),
+	ALLOW(ftruncate),
+	ALLOW(sendfile),
 	/* imsg from the collector, descriptors included (SCM_RIGHTS). */
 	ALLOW(recvmsg),
 	/*

@@ -18,6 +18,7 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -558,7 +559,31 @@ do_fstat_libc(void)
 	return (0);
 }
 
-/* What the frontend does while it serves. */
+/* A memfd that could outlive exec, or be sealed: only MFD_CLOEXEC. */
+static int
+do_memfd_other_flags(void)
+{
+	memfd_create("wgmond-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	return (0);
+}
+
+/*
+ * A program written into a memfd, which the frontend may make, then run
+ * from it: the execveat(2) kills before the kernel reads the file.
+ */
+static int
+do_execveat_memfd(void)
+{
+	char	*argv[] = { "sh", NULL };
+	int	 fd;
+
+	if ((fd = memfd_create("wgmond-test", MFD_CLOEXEC)) == -1 ||
+	    write(fd, "#!/bin/sh\nexit 0\n", 17) != 17)
+		return (1);
+	syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+	return (2);
+}
+
 
 static int
 do_socketpair_io(void)
@@ -826,6 +851,37 @@ do_memory_calls(void)
 	if (mprotect(p, 4096, PROT_READ) == -1)
 		return (4);
 	return (munmap(p, 8192) == -1 ? 5 : 0);
+}
+
+/*
+ * A large body (http.c): a memfd sized, mapped, written, made read-only
+ * and sent from with sendfile(2).
+ */
+static int
+do_memfd_body(void)
+{
+	char	 buf[8];
+	char	*p;
+	off_t	 off = 0;
+	int	 fd;
+
+	if ((fd = memfd_create("wgmond-test", MFD_CLOEXEC)) == -1)
+		return (1);
+	if (ftruncate(fd, 8192) == -1)
+		return (2);
+	if ((p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED |
+	    MAP_POPULATE, fd, 0)) == MAP_FAILED)
+		return (3);
+	memcpy(p + 4096, "body", 4);
+	if (mprotect(p, 8192, PROT_READ) == -1)
+		return (4);
+	off = 4096;
+	if (sendfile(pre_fd[0], fd, &off, 4) != 4 ||
+	    read(pre_fd[1], buf, sizeof(buf)) != 4 || memcmp(buf, "body", 4))
+		return (5);
+	if (munmap(p, 8192) == -1 || close(fd) == -1)
+		return (6);
+	return (0);
 }
 
 /* The last thread's exit(2) ends the process, as _exit(2) does. */
@@ -1386,6 +1442,10 @@ static const struct sandbox_case frontend_cases[] = {
 	{ "test_frontend_stat_of_a_path_is_killed",
 	    do_stat_path, SIGSYS, NONE },
 	{ "test_frontend_libc_fstat_is_killed", do_fstat_libc, SIGSYS, NONE },
+	{ "test_frontend_memfd_with_other_flags_is_killed",
+	    do_memfd_other_flags, SIGSYS, NONE },
+	{ "test_frontend_exec_of_a_memfd_is_killed",
+	    do_execveat_memfd, SIGSYS, NONE },
 	{ "test_frontend_reads_and_writes_open_sockets",
 	    do_socketpair_io, 0, PAIR },
 	{ "test_frontend_passes_descriptors", do_pass_descriptor, 0, PAIR },
@@ -1395,6 +1455,7 @@ static const struct sandbox_case frontend_cases[] = {
 	{ "test_frontend_survives_loss_of_syslog", do_syslog_paths, 0, PAIR },
 	{ "test_frontend_keeps_fstat_getpid_getrandom", do_misc, 0, PAIR },
 	{ "test_frontend_manages_memory", do_memory_calls, 0, NONE },
+	{ "test_frontend_sends_a_body_from_a_memfd", do_memfd_body, 0, PAIR },
 	{ "test_frontend_exits_by_thread_exit", do_thread_exit, 0, NONE },
 };
 
