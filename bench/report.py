@@ -156,6 +156,11 @@ class Run:
                 F[key + ".p99"] = fmt(to_ms(w[1]), digits=3)
             elif "requests in" in line:
                 F[key + ".requests"] = w[0]
+        # The server's CPU time during the run (bench/run's wrk_run).
+        t, n, hz = (num(F.get("cpu." + key)), num(F.get(key + ".requests")),
+                    num(F.get("hz")))
+        if t is not None and n and hz:
+            F[key + ".cpuus"] = "%.0f" % (t * 1e6 / hz / n)
         sock = re.search(r"^  Socket errors:(.*)$", out, re.M)
         non2xx = re.search(r"Non-2xx.*?(\d+)\s*$", out, re.M)
         errors = sum(int(x) for x in re.findall(r"\d+", sock.group(1))) \
@@ -192,7 +197,7 @@ class Run:
         F["raw.%s.ratios" % n] = " ".join("%.2f" % q for q, _ in ratios)
         mid = sorted(ratios)[(len(ratios) - 1) // 2][1] if ratios else 1
         for server in errors:
-            for m in ("rps", "p50", "p99", "requests"):
+            for m in ("rps", "p50", "p99", "requests", "cpuus"):
                 v = F.get("%s.%s.%s.%s" % (server, n, mid, m))
                 if v is not None:
                     F["%s.%s.%s" % (server, n, m)] = v
@@ -578,23 +583,24 @@ def raw(run, w):
     rounds = run.F.get("cfg.raw_rounds", "1")
     w("`wrk -t2 -c32 -d%ss --latency --timeout 30s` on 127.0.0.1, one server loaded at a time, wrk on the same 2 cores." % run.cfg("duration"))
     w("wgmond: `-i 60` so the script does not run during the measurement. nginx: one worker, access_log off, sendfile on, serving as a static file the body that wgmond's /raw returned (curl).")
-    w("Both are up together and loaded in turn, wgmond then nginx, %s round(s): the figures are those of the round whose wgmond / nginx ratio is the median (the lower of the middle two), the errors those of all rounds, and the last column has every round's ratio in order." % rounds)
+    w("Both are up together and loaded in turn, wgmond then nginx, %s round(s): the figures are those of the round whose wgmond / nginx ratio is the median (the lower of the middle two), the errors those of all rounds, and the column \"each round\" has every round's ratio in order." % rounds)
     w("Baseline: gunicorn with bench/baseline/gunicorn.conf.py (one sync worker), WIREGUARD_MONITOR_CHECK_INTERVAL=60, serving its document with jsonify on every request, as the real program does (its body holds the private and preshared keys, which wgmond's does not).")
     w("")
-    w("| peers | body wgmond / baseline (bytes) | wgmond req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | baseline req/s | p50 ms | p99 ms | **wgmond / nginx** | **wgmond / baseline** | errors w/n/b | wgmond / nginx, each round |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| peers | body wgmond / baseline (bytes) | wgmond req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | baseline req/s | p50 ms | p99 ms | **wgmond / nginx** | **wgmond / baseline** | errors w/n/b | wgmond / nginx, each round | server CPU per request, us: wgmond / nginx |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in run.sizes("raw_sizes"):
         k = {s: "%s.%s." % (s, n) for s in ("wgmond", "nginx", "base")}
         lat = " | ".join(f(k[s] + m) for s in ("wgmond", "nginx", "base")
                          for m in ("rps", "p50", "p99"))
-        w("| %s | %s / %s | %s | **%s** | **%s** | %s/%s/%s | %s |" % (
+        w("| %s | %s / %s | %s | **%s** | **%s** | %s/%s/%s | %s | %s / %s |" % (
             n, f("rawbytes.%s" % n), f("baserawbytes.%s" % n), lat,
             ratio(f(k["wgmond"] + "rps"), f(k["nginx"] + "rps")),
             ratio(f(k["wgmond"] + "rps"), f(k["base"] + "rps"), 1),
             f(k["wgmond"] + "errors"), f(k["nginx"] + "errors"),
-            f(k["base"] + "errors"), f("raw.%s.ratios" % n)))
+            f(k["base"] + "errors"), f("raw.%s.ratios" % n),
+            f(k["wgmond"] + "cpuus"), f(k["nginx"] + "cpuus")))
     w("")
-    w("errors: wrk's socket errors (connect, read, write, timeout) plus non-2xx responses.")
+    w("errors: wrk's socket errors (connect, read, write, timeout) plus non-2xx responses. Server CPU per request: the CPU time of wgmond's frontend, or of nginx's worker, during the wrk run of that round, over its requests. wrk shares the 2 cores with the server, and with bodies of 100 KB and more its own receiving bounds the requests per second: a server that spends less per request leaves wrk more.")
     w("")
 
 
