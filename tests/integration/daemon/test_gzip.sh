@@ -22,10 +22,42 @@ wgm_start -s "$T/wg-json" -i 1 -C 100 -D 200 || not_ok "daemon starts"
 wgm_wait_log '"event":"initial_status"' 10
 
 url=$URL
+etag_of() {
+	sed -n 's/^ETag: *//Ip' "$1" | tr -d '\r'
+}
+
+# pair PATH: the plain and the gzip form of one body.  /status holds each
+# peer's age, so a run in a later second between the two requests makes a
+# new body: asked again, up to three times, until the gzip form's ETag is
+# the plain one's with -gz.
+pair() {
+	local i e
+	for i in 1 2 3; do
+		wgm_curl -D "$T/h.plain" -o "$T/b.plain" "$url/$1"
+		wgm_curl -D "$T/h.gz" -o "$T/b.gz" \
+		    -H 'Accept-Encoding: gzip' "$url/$1"
+		e=$(etag_of "$T/h.plain")
+		[ "$(etag_of "$T/h.gz")" = "${e%\"}-gz\"" ] && return
+	done
+}
+
+# gz_304 PATH: If-None-Match with the gzip form's ETag is 304, asked
+# right after that form (three tries, as pair).
+gz_304() {
+	local i e
+	for i in 1 2 3; do
+		wgm_curl -D "$T/h.gz" -o /dev/null \
+		    -H 'Accept-Encoding: gzip' "$url/$1"
+		e=$(etag_of "$T/h.gz")
+		[ "$(wgm_curl -o /dev/null -w '%{http_code}' \
+		    -H 'Accept-Encoding: gzip' -H "If-None-Match: $e" \
+		    "$url/$1")" = 304 ] && return 0
+	done
+	return 1
+}
+
 for path in raw status; do
-	wgm_curl -D "$T/h.plain" -o "$T/b.plain" "$url/$path"
-	wgm_curl -D "$T/h.gz" -o "$T/b.gz" -H 'Accept-Encoding: gzip' \
-	    "$url/$path"
+	pair "$path"
 	check "/$path: gzip asked, Content-Encoding: gzip" \
 	    grep -qi '^Content-Encoding: gzip' "$T/h.gz"
 	check "/$path: gzip body decodes to the plain body" \
@@ -34,15 +66,12 @@ for path in raw status; do
 	    test "$(wc -c < "$T/b.gz")" -lt "$(wc -c < "$T/b.plain")"
 	check "/$path: Vary: Accept-Encoding on both" \
 	    grep -qi '^Vary: Accept-Encoding' "$T/h.plain" "$T/h.gz"
-	etag_plain=$(sed -n 's/^ETag: *//Ip' "$T/h.plain" | tr -d '\r')
-	etag_gz=$(sed -n 's/^ETag: *//Ip' "$T/h.gz" | tr -d '\r')
+	etag_plain=$(etag_of "$T/h.plain")
+	etag_gz=$(etag_of "$T/h.gz")
 	check "/$path: the two forms have different ETags" \
 	    test -n "$etag_gz" -a "$etag_plain" != "$etag_gz"
-	code=$(wgm_curl -o /dev/null -w '%{http_code}' \
-	    -H 'Accept-Encoding: gzip' -H "If-None-Match: $etag_gz" \
-	    "$url/$path")
 	check "/$path: If-None-Match with the gzip ETag gives 304" \
-	    test "$code" = 304
+	    gz_304 "$path"
 done
 
 wgm_curl -D "$T/h.q0" -o /dev/null -H 'Accept-Encoding: gzip;q=0' "$url/raw"
