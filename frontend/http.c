@@ -42,6 +42,18 @@
  */
 #define BODY_FILE_MIN	(64 * 1024)
 
+#ifdef __linux__
+/*
+ * The huge page size of x86_64's and arm64's (4K pages): of a body this
+ * long or longer, each whole block of it becomes one huge page of the
+ * memfd (body_map).  Elsewhere the collapse fails and changes nothing.
+ */
+#define BODY_HUGE	(2UL * 1024 * 1024)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25	/* Linux 6.1's; glibc 2.36 has no name for it */
+#endif
+#endif
+
 static struct body		*raw_body;
 static struct body		*status_body;
 static struct body		*metrics_body;	/* its per-peer part */
@@ -81,6 +93,47 @@ uint64_t			 http_gzip_made;
  * kept in memory as a short one is.
  */
 #ifdef __linux__
+/*
+ * The memfd mapped to be written.  sendfile(2) takes a memfd's pages one
+ * by one, 680 lookups for each response of /raw at 10k peers, where a
+ * huge page is one; the kernel makes one of a file's 2 MiB block only
+ * when asked (MADV_COLLAPSE, Linux 6.1 and later, whatever the system's
+ * THP settings but "deny"), for a block mapped at a 2 MiB boundary: a
+ * large body is mapped inside a reservation 2 MiB longer, at its first
+ * boundary, and the reservation's ends given back.  A collapse that fails
+ * (an older kernel, no huge page free) leaves the pages as they were.
+ */
+static void *
+body_map(int fd, size_t len)
+{
+	size_t	 page = sysconf(_SC_PAGESIZE), room, whole;
+	char	*r, *a, *end;
+
+	if (len < BODY_HUGE)
+		return (mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, fd, 0));
+	room = ((len + page - 1) & ~(page - 1)) + BODY_HUGE;
+	if ((r = mmap(NULL, room, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0)) == MAP_FAILED)
+		return (MAP_FAILED);
+	a = (char *)(((uintptr_t)r + BODY_HUGE - 1) & ~(BODY_HUGE - 1));
+	if (mmap(a, len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED) {
+		munmap(r, room);
+		return (MAP_FAILED);
+	}
+	end = a + ((len + page - 1) & ~(page - 1));
+	if (a > r)
+		munmap(r, a - r);
+	if (r + room > end)
+		munmap(end, r + room - end);
+	whole = len & ~(BODY_HUGE - 1);
+	if (madvise(a, whole, MADV_COLLAPSE) == -1)
+		log_debug("body of %zu bytes: no huge page: %s", len,
+		    strerror(errno));
+	return (a);
+}
+
 static int
 body_file(struct body *b, size_t len)
 {
@@ -89,8 +142,7 @@ body_file(struct body *b, size_t len)
 
 	if ((fd = memfd_create("wgmond-body", MFD_CLOEXEC)) == -1)
 		return (-1);
-	if (ftruncate(fd, len) == -1 || (p = mmap(NULL, len,
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0)) ==
+	if (ftruncate(fd, len) == -1 || (p = body_map(fd, len)) ==
 	    MAP_FAILED) {
 		close(fd);
 		return (-1);
