@@ -106,13 +106,14 @@ uint64_t			 http_gzip_made;
 static void *
 body_map(int fd, size_t len)
 {
-	size_t	 page = sysconf(_SC_PAGESIZE), room, whole;
+	size_t	 page = sysconf(_SC_PAGESIZE), span, room;
 	char	*r, *a, *end;
 
 	if (len < BODY_HUGE)
 		return (mmap(NULL, len, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_POPULATE, fd, 0));
-	room = ((len + page - 1) & ~(page - 1)) + BODY_HUGE;
+	span = (len + page - 1) & ~(page - 1);	/* what the mapping takes */
+	room = span + BODY_HUGE;
 	if ((r = mmap(NULL, room, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 	    -1, 0)) == MAP_FAILED)
 		return (MAP_FAILED);
@@ -122,13 +123,12 @@ body_map(int fd, size_t len)
 		munmap(r, room);
 		return (MAP_FAILED);
 	}
-	end = a + ((len + page - 1) & ~(page - 1));
+	end = a + span;
 	if (a > r)
 		munmap(r, a - r);
 	if (r + room > end)
 		munmap(end, r + room - end);
-	whole = len & ~(BODY_HUGE - 1);
-	if (madvise(a, whole, MADV_COLLAPSE) == -1)
+	if (madvise(a, len & ~(BODY_HUGE - 1), MADV_COLLAPSE) == -1)
 		log_debug("body of %zu bytes: no huge page: %s", len,
 		    strerror(errno));
 	return (a);
