@@ -18,9 +18,9 @@ wgm_need strace || exit 1
 doc() {
 	python3 - "$1" "${2:-2000}" <<-'PY'
 	import json, sys
-	peers = {("K%040d=" % i): {"endpoint": "10.%d.%d.%d:51820" % (i // 62500,
-	    i // 250 % 250, i % 250), "latestHandshake": 0, "transferRx": i,
-	    "transferTx": i, "allowedIps": ["10.1.%d.%d/32" % (i // 250, i % 250)]}
+	peers = {("K%040d=" % i): {"endpoint": "10.0.%d.%d:51820" % (i // 250,
+	    i % 250), "latestHandshake": 0, "transferRx": i, "transferTx": i,
+	    "allowedIps": ["10.1.%d.%d/32" % (i // 250, i % 250)]}
 	    for i in range(int(sys.argv[2]))}
 	print(json.dumps({"wg0": {"publicKey": sys.argv[1], "listenPort": 51820,
 	    "peers": peers}}))
