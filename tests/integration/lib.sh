@@ -317,6 +317,12 @@ wgm_curl() {
 	curl -s --max-time 5 "$@"
 }
 
+# wgm_header FILE NAME: the value of header NAME (any case) in FILE, the
+# headers curl -D or -I wrote ("-": stdin), the first if several.
+wgm_header() {
+	grep -i -m 1 "^$2:" "$1" | sed -e 's/^[^:]*: *//' -e 's/\r$//'
+}
+
 # wgm_get PATH [FILE]: GET $URL/PATH, the body in FILE ($T/body); succeeds
 # on 200.  Until it is served: wgm_wait SECONDS wgm_get PATH.
 wgm_get() {

@@ -22,9 +22,6 @@ wgm_start -s "$T/wg-json" -i 1 -C 100 -D 200 || not_ok "daemon starts"
 wgm_wait_log '"event":"initial_status"' 10
 
 url=$URL
-etag_of() {
-	sed -n 's/^ETag: *//Ip' "$1" | tr -d '\r'
-}
 
 # pair PATH: the plain and the gzip form of one body.  /status holds each
 # peer's age, so a run in a later second between the two requests makes a
@@ -36,8 +33,8 @@ pair() {
 		wgm_curl -D "$T/h.plain" -o "$T/b.plain" "$url/$1"
 		wgm_curl -D "$T/h.gz" -o "$T/b.gz" \
 		    -H 'Accept-Encoding: gzip' "$url/$1"
-		e=$(etag_of "$T/h.plain")
-		[ "$(etag_of "$T/h.gz")" = "${e%\"}-gz\"" ] && return
+		e=$(wgm_header "$T/h.plain" ETag)
+		[ "$(wgm_header "$T/h.gz" ETag)" = "${e%\"}-gz\"" ] && return
 	done
 }
 
@@ -48,7 +45,7 @@ gz_304() {
 	for i in 1 2 3; do
 		wgm_curl -D "$T/h.gz" -o /dev/null \
 		    -H 'Accept-Encoding: gzip' "$url/$1"
-		e=$(etag_of "$T/h.gz")
+		e=$(wgm_header "$T/h.gz" ETag)
 		[ "$(wgm_curl -o /dev/null -w '%{http_code}' \
 		    -H 'Accept-Encoding: gzip' -H "If-None-Match: $e" \
 		    "$url/$1")" = 304 ] && return 0
@@ -66,8 +63,8 @@ for path in raw status; do
 	    test "$(wc -c < "$T/b.gz")" -lt "$(wc -c < "$T/b.plain")"
 	check "/$path: Vary: Accept-Encoding on both" \
 	    grep -qi '^Vary: Accept-Encoding' "$T/h.plain" "$T/h.gz"
-	etag_plain=$(etag_of "$T/h.plain")
-	etag_gz=$(etag_of "$T/h.gz")
+	etag_plain=$(wgm_header "$T/h.plain" ETag)
+	etag_gz=$(wgm_header "$T/h.gz" ETag)
 	check "/$path: the two forms have different ETags" \
 	    test -n "$etag_gz" -a "$etag_plain" != "$etag_gz"
 	check "/$path: If-None-Match with the gzip ETag gives 304" \

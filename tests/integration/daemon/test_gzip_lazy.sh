@@ -55,8 +55,8 @@ check "its body decodes to the plain body" \
 check "curl --compressed gets the plain body" \
     cmp -s "$T/plain" <(wgm_curl --compressed "$URL/raw")
 wgm_curl -D "$T/h2" -o "$T/b2" -H 'Accept-Encoding: gzip' "$URL/raw"
-etag1=$(sed -n 's/^ETag: *//Ip' "$T/h1" | tr -d '\r')
-etag2=$(sed -n 's/^ETag: *//Ip' "$T/h2" | tr -d '\r')
+etag1=$(wgm_header "$T/h1" ETag)
+etag2=$(wgm_header "$T/h2" ETag)
 check "a second gzip request gets the same gzip ETag" \
     test -n "$etag1" -a "$etag1" = "$etag2" -a "${etag1%-gz\"}" != "$etag1"
 check "and the same bytes" cmp -s "$T/b1" "$T/b2"

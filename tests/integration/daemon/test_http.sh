@@ -42,7 +42,7 @@ raw_is() {
 
 # header NAME: that header's value in $T/h, without the CR.
 header() {
-	grep -i "^$1:" "$T/h" | head -n 1 | sed -e 's/^[^:]*: *//' -e 's/\r$//'
+	wgm_header "$T/h" "$1"
 }
 
 # raw_http HOST PORT: sends stdin as it is, prints all that comes back
@@ -176,8 +176,8 @@ EOF
 check "GET /raw is the fixture without privateKey and presharedKey, with status and hasPresharedKey" \
     raw_matches
 
-etag=$(grep -i '^ETag:' "$T/raw.head" | sed -e 's/^[^:]*: *//' -e 's/\r$//')
-lastmod=$(grep -i '^Last-Modified:' "$T/raw.head" | sed -e 's/^[^:]*: *//' -e 's/\r$//')
+etag=$(wgm_header "$T/raw.head" ETag)
+lastmod=$(wgm_header "$T/raw.head" Last-Modified)
 check "GET /raw has an ETag" test -n "$etag"
 check "GET /raw has a Last-Modified" test -n "$lastmod"
 

@@ -46,8 +46,8 @@ wgm_curl -D "$T/h.11" -o "$T/raw.11" "$url"
 wgm_curl --http1.0 -o "$T/raw.10" "$url"
 wgm_curl -H 'Accept-Encoding: gzip' -o "$T/raw.gz" "$url"
 wgm_curl -I -o /dev/null -D "$T/h.head" "$url"
-len=$(awk 'tolower($1) == "content-length:" { print $2 + 0 }' "$T/h.11")
-etag=$(awk 'tolower($1) == "etag:" { print $2 }' "$T/h.11" | tr -d '\r')
+len=$(wgm_header "$T/h.11" Content-Length)
+etag=$(wgm_header "$T/h.11" ETag)
 check "HTTP/1.1: Content-Length is the body's length" \
     test "$len" = "$(stat -c %s "$T/raw.11")"
 check "HTTP/1.0: the same bytes" cmp -s "$T/raw.11" "$T/raw.10"

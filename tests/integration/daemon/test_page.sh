@@ -143,11 +143,10 @@ no_errors() {
 check "no script error and nothing the Content-Security-Policy refused" \
     no_errors
 csp=$(wgm_curl -D - -o /dev/null "$URL/" |
-    tr -d '\r' | sed -n 's/^Content-Security-Policy: //p')
+    wgm_header - Content-Security-Policy)
 check "/ carries Content-Security-Policy default-src 'self'" \
     grep -q "^default-src 'self'" <<<"$csp"
-etag=$(wgm_curl -I "$URL/app.js" | tr -d '\r' |
-    sed -n 's/^ETag: //p')
+etag=$(wgm_curl -I "$URL/app.js" | wgm_header - ETag)
 code=$(wgm_curl -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" \
     "$URL/app.js")
 check "/app.js has an ETag and answers If-None-Match with 304" \
