@@ -727,9 +727,27 @@ def metrics_lines(run):
                   f("render"), f("cpu"), f("plain"), f("gzip")))
 
 
+def raw_lines(run):
+    """Every round of GET /raw, as bench/run --raw prints them."""
+    rounds = int(run.cfg("raw_rounds"))
+    for n in run.sizes("raw_sizes"):
+        for r in range(1, rounds + 1):
+            def f(server, m):
+                return run.F.get("%s.%s.%s.%s" % (server, n, r, m)) or "?"
+            w, x = num(f("wgmond", "rps")), num(f("nginx", "rps"))
+            print("raw %s peers, round %d: wgmond %s req/s, nginx %s req/s, "
+                  "ratio %s; server CPU per request, us: wgmond %s, "
+                  "nginx %s" % (n, r, f("wgmond", "rps"), f("nginx", "rps"),
+                                "%.2f" % (w / x) if w and x else "?",
+                                f("wgmond", "cpuus"), f("nginx", "cpuus")))
+
+
 def main():
     if len(sys.argv) != 3:
-        sys.exit("usage: bench/report.py RAW OUT | -m RAW | -c RAW")
+        sys.exit("usage: bench/report.py RAW OUT | -m RAW | -c RAW | -r RAW")
+    if sys.argv[1] == "-r":
+        raw_lines(Run(sys.argv[2]))
+        return
     if sys.argv[1] == "-m":
         metrics_lines(Run(sys.argv[2]))
         return
