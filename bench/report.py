@@ -738,7 +738,7 @@ def raw_lines(run):
             print("raw %s peers, round %d: wgmond %s req/s, nginx %s req/s, "
                   "ratio %s; server CPU per request, us: wgmond %s, "
                   "nginx %s" % (n, r, f("wgmond", "rps"), f("nginx", "rps"),
-                                "%.2f" % (w / x) if w and x else "?",
+                                "%.2f" % (w / x) if w is not None and x else "?",
                                 f("wgmond", "cpuus"), f("nginx", "cpuus")))
 
 

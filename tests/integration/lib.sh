@@ -318,9 +318,10 @@ wgm_curl() {
 }
 
 # wgm_header FILE NAME: the value of header NAME (any case) in FILE, the
-# headers curl -D or -I wrote ("-": stdin), the first if several.
+# headers curl -D or -I wrote ("-": stdin); a line each if it is there
+# several times, so that a header sent twice fails a comparison.
 wgm_header() {
-	grep -i -m 1 "^$2:" "$1" | sed -e 's/^[^:]*: *//' -e 's/\r$//'
+	grep -i "^$2:" "$1" | sed -e 's/^[^:]*: *//' -e 's/\r$//'
 }
 
 # wgm_get PATH [FILE]: GET $URL/PATH, the body in FILE ($T/body); succeeds

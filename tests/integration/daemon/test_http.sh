@@ -42,7 +42,7 @@ raw_is() {
 
 # header NAME: that header's value in $T/h, without the CR.
 header() {
-	wgm_header "$T/h" "$1"
+	wgm_header "$T/h" "$1" | head -n 1
 }
 
 # raw_http HOST PORT: sends stdin as it is, prints all that comes back
