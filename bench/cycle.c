@@ -7,15 +7,16 @@
 /*
  * The collector's CPU cost of one run, in process, without the script:
  * parse (yajl, 64 KiB chunks as the pipe delivers them), then the
- * daemon's own cycle_run (collector/cycle.c): names, classification and
- * the diff against the previous snapshot, made in one walk and timed as
- * "classify" ("diff" is the first run's initial_status alone, nothing in
- * a sequence's timed runs), the snapshot's imsg encoding (a delta against
- * the run before, as the collector sends it, composed into an imsgbuf on
- * a socketpair, then cleared unsent), the
- * event lines formatted, the freeing of the previous snapshot and the
- * events and the trim of the new one (the collector trims the heap only
- * when a run shrinks a lot, never in a steady sequence).
+ * daemon's own cycle_run (collector/cycle.c): names, classification,
+ * the diff against the previous snapshot and the snapshot's imsgs (a
+ * delta against the run before, as the collector sends it, packed into
+ * an imsgbuf on a socketpair), made in one walk and timed as "classify"
+ * ("diff" is the first run's initial_status alone, nothing in a
+ * sequence's timed runs; "encode" the delta's last message), the event
+ * lines formatted, the imsgs cleared unsent, the freeing of the previous
+ * snapshot and the events and the trim of the new one (the collector
+ * trims the heap only when a run shrinks a lot, never in a steady
+ * sequence).
  * Beside it the floor, yajl over the same bytes with callbacks that do
  * nothing, and for information the frontend's render of /raw.
  *
@@ -91,6 +92,7 @@ struct rep {
 	size_t			 events;
 	size_t			 imsgs;		/* queued for the frontend */
 	size_t			 bytes;		/* and their bytes */
+	struct imsgbuf		 ibuf;		/* where they are queued */
 };
 
 struct doc {
@@ -250,23 +252,27 @@ yajl_floor(const struct doc *d)
 }
 
 /*
- * The frontend's channel, but cleared unsent: as the collector, a delta
- * against the run before, whole for the first.
+ * The frontend's channel, but cleared unsent (rep_sent): as the
+ * collector, a delta against the run before, whole for the first.
  */
-static void
-rep_snapshot(const struct snapshot *prev, const struct snapshot *snap,
-    void *arg)
+static struct imsgbuf *
+rep_delta(int *full, void *arg)
 {
 	struct rep	*rp = arg;
-	struct imsgbuf	 ibuf;
-	ssize_t		 n;
 
-	if (imsgbuf_init(&ibuf, sv[0]) == -1 ||
-	    (n = snapshot_compose_delta(&ibuf, prev, snap, prev == NULL)) == -1)
-		err(1, "snapshot_compose_delta");
-	rp->imsgs = imsgbuf_queuelen(&ibuf);
-	rp->bytes = n;
-	imsgbuf_clear(&ibuf);
+	(void)full;
+	if (imsgbuf_init(&rp->ibuf, sv[0]) == -1)
+		err(1, "imsgbuf_init");
+	return (&rp->ibuf);
+}
+
+/* After cycle_run: what its snapshot queued, then cleared. */
+static void
+rep_sent(const struct cycle *c, struct rep *rp)
+{
+	rp->imsgs = imsgbuf_queuelen(&rp->ibuf);
+	rp->bytes = c->queued;
+	imsgbuf_clear(&rp->ibuf);
 }
 
 static void
@@ -346,6 +352,7 @@ timed_cycle(struct cycle *c, const struct doc *d, int64_t now,
 	s = doc_parse(d);
 	rp->t[PH_PARSE][r] = lap(&rp->last);
 	cycle_run(c, s, now, out);
+	rep_sent(c, rp);
 	rp->t[PH_FREE][r] += lap(&rp->last);
 	rp->t[PH_TOTAL][r] = rp->last - t0;
 }
@@ -359,7 +366,7 @@ cycle_init(struct cycle *c, struct cycle_out *out, struct rep *rp, int reps)
 	c->connected = CONF_CONNECTED;
 	c->disconnected = CONF_DISCONNECTED;
 	memset(rp, 0, sizeof(*rp));
-	out->snapshot = rep_snapshot;
+	out->delta = rep_delta;
 	out->event = rep_event;
 	out->lap = rep_lap;
 	out->arg = rp;
@@ -393,6 +400,7 @@ bench_doc(const struct doc *d, int reps, int64_t now)
 	/* The first run, initial_status for all, is a warm-up. */
 	rp.r = -1;
 	cycle_run(&c, doc_parse(d), now, &out);
+	rep_sent(&c, &rp);
 	for (r = 0; r < reps; r++) {
 		rp.r = r;
 		timed_cycle(&c, d, now + (r % 2 == 0 ? NOW_STEP : 0), &out,
@@ -446,6 +454,7 @@ bench_seq(char **paths, int n, int64_t now)
 	doc_read(&d, paths[0]);
 	rp.r = -1;
 	cycle_run(&c, doc_parse(&d), now, &out);
+	rep_sent(&c, &rp);
 	free(d.data);
 	for (rp.r = 0; rp.r < reps; rp.r++) {
 		doc_read(&d, paths[rp.r + 1]);

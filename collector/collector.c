@@ -232,9 +232,12 @@ run_failed(int error, const char *detail, int64_t now)
  * Each run goes as a delta against the one before, which the frontend
  * has applied; after a skip it has not, and the next goes whole.
  */
-static void
-send_snapshot(const struct snapshot *prev, const struct snapshot *snap,
-    void *arg)
+/*
+ * Where the run's snapshot goes: the frontend's channel, whole after
+ * one it skipped, or nowhere while it is behind.
+ */
+static struct imsgbuf *
+send_snapshot(int *full, void *arg)
 {
 	(void)arg;
 	if (frontend_behind()) {
@@ -242,12 +245,11 @@ send_snapshot(const struct snapshot *prev, const struct snapshot *snap,
 			log_warnx("frontend is not reading: snapshots skipped "
 			    "until it has read the last one");
 		fq.resync = 1;
-		return;
+		return (NULL);
 	}
-	if (snapshot_compose_delta(&iev_frontend->ibuf, prev, snap,
-	    fq.resync) == -1)
-		fatal("%s: snapshot_compose_delta", __func__);
+	*full = fq.resync;
 	fq.resync = 0;
+	return (&iev_frontend->ibuf);
 }
 
 static void

@@ -106,22 +106,26 @@ struct cycle {
 	uint32_t		 connected;	/* -C */
 	uint32_t		 disconnected;	/* -D */
 	int			 failing;	/* the last run failed */
+	ssize_t			 queued;	/* the last run's bytes, or -1 */
 };
 
 /* The steps of cycle_run, for cycle_out's lap. */
 enum cycle_step {
-	CYCLE_CLASSIFY,		/* names, statuses, events against the last */
+	CYCLE_CLASSIFY,		/* names, statuses, events, the delta packed */
 	CYCLE_DIFF,		/* the first run's initial_status events */
-	CYCLE_ENCODE,		/* out's snapshot */
+	CYCLE_ENCODE,		/* the delta's last message queued */
 	CYCLE_EVENTS,		/* the lines formatted, out's event */
 	CYCLE_FREE		/* the previous snapshot and the events */
 };
 
 /* Where cycle_run's results go: the frontend's channel, or a benchmark. */
 struct cycle_out {
-	/* The previous run's snapshot (NULL: none), and this run's. */
-	void	(*snapshot)(const struct snapshot *, const struct snapshot *,
-		    void *);
+	/*
+	 * Where this run's snapshot is queued, packed as the walk goes, or
+	 * NULL for none this run; *full set (it starts unset) for the whole
+	 * snapshot rather than a delta against the last run.
+	 */
+	struct imsgbuf *(*delta)(int *, void *);
 	/* An event's type, its syslog priority, and its line (drained). */
 	void	(*event)(int, int, struct evbuffer *, void *);
 	void	(*lap)(int, void *);	/* a step done, or NULL */

@@ -31,12 +31,14 @@ cycle_lap(const struct cycle_out *out, int step)
 
 /*
  * One walk over a run's peers and the last run's, side by side (both
- * are in key order): each peer is named, classified and compared with
- * its previous self, with no lookup.
+ * are in key order): each peer is named, classified, compared with its
+ * previous self and packed into the delta while it is in the cache,
+ * with no lookup.
  */
 struct cycle_walk {
 	struct classify		 cl;
 	struct wgm_event_list	*list;
+	struct snapshot_packer	*pk;		/* NULL: no snapshot sent */
 	int			 names;		/* carried over */
 	int			 initial;	/* no events here */
 };
@@ -53,6 +55,10 @@ walk_pair(struct cycle_walk *w, const struct iface *nifp,
 	if (!w->initial && events_pair(w->list, w->cl.now, nifp, oifp, p,
 	    q) == -1)
 		fatal("%s", __func__);
+	/* An interface gone is not listed: its peers go with it. */
+	if (w->pk != NULL && nifp != NULL &&
+	    snapshot_pack_pair(w->pk, q, p) == -1)
+		fatal("%s: snapshot_pack_pair", __func__);
 }
 
 /* A peer a few ahead in a walk: the lines the walk reads of it. */
@@ -130,6 +136,9 @@ walk_ifaces(struct cycle_walk *w, struct snapshot *s, struct snapshot *prev)
 	o = prev == NULL ? NULL : RB_MIN(iface_tree, &prev->ifaces);
 	while (n != NULL || o != NULL) {
 		c = n == NULL ? 1 : o == NULL ? -1 : strcmp(n->name, o->name);
+		if (c <= 0 && w->pk != NULL &&
+		    snapshot_pack_iface(w->pk, n) == -1)
+			fatal("%s: snapshot_pack_iface", __func__);
 		walk_peers(w, c <= 0 ? n : NULL, c >= 0 ? o : NULL);
 		if (c <= 0)
 			n = RB_NEXT(iface_tree, &s->ifaces, n);
@@ -143,7 +152,7 @@ walk_ifaces(struct cycle_walk *w, struct snapshot *s, struct snapshot *prev)
  * statuses, the events against the previous snapshot, the snapshot and
  * the event lines handed to out, and the new snapshot kept, trimmed, as
  * the next run's previous.  The daemon and bench/cycle both run this;
- * what out does with the snapshot and the lines (the imsg I/O) is theirs.
+ * what out does with the messages and the lines (the imsg I/O) is theirs.
  */
 void
 cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
@@ -154,6 +163,9 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	struct evbuffer		*b;
 	struct timespec		 mono;
 	struct cycle_walk	 w;
+	struct snapshot_packer	 pk;
+	struct imsgbuf		*ibuf;
+	int			 full = 0;
 
 	TAILQ_INIT(&list);
 	/* Ages by the monotonic clock: a step of the wall clock moves none. */
@@ -163,18 +175,27 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 		snap->mono_start = snap->mono;
 	classify_begin(&w.cl, snap, c->current, now, c->connected,
 	    c->disconnected);
+	snap->generation = ++c->generation;
 	w.list = &list;
 	w.names = names_unchanged();
 	w.initial = c->current == NULL;
+	w.pk = NULL;
+	if ((ibuf = out->delta(&full, out->arg)) != NULL) {
+		if (snapshot_pack_begin(&pk, ibuf, snap,
+		    full || w.initial) == -1)
+			fatal("%s: snapshot_pack_begin", __func__);
+		w.pk = &pk;
+	}
 	walk_ifaces(&w, snap, c->current);
-	snap->generation = ++c->generation;
 	cycle_lap(out, CYCLE_CLASSIFY);
 	/* The first run: initial_status for each peer shown. */
 	if ((w.initial && events_diff(NULL, snap, 1, &list) == -1) ||
 	    (b = evbuffer_new()) == NULL)
 		fatal("%s", __func__);
 	cycle_lap(out, CYCLE_DIFF);
-	out->snapshot(c->current, snap, out->arg);
+	c->queued = -1;
+	if (w.pk != NULL && (c->queued = snapshot_pack_end(w.pk)) == -1)
+		fatal("%s: snapshot_pack_end", __func__);
 	cycle_lap(out, CYCLE_ENCODE);
 	if (c->failing) {
 		if (events_format_recovered(b, now) == -1)

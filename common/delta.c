@@ -41,16 +41,6 @@
 #define STATE_AIP		(2 * WGM_AIP_MAX)
 #define LIST_KEEP		(64 * 1024)	/* room kept for lists */
 
-/* The sender's SNAP_PEERS or SNAP_AIPS being filled. */
-struct packer {
-	struct imsgbuf		*ibuf;
-	uint32_t		 gen;
-	uint32_t		 type;
-	size_t			 len;
-	size_t			 bytes;		/* queued, headers too */
-	unsigned char		 buf[SNAP_BODY_MAX];
-};
-
 /* A record as it came, its strings pointing into the message. */
 struct record {
 	uint16_t		 mask;
@@ -119,7 +109,8 @@ struct snapshot_builder {
 };
 
 static int
-pack_queue(struct packer *pk, uint32_t type, const void *data, size_t len)
+pack_queue(struct snapshot_packer *pk, uint32_t type, const void *data,
+    size_t len)
 {
 	if (imsg_compose(pk->ibuf, type, pk->gen, 0, -1, data, len) == -1)
 		return (-1);
@@ -129,7 +120,7 @@ pack_queue(struct packer *pk, uint32_t type, const void *data, size_t len)
 
 /* Queues the message being filled, if any; the next is a SNAP_PEERS. */
 static int
-pack_flush(struct packer *pk)
+pack_flush(struct snapshot_packer *pk)
 {
 	int	r = 0;
 
@@ -141,14 +132,14 @@ pack_flush(struct packer *pk)
 }
 
 static void
-pack(struct packer *pk, const void *v, size_t len)
+pack(struct snapshot_packer *pk, const void *v, size_t len)
 {
 	memcpy(pk->buf + pk->len, v, len);
 	pk->len += len;
 }
 
 static void
-pack_str(struct packer *pk, const char *s)
+pack_str(struct snapshot_packer *pk, const char *s)
 {
 	pack(pk, s, strlen(s) + 1);
 }
@@ -184,7 +175,7 @@ record_len(const struct peer *p, uint16_t mask)
 
 /* Those that do not fit go on in SNAP_AIPS messages, filled as well. */
 static int
-pack_aips(struct packer *pk, const struct peer *p)
+pack_aips(struct snapshot_packer *pk, const struct peer *p)
 {
 	const char	*a = p->aips;
 	uint32_t	 n = p->naips;
@@ -204,7 +195,8 @@ pack_aips(struct packer *pk, const struct peer *p)
 }
 
 static int
-pack_record(struct packer *pk, const struct peer *p, uint16_t mask)
+pack_record(struct snapshot_packer *pk, const struct peer *p,
+    uint16_t mask)
 {
 	uint32_t	keepalive = p->keepalive, flags = p->flags;
 	uint8_t		status = p->status;
@@ -348,29 +340,101 @@ cursor_init(struct cursor *cu, const struct iface *ifp)
 	}
 }
 
+/*
+ * A snapshot packed as it is walked, by cycle_run's walk or by
+ * snapshot_compose_delta below: snapshot_pack_begin, each interface of
+ * next in name order (snapshot_pack_iface) followed by its peers in key
+ * order (snapshot_pack_pair), then snapshot_pack_end.  Each returns -1
+ * when a message cannot be queued.  With full, every peer is sent as
+ * added, and the peers of the last run are not looked at.
+ */
+int
+snapshot_pack_begin(struct snapshot_packer *pk, struct imsgbuf *ibuf,
+    const struct snapshot *next, int full)
+{
+	struct snap_begin	sb;
+
+	pk->ibuf = ibuf;
+	pk->gen = next->generation;
+	pk->type = IMSG_SNAP_PEERS;
+	pk->len = pk->bytes = 0;
+	pk->full = full;
+	pk->npeers = next->npeers;
+	memset(&sb, 0, sizeof(sb));
+	sb.time = next->time;
+	sb.mono = next->mono;
+	sb.nifaces = next->nifaces;
+	sb.npeers = next->npeers;
+	sb.flags = full ? SNAP_FULL : 0;
+	return (pack_queue(pk, IMSG_SNAP_BEGIN, &sb, sizeof(sb)));
+}
+
+int
+snapshot_pack_iface(struct snapshot_packer *pk, const struct iface *ifp)
+{
+	struct snap_iface	 si;
+
+	if (pack_flush(pk) == -1)
+		return (-1);
+	memset(&si, 0, sizeof(si));
+	strlcpy(si.name, ifp->name, sizeof(si.name));
+	strlcpy(si.pubkey, ifp->pubkey, sizeof(si.pubkey));
+	si.port = ifp->port;
+	si.fwmark = ifp->fwmark;
+	si.flags = ifp->flags;
+	si.npeers = ifp->npeers;
+	return (pack_queue(pk, IMSG_SNAP_IFACE, &si, sizeof(si)));
+}
+
+/*
+ * A key of the interface last packed: o, its peer in the last run (o
+ * trimmed), and n, in this one; either NULL where the key is not.
+ */
+int
+snapshot_pack_pair(struct snapshot_packer *pk, const struct peer *o,
+    const struct peer *n)
+{
+	uint16_t	m;
+
+	if (n == NULL)
+		return (pk->full ? 0 : pack_record(pk, o, PEER_C_DEL));
+	if (o == NULL || pk->full)
+		return (pack_record(pk, n, peer_fields(n)));
+	if ((m = peer_changes(o, n)) == 0)
+		return (0);
+	return (pack_record(pk, n, m));
+}
+
+/* The bytes queued for the whole snapshot, or -1. */
+ssize_t
+snapshot_pack_end(struct snapshot_packer *pk)
+{
+	struct snap_end	se;
+
+	if (pack_flush(pk) == -1)
+		return (-1);
+	memset(&se, 0, sizeof(se));
+	se.npeers = pk->npeers;
+	if (pack_queue(pk, IMSG_SNAP_END, &se, sizeof(se)) == -1)
+		return (-1);
+	return (pk->bytes);
+}
+
 /* One walk of both interfaces' peers, in key order: no lookup. */
 static int
-compose_peers(struct packer *pk, const struct iface *oifp,
+compose_peers(struct snapshot_packer *pk, const struct iface *oifp,
     const struct iface *nifp)
 {
 	struct cursor	 o, n;
-	uint16_t	 m;
-	int		 c, r;
+	int		 c;
 
 	cursor_init(&o, oifp);
 	cursor_init(&n, nifp);
 	while (o.p != NULL || n.p != NULL) {
 		c = o.p == NULL ? 1 : n.p == NULL ? -1 :
 		    strcmp(o.p->key, n.p->key);
-		if (c < 0)
-			r = pack_record(pk, o.p, PEER_C_DEL);
-		else if (c > 0)
-			r = pack_record(pk, n.p, peer_fields(n.p));
-		else {
-			m = peer_changes(o.p, n.p);
-			r = m == 0 ? 0 : pack_record(pk, n.p, m);
-		}
-		if (r == -1)
+		if (snapshot_pack_pair(pk, c <= 0 ? o.p : NULL,
+		    c >= 0 ? n.p : NULL) == -1)
 			return (-1);
 		if (c <= 0)
 			cursor_next(&o);
@@ -378,26 +442,6 @@ compose_peers(struct packer *pk, const struct iface *oifp,
 			cursor_next(&n);
 	}
 	return (0);
-}
-
-static int
-compose_iface(struct packer *pk, const struct iface *oifp,
-    const struct iface *nifp)
-{
-	struct snap_iface	 si;
-
-	if (pack_flush(pk) == -1)
-		return (-1);
-	memset(&si, 0, sizeof(si));
-	strlcpy(si.name, nifp->name, sizeof(si.name));
-	strlcpy(si.pubkey, nifp->pubkey, sizeof(si.pubkey));
-	si.port = nifp->port;
-	si.fwmark = nifp->fwmark;
-	si.flags = nifp->flags;
-	si.npeers = nifp->npeers;
-	if (pack_queue(pk, IMSG_SNAP_IFACE, &si, sizeof(si)) == -1)
-		return (-1);
-	return (compose_peers(pk, oifp, nifp));
 }
 
 /*
@@ -409,24 +453,12 @@ ssize_t
 snapshot_compose_delta(struct imsgbuf *ibuf, const struct snapshot *prev,
     const struct snapshot *next, int full)
 {
-	struct packer		 pk;
-	struct snap_begin	 sb;
-	struct snap_end		 se;
+	struct snapshot_packer	 pk;
 	struct iface		*oifp, *nifp, *match;
 
 	if (prev == NULL)
 		full = 1;
-	pk.ibuf = ibuf;
-	pk.gen = next->generation;
-	pk.type = IMSG_SNAP_PEERS;
-	pk.len = pk.bytes = 0;
-	memset(&sb, 0, sizeof(sb));
-	sb.time = next->time;
-	sb.mono = next->mono;
-	sb.nifaces = next->nifaces;
-	sb.npeers = next->npeers;
-	sb.flags = full ? SNAP_FULL : 0;
-	if (pack_queue(&pk, IMSG_SNAP_BEGIN, &sb, sizeof(sb)) == -1)
+	if (snapshot_pack_begin(&pk, ibuf, next, full) == -1)
 		return (-1);
 	oifp = full ? NULL :
 	    RB_MIN(iface_tree, (struct iface_tree *)&prev->ifaces);
@@ -435,16 +467,11 @@ snapshot_compose_delta(struct imsgbuf *ibuf, const struct snapshot *prev,
 			oifp = RB_NEXT(iface_tree, NULL, oifp);
 		match = oifp != NULL && strcmp(oifp->name, nifp->name) == 0 ?
 		    oifp : NULL;
-		if (compose_iface(&pk, match, nifp) == -1)
+		if (snapshot_pack_iface(&pk, nifp) == -1 ||
+		    compose_peers(&pk, match, nifp) == -1)
 			return (-1);
 	}
-	if (pack_flush(&pk) == -1)
-		return (-1);
-	memset(&se, 0, sizeof(se));
-	se.npeers = next->npeers;
-	if (pack_queue(&pk, IMSG_SNAP_END, &se, sizeof(se)) == -1)
-		return (-1);
-	return (pk.bytes);
+	return (snapshot_pack_end(&pk));
 }
 
 /*

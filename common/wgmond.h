@@ -199,6 +199,18 @@ struct snap_end {
 	uint32_t		 npeers;
 };
 
+/* A snapshot being packed into messages (delta.c, snapshot_pack_*). */
+struct snapshot_packer {
+	struct imsgbuf		*ibuf;
+	uint32_t		 gen;
+	uint32_t		 type;		/* of the message being filled */
+	size_t			 len;
+	size_t			 bytes;		/* queued, headers too */
+	size_t			 npeers;
+	int			 full;
+	unsigned char		 buf[SNAP_BODY_MAX];
+};
+
 /*
  * What the frontend's snapshot may cost (its structs and allowed-IP
  * arrays, not the bodies rendered from it): a sender past it is refused.
@@ -333,6 +345,13 @@ const char	*snapshot_error_name(int);
 /* delta.c */
 ssize_t		 snapshot_compose_delta(struct imsgbuf *,
 		    const struct snapshot *, const struct snapshot *, int);
+int		 snapshot_pack_begin(struct snapshot_packer *,
+		    struct imsgbuf *, const struct snapshot *, int);
+int		 snapshot_pack_iface(struct snapshot_packer *,
+		    const struct iface *);
+int		 snapshot_pack_pair(struct snapshot_packer *,
+		    const struct peer *, const struct peer *);
+ssize_t		 snapshot_pack_end(struct snapshot_packer *);
 /* The receiving side: applies each run to the snapshot it keeps. */
 struct snapshot_builder;
 struct snapshot_builder *snapshot_builder_new(size_t);

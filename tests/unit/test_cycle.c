@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/buffer.h>
@@ -43,13 +44,12 @@ struct runs {
 	size_t			 len;
 };
 
-static void
-runs_snapshot(const struct snapshot *prev, const struct snapshot *snap,
-    void *arg)
+static struct imsgbuf *
+runs_snapshot(int *full, void *arg)
 {
-	(void)prev;
-	(void)snap;
+	(void)full;
 	(void)arg;
+	return (NULL);
 }
 
 static void
@@ -73,7 +73,7 @@ runs_init(struct runs *r)
 	memset(r, 0, sizeof(*r));
 	r->c.connected = 180;
 	r->c.disconnected = 240;
-	r->out.snapshot = runs_snapshot;
+	r->out.delta = runs_snapshot;
 	r->out.event = runs_event;
 	r->out.arg = r;
 }
@@ -307,27 +307,56 @@ test_growing_and_shrinking_runs(void **state)
 
 /*
  * The events of cycle_run's one walk are events_diff's over the same
- * pair of runs, line for line, whatever comes, goes, changes status, or
- * moves between interfaces, and whole interfaces come and go.
+ * pair of runs, line for line, and the delta it packs as it goes is
+ * snapshot_compose_delta's, byte for byte, whatever comes, goes, changes
+ * status, or moves between interfaces, and whole interfaces come and go.
+ * Every seventh run asks for the whole snapshot.
  */
 struct check {
 	struct runs		 r;
+	struct snapshot		*snap;		/* the run's */
+	int			 run;
+	int			 walk_fds[2];	/* what the walk packed */
+	struct imsgbuf		 walk, walk_in;
+	int			 want_fds[2];	/* what compose packs */
+	struct imsgbuf		 want_ibuf, want_in;
 	char			 want[64 * 1024];
 	size_t			 len;
 };
 
-static void
-check_snapshot(const struct snapshot *prev, const struct snapshot *snap,
-    void *arg)
+static struct imsgbuf *
+check_delta(int *full, void *arg)
 {
-	struct check		*ck = arg;
+	struct check	*ck = arg;
+
+	*full = ck->run % 7 == 6;
+	return (&ck->walk);
+}
+
+/* All that is queued on w, as the other end of its socketpair reads it. */
+static size_t
+check_sent(struct imsgbuf *w, int fd, char *buf, size_t size)
+{
+	size_t	len = 0;
+	ssize_t	n;
+
+	assert_int_equal(imsgbuf_flush(w), 0);
+	while ((n = read(fd, buf + len, size - len)) > 0)
+		len += n;
+	assert_true(len < size);
+	return (len);
+}
+
+static void
+check_events(struct check *ck, const struct snapshot *prev)
+{
 	struct wgm_event_list	 list;
 	struct wgm_event	*ev;
 	struct evbuffer		*b;
 	size_t			 n;
 
 	TAILQ_INIT(&list);
-	assert_int_equal(events_diff(prev, snap, prev == NULL, &list), 0);
+	assert_int_equal(events_diff(prev, ck->snap, prev == NULL, &list), 0);
 	assert_non_null(b = evbuffer_new());
 	ck->len = 0;
 	TAILQ_FOREACH(ev, &list, entry) {
@@ -341,6 +370,55 @@ check_snapshot(const struct snapshot *prev, const struct snapshot *snap,
 	ck->want[ck->len] = '\0';
 	evbuffer_free(b);
 	events_clear(&list);
+}
+
+/* Once the walk has packed the run, before the last run's peers go. */
+static void
+check_lap(int step, void *arg)
+{
+	static char		 got[256 * 1024], want[256 * 1024];
+	struct check		*ck = arg;
+	const struct snapshot	*prev = ck->r.c.current;
+	size_t			 glen, wlen;
+
+	if (step != CYCLE_ENCODE)
+		return;
+	check_events(ck, prev);
+	assert_true(snapshot_compose_delta(&ck->want_ibuf, prev, ck->snap,
+	    ck->run % 7 == 6) > 0);
+	glen = check_sent(&ck->walk, ck->walk_fds[1], got, sizeof(got));
+	wlen = check_sent(&ck->want_ibuf, ck->want_fds[1], want,
+	    sizeof(want));
+	assert_int_equal(ck->r.c.queued, wlen);
+	assert_int_equal(glen, wlen);
+	assert_memory_equal(got, want, wlen);
+}
+
+static void
+check_init(struct check *ck)
+{
+	runs_init(&ck->r);
+	ck->r.out.delta = check_delta;
+	ck->r.out.lap = check_lap;
+	ck->r.out.arg = ck;		/* its first member is the runs */
+	assert_int_equal(unit_imsg_pair(ck->walk_fds, &ck->walk,
+	    &ck->walk_in), 0);
+	assert_int_equal(unit_imsg_pair(ck->want_fds, &ck->want_ibuf,
+	    &ck->want_in), 0);
+}
+
+static void
+check_free(struct check *ck)
+{
+	runs_free(&ck->r);
+	imsgbuf_clear(&ck->walk);
+	imsgbuf_clear(&ck->walk_in);
+	imsgbuf_clear(&ck->want_ibuf);
+	imsgbuf_clear(&ck->want_in);
+	close(ck->walk_fds[0]);
+	close(ck->walk_fds[1]);
+	close(ck->want_fds[0]);
+	close(ck->want_fds[1]);
 }
 
 /* A run of random peers, from a few dozen keys on three interfaces. */
@@ -407,7 +485,7 @@ random_doc(unsigned int *seed, int64_t now)
 }
 
 static void
-test_one_walk_down_parsed_orders_gives_the_events_of_a_diff(void **state)
+test_walk_down_parsed_orders_gives_events_and_delta(void **state)
 {
 	struct check	 ck;
 	struct snapshot	*s;
@@ -416,40 +494,39 @@ test_one_walk_down_parsed_orders_gives_the_events_of_a_diff(void **state)
 	int		 run;
 
 	(void)state;
-	runs_init(&ck.r);
-	ck.r.out.snapshot = check_snapshot;
-	ck.r.out.arg = &ck;		/* its first member is the runs */
+	check_init(&ck);
 	for (run = 0; run < 200; run++) {
 		ck.r.len = 0;
 		ck.r.lines[0] = '\0';
 		doc = random_doc(&seed, NOW + 10 * run);
 		assert_non_null(s = parse_doc(doc));
 		free(doc);
+		ck.snap = s;
+		ck.run = run;
 		cycle_run(&ck.r.c, s, NOW + 10 * run, &ck.r.out);
 		assert_string_equal(ck.r.lines, ck.want);
 	}
-	runs_free(&ck.r);
+	check_free(&ck);
 }
 
 static void
-test_one_walk_gives_the_events_of_a_diff(void **state)
+test_one_walk_gives_the_events_and_delta_of_a_diff(void **state)
 {
 	struct check	 ck;
 	unsigned int	 seed = 12;
 	int		 run;
 
 	(void)state;
-	runs_init(&ck.r);
-	ck.r.out.snapshot = check_snapshot;
-	ck.r.out.arg = &ck;		/* its first member is the runs */
+	check_init(&ck);
 	for (run = 0; run < 200; run++) {
 		ck.r.len = 0;
 		ck.r.lines[0] = '\0';
-		cycle_run(&ck.r.c, random_run(&seed, NOW + 10 * run), NOW +
-		    10 * run, &ck.r.out);
+		ck.snap = random_run(&seed, NOW + 10 * run);
+		ck.run = run;
+		cycle_run(&ck.r.c, ck.snap, NOW + 10 * run, &ck.r.out);
 		assert_string_equal(ck.r.lines, ck.want);
 	}
-	runs_free(&ck.r);
+	check_free(&ck);
 }
 
 int
@@ -461,9 +538,9 @@ main(void)
 		    test_reused_arrays_hold_only_this_runs_allowed_ips),
 		cmocka_unit_test(test_failed_run_between_two_changes_no_event),
 		cmocka_unit_test(test_growing_and_shrinking_runs),
-		cmocka_unit_test(test_one_walk_gives_the_events_of_a_diff),
+		cmocka_unit_test(test_one_walk_gives_the_events_and_delta_of_a_diff),
 		cmocka_unit_test(
-		    test_one_walk_down_parsed_orders_gives_the_events_of_a_diff),
+		    test_walk_down_parsed_orders_gives_events_and_delta),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

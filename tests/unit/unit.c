@@ -69,13 +69,12 @@ unit_imsg_pair(int fds[2], struct imsgbuf *a, struct imsgbuf *b)
 	return (0);
 }
 
-static void
-discard_snapshot(const struct snapshot *prev, const struct snapshot *s,
-    void *arg)
+static struct imsgbuf *
+discard_snapshot(int *full, void *arg)
 {
-	(void)prev;
-	(void)s;
+	(void)full;
 	(void)arg;
+	return (NULL);
 }
 
 static void
