@@ -228,13 +228,10 @@ run_failed(int error, const char *detail, int64_t now)
 }
 
 /*
- * Only the latest matters: one the frontend has yet to read is enough.
- * Each run goes as a delta against the one before, which the frontend
- * has applied; after a skip it has not, and the next goes whole.
- */
-/*
- * Where the run's snapshot goes: the frontend's channel, whole after
- * one it skipped, or nowhere while it is behind.
+ * Where the run's snapshot goes, packed by cycle_run's walk: nowhere
+ * while the frontend has yet to read the last one (only the latest
+ * matters).  Each run goes as a delta against the one before, which the
+ * frontend has applied; after a skip it has not, and the next goes whole.
  */
 static struct imsgbuf *
 send_snapshot(int *full, void *arg)
