@@ -173,14 +173,15 @@ doc_read(struct doc *d, const char *path)
 	close(fd);
 }
 
+/* The document parsed into s, in place, as the daemon does; NULL: anew. */
 static struct snapshot *
-doc_parse(const struct doc *d)
+doc_parse(const struct doc *d, struct snapshot *s)
 {
-	struct snapshot	*s;
 	struct parser	*p;
 	size_t		 off, n;
 
-	if ((s = snapshot_new_arena()) == NULL || (p = parse_new(s)) == NULL)
+	if ((s == NULL && (s = snapshot_new_arena()) == NULL) ||
+	    (p = parse_new(s)) == NULL)
 		err(1, NULL);
 	for (off = 0; off < d->len; off += n) {
 		n = d->len - off < chunk ? d->len - off : chunk;
@@ -324,7 +325,7 @@ bench_render(const struct doc *d, int reps, int64_t now, double *t,
 	double		 t0;
 	int		 r;
 
-	s = doc_parse(d);
+	s = doc_parse(d, NULL);
 	classify_snapshot(s, now, CONF_CONNECTED, CONF_DISCONNECTED);
 	*imsg_bytes = wire_bytes(s);
 	for (r = 0; r < reps; r++) {
@@ -349,7 +350,7 @@ timed_cycle(struct cycle *c, const struct doc *d, int64_t now,
 
 	rp->events = 0;
 	t0 = rp->last = cpu_ms();
-	s = doc_parse(d);
+	s = doc_parse(d, c->current);
 	rp->t[PH_PARSE][r] = lap(&rp->last);
 	cycle_run(c, s, now, out);
 	rep_sent(c, rp);
@@ -399,7 +400,7 @@ bench_doc(const struct doc *d, int reps, int64_t now)
 	cycle_init(&c, &out, &rp, reps);
 	/* The first run, initial_status for all, is a warm-up. */
 	rp.r = -1;
-	cycle_run(&c, doc_parse(d), now, &out);
+	cycle_run(&c, doc_parse(d, NULL), now, &out);
 	rep_sent(&c, &rp);
 	for (r = 0; r < reps; r++) {
 		rp.r = r;
@@ -453,7 +454,7 @@ bench_seq(char **paths, int n, int64_t now)
 		err(1, NULL);
 	doc_read(&d, paths[0]);
 	rp.r = -1;
-	cycle_run(&c, doc_parse(&d), now, &out);
+	cycle_run(&c, doc_parse(&d, NULL), now, &out);
 	rep_sent(&c, &rp);
 	free(d.data);
 	for (rp.r = 0; rp.r < reps; rp.r++) {
@@ -503,7 +504,7 @@ bench_metrics(const struct doc *d, int reps, int64_t now)
 
 	if ((t = calloc(reps, sizeof(double))) == NULL)
 		err(1, NULL);
-	s = doc_parse(d);
+	s = doc_parse(d, NULL);
 	classify_snapshot(s, now, CONF_CONNECTED, CONF_DISCONNECTED);
 	for (r = -1; r < reps; r++) {
 		t0 = cpu_ms();

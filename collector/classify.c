@@ -110,6 +110,8 @@ classify_pair(const struct classify *cl, struct peer *p, const struct peer *q)
 	int64_t	age;
 
 	if (!has_handshake(p)) {
+		/* A peer parsed in place may have had one. */
+		p->hs_mono = 0;
 		p->status = STATUS_NEVER;
 		return;
 	}

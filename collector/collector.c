@@ -261,7 +261,7 @@ static void
 run_succeeded(struct snapshot *snap, int64_t now)
 {
 	static const struct cycle_out	 out = {
-		send_snapshot, send_event, NULL, NULL
+		send_snapshot, send_event, NULL, NULL, NULL
 	};
 
 	snap->mono_start = run_start.tv_sec;
@@ -810,7 +810,7 @@ main(int argc, char *argv[])
 	close(lfd);
 	imsg_event_add(iev_frontend);
 
-	script_init(base, &conf, collector_run_done);
+	script_init(base, &conf, &cycle, collector_run_done);
 	setup_events();
 	sandbox_collector(PRIV_EXEC_PATH);
 	log_info("collector started: script %s every %u s", conf.script,

@@ -102,6 +102,7 @@ TAILQ_HEAD(wgm_event_list, wgm_event);
 /* What a run has done between two successful runs. */
 struct cycle {
 	struct snapshot		*current;	/* the last run's, trimmed */
+	int64_t			 mono_start;	/* the last run's start */
 	uint32_t		 generation;
 	uint32_t		 connected;	/* -C */
 	uint32_t		 disconnected;	/* -D */
@@ -130,6 +131,8 @@ struct cycle_out {
 	void	(*event)(int, int, struct evbuffer *, void *);
 	void	(*lap)(int, void *);	/* a step done, or NULL */
 	void	 *arg;
+	/* CLOCK_MONOTONIC's seconds, or NULL for the clock itself. */
+	int64_t	(*mono)(void *);
 };
 
 struct parser;
@@ -154,13 +157,43 @@ void		 names_peer(struct peer *, const struct peer *, int);
 int		 names_valid_key(const char *);
 int		 names_check_name(const char *, const char **);
 
-/* parse.c */
+/*
+ * parse.c.  The collector's snapshot is parsed in place: each peer read
+ * is found among the last run's and written over, its old values kept in
+ * a log while they differ (struct peer_was, at its was - 1); the peers
+ * and interfaces that did not come back leave (struct iface_gone) when
+ * the document is whole.  cycle_run walks that, then parse_done drops it.
+ */
+struct peer_was {
+	struct peer	*p;
+	const char	*endpoint;
+	int64_t		 handshake;
+	uint64_t	 rx;
+	uint64_t	 tx;
+	uint64_t	 aips_hash;
+	uint16_t	 keepalive;
+	uint8_t		 flags;
+};
+
+struct iface_gone {
+	struct iface		 *ifp;
+	struct peer *const	 *v;		/* NULL: all of its tree */
+	size_t			  n;
+	size_t			  off;		/* of v, while it is made */
+	int			  unlinked;	/* the interface went too */
+};
+
 struct parser	*parse_new(struct snapshot *);
 int		 parse_feed(struct parser *, const unsigned char *, size_t);
 int		 parse_finish(struct parser *);
 const char	*parse_error(struct parser *);
 int		 parse_error_code(struct parser *);
 void		 parse_free(struct parser *);
+const struct peer *parse_was(const struct peer *, struct peer *);
+size_t		 parse_gone(const struct snapshot *,
+		    const struct iface_gone **);
+int		 parse_pending(const struct snapshot *);
+void		 parse_done(struct snapshot *);
 
 /* classify.c: a run's classification, peer by peer. */
 struct classify {
@@ -186,7 +219,7 @@ void		 cycle_run(struct cycle *, struct snapshot *, int64_t,
 int		 script_check(const char *, int *, char *, size_t);
 void		 script_check_config(const char *);
 void		 script_init(struct event_base *, const struct config *,
-		    script_done_cb);
+		    const struct cycle *, script_done_cb);
 int		 script_start(void);
 int		 script_running(void);
 int		 script_reaped(pid_t, int);

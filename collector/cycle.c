@@ -30,10 +30,10 @@ cycle_lap(const struct cycle_out *out, int step)
 #define WALK_AHEAD	8	/* peers read ahead in a walk down orders */
 
 /*
- * One walk over a run's peers and the last run's, side by side (both
- * are in key order): each peer is named, classified, compared with its
- * previous self and packed into the delta while it is in the cache,
- * with no lookup.
+ * One walk over a run's peers in key order, each beside its previous
+ * self (the snapshot's before the parse in place, or the last run's
+ * snapshot): each peer is named, classified, compared with it and
+ * packed into the delta while it is in the cache, with no lookup.
  */
 struct cycle_walk {
 	struct classify		 cl;
@@ -148,10 +148,65 @@ walk_ifaces(struct cycle_walk *w, struct snapshot *s, struct snapshot *prev)
 }
 
 /*
+ * An interface of a snapshot parsed in place: each peer against its old
+ * self (parse_was), the peers gone (g) merged in by key.
+ */
+static void
+walk_kept(struct cycle_walk *w, struct iface *ifp, const struct iface_gone *g)
+{
+	struct peer *const	*v = NULL;
+	struct peer		 o;
+	size_t			 i = 0, j = 0, n = ifp->npeers;
+	size_t			 ng = g == NULL ? 0 : g->n;
+	int			 c;
+
+	if (n > 0 && (v = snapshot_iface_ordered(ifp)) == NULL)
+		fatal("%s", __func__);
+	while (i < n || j < ng) {
+		if (i + WALK_AHEAD < n)
+			walk_ahead(v[i + WALK_AHEAD]);
+		c = i == n ? 1 : j == ng ? -1 : strcmp(v[i]->key,
+		    g->v[j]->key);
+		if (c < 0) {
+			walk_pair(w, ifp, ifp, v[i], parse_was(v[i], &o));
+			i++;
+		} else
+			walk_pair(w, ifp, ifp, NULL, g->v[j++]);
+	}
+}
+
+/*
+ * The snapshot parsed in place, with what left it (parse_gone): by
+ * interface name, as walk_ifaces goes over two snapshots.
+ */
+static void
+walk_inplace(struct cycle_walk *w, struct snapshot *s)
+{
+	const struct iface_gone	*g;
+	struct iface		*ifp;
+	size_t			 ng, k = 0;
+
+	ng = parse_gone(s, &g);
+	ifp = RB_MIN(iface_tree, &s->ifaces);
+	while (ifp != NULL || k < ng) {
+		if (k < ng && g[k].unlinked && (ifp == NULL ||
+		    strcmp(g[k].ifp->name, ifp->name) < 0)) {
+			walk_peers(w, NULL, g[k++].ifp);
+			continue;
+		}
+		if (w->pk != NULL && snapshot_pack_iface(w->pk, ifp) == -1)
+			fatal("%s: snapshot_pack_iface", __func__);
+		walk_kept(w, ifp, k < ng && g[k].ifp == ifp ? &g[k++] : NULL);
+		ifp = RB_NEXT(iface_tree, &s->ifaces, ifp);
+	}
+}
+
+/*
  * A successful run, once its output is parsed: the peers' names and
- * statuses, the events against the previous snapshot, the snapshot and
- * the event lines handed to out, and the new snapshot kept, trimmed, as
- * the next run's previous.  The daemon and bench/cycle both run this;
+ * statuses, the events against the previous run, the snapshot and the
+ * event lines handed to out, and the snapshot kept, trimmed, as the next
+ * run's.  The daemon's snapshot is the last run's, parsed in place (snap
+ * is c->current); a test may hand a new one per run instead.  The daemon and bench/cycle both run this;
  * what out does with the messages and the lines (the imsg I/O) is theirs.
  */
 void
@@ -165,15 +220,26 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	struct cycle_walk	 w;
 	struct snapshot_packer	 pk;
 	struct imsgbuf		*ibuf;
-	int			 full = 0;
+	struct snapshot		 last;
+	const struct snapshot	*prev = c->current;
+	int			 full = 0, inplace = snap == c->current;
 
 	TAILQ_INIT(&list);
+	/* Parsed in place, the snapshot is the last run's: its clocks. */
+	if (inplace) {
+		memset(&last, 0, sizeof(last));
+		RB_INIT(&last.ifaces);
+		last.time = snap->time;
+		last.mono = snap->mono;
+		last.mono_start = c->mono_start;
+		prev = &last;
+	}
 	/* Ages by the monotonic clock: a step of the wall clock moves none. */
 	clock_gettime(CLOCK_MONOTONIC, &mono);
-	snap->mono = mono.tv_sec;
+	snap->mono = out->mono != NULL ? out->mono(out->arg) : mono.tv_sec;
 	if (snap->mono_start == 0)
 		snap->mono_start = snap->mono;
-	classify_begin(&w.cl, snap, c->current, now, c->connected,
+	classify_begin(&w.cl, snap, prev, now, c->connected,
 	    c->disconnected);
 	snap->generation = ++c->generation;
 	w.list = &list;
@@ -186,7 +252,10 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 			fatal("%s: snapshot_pack_begin", __func__);
 		w.pk = &pk;
 	}
-	walk_ifaces(&w, snap, c->current);
+	if (inplace)
+		walk_inplace(&w, snap);
+	else
+		walk_ifaces(&w, snap, c->current);
 	cycle_lap(out, CYCLE_CLASSIFY);
 	/* The first run: initial_status for each peer shown. */
 	if ((w.initial && events_diff(NULL, snap, 1, &list) == -1) ||
@@ -210,9 +279,13 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	cycle_lap(out, CYCLE_EVENTS);
 	evbuffer_free(b);
 	events_clear(&list);
-	snapshot_free(c->current);
+	if (!inplace)
+		snapshot_free(c->current);
+	parse_done(snap);
 	snapshot_trim(snap);
+	snapshot_compact(snap);
 	c->current = snap;
+	c->mono_start = snap->mono_start;
 	c->failing = 0;
 	cycle_lap(out, CYCLE_FREE);
 }

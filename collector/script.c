@@ -43,22 +43,26 @@ struct run {
 	struct parser		*parser;
 	struct snapshot		*snap;
 	int			 parse_failed;
+	int			 inplace;	/* run->snap is the cycle's */
 	int			 term_sent;	/* timed out: SIGTERM sent */
 	int			 killed;	/* SIGKILL sent */
 };
 
 static struct event_base	*base;
 static const struct config	*conf;
+static const struct cycle	*cycle;		/* its snapshot: parsed in place */
 static script_done_cb		 done_cb;
 static struct run		*run;
 
 static void	script_read_err(int, short, void *);
 
 void
-script_init(struct event_base *b, const struct config *c, script_done_cb cb)
+script_init(struct event_base *b, const struct config *c,
+    const struct cycle *cy, script_done_cb cb)
 {
 	base = b;
 	conf = c;
+	cycle = cy;
 	done_cb = cb;
 }
 
@@ -278,7 +282,8 @@ run_free(void)
 	if (run->ev_timeout != NULL)
 		event_free(run->ev_timeout);
 	parse_free(run->parser);
-	snapshot_free(run->snap);
+	if (!run->inplace)
+		snapshot_free(run->snap);
 	free(run);
 	run = NULL;
 }
@@ -567,8 +572,12 @@ script_start(void)
 		run_fail_early(e, err);
 		return (0);
 	}
-	if ((run->snap = snapshot_new_arena()) == NULL ||
-	    (run->parser = parse_new(run->snap)) == NULL)
+	/* The last run's snapshot is parsed in place, else a new one. */
+	if ((run->snap = cycle->current) != NULL)
+		run->inplace = 1;
+	else if ((run->snap = snapshot_new_arena()) == NULL)
+		fatal("%s", __func__);
+	if ((run->parser = parse_new(run->snap)) == NULL)
 		fatal("%s", __func__);
 	if (run_spawn(out, errp) == -1) {
 		snprintf(err, sizeof(err), "spawn %s: %s", PRIV_EXEC_PATH,

@@ -77,6 +77,9 @@ struct iface_order {
 	struct iface	  ifp;		/* first: what the callers hold */
 	struct peer	**order;	/* ifp.npeers of them, or NULL */
 	size_t		  room;
+	struct peer	**doc;		/* the collector's: as last read */
+	size_t		  ndoc;
+	size_t		  docroom;
 };
 
 /* Order arrays of interfaces gone, for the next run's. */
@@ -143,6 +146,9 @@ iface_forget(struct iface *ifp)
 	order_put(io->order, io->room);
 	io->order = NULL;
 	io->room = 0;
+	order_put(io->doc, io->docroom);
+	io->doc = NULL;
+	io->ndoc = io->docroom = 0;
 }
 
 /* The peers of ifp in key order, ifp->npeers of them, or NULL: unknown. */
@@ -152,6 +158,7 @@ snapshot_iface_order(const struct iface *ifp)
 	return (iface_order(ifp)->order);
 }
 
+static void	arena_put(struct peer *);
 static int	peer_cmp(struct peer *, struct peer *);
 static int	iface_cmp(struct iface *, struct iface *);
 
@@ -320,9 +327,13 @@ spare_pop(void)
 static void
 peer_put(struct peer *p)
 {
-	/* Its memory goes with its arena's. */
+	/*
+	 * Its memory goes with its arena's; until then it is the next peer
+	 * the arena gives (a snapshot updated in place loses and gains a
+	 * few a run).
+	 */
 	if (p->arena != NULL) {
-		POOL_POISON(p, sizeof(*p));
+		arena_put(p);
 		return;
 	}
 	peer_release(p);
@@ -348,13 +359,15 @@ peer_get(void)
 }
 
 /*
- * The collector's snapshots (snapshot_new_arena): a run's peers, and
- * their allowed IPs, are laid down one after the other in chunks the
- * snapshot owns, and go with it at once.  The chunks of the snapshot
- * freed are the next one's, so that in the steady state a run neither
- * allocates nor frees, and writes its peers in order, not over spares
- * scattered where older runs left them.  The spares are bounded by the
- * snapshot last freed: what a run that shrank no longer needs goes.
+ * The collector's snapshot (snapshot_new_arena), which each run's parse
+ * updates in place: its peers, their allowed IPs and their strings are
+ * laid down one after the other in chunks the snapshot owns, and go with
+ * it at once.  A peer that leaves is the next one added; the allowed IPs,
+ * read again every run, are dropped at a trim and their chunks are the
+ * next run's; names and endpoints replaced are laid down again once they
+ * outweigh the live ones (snapshot_compact).  The chunks of a snapshot
+ * freed (a test's, a benchmark's) are the next one's; the spares are
+ * bounded by the snapshot last freed.
  */
 #define ARENA_PEERS	1024		/* peers in a chunk */
 #define ARENA_AIPS	(128 * 1024)	/* bytes of allowed IPs in a chunk */
@@ -378,6 +391,8 @@ struct snap_arena {
 	struct arena_list	 peers;
 	struct arena_list	 aips;		/* the lists, gone at a trim */
 	struct arena_list	 strs;		/* names and endpoints */
+	struct peer		*free;		/* peers removed, for reuse */
+	size_t			 dead;		/* bytes of strs replaced */
 };
 
 static struct {
@@ -480,6 +495,13 @@ arena_peer(struct snap_arena *a)
 {
 	struct peer	*p;
 
+	if ((p = a->free) != NULL) {
+		POOL_UNPOISON(p, PEER_DATA);
+		a->free = RB_LEFT(p, entry);
+		peer_clear(p);
+		p->arena = a;
+		return (p);
+	}
 	if ((p = arena_take(&a->peers, &arena_spare.peers, sizeof(*p),
 	    ARENA_PEERS * sizeof(*p))) == NULL)
 		return (NULL);
@@ -488,6 +510,14 @@ arena_peer(struct snap_arena *a)
 	peer_clear(p);
 	p->arena = a;
 	return (p);
+}
+
+static void
+arena_put(struct peer *p)
+{
+	RB_LEFT(p, entry) = p->arena->free;
+	p->arena->free = p;
+	POOL_POISON(p, PEER_DATA);
 }
 
 /*
@@ -535,6 +565,25 @@ size_t
 snapshot_arena_spares(void)
 {
 	return (arena_spare.peers.n + arena_spare.aips.n + arena_spare.strs.n);
+}
+
+/* The bytes of the chunks of s's arena, all three kinds: for the tests. */
+size_t
+snapshot_arena_size(const struct snapshot *s)
+{
+	const struct arena_list	*l[3];
+	struct arena_chunk	*c;
+	size_t			 i, n = 0;
+
+	if (s->arena == NULL)
+		return (0);
+	l[0] = &s->arena->peers;
+	l[1] = &s->arena->aips;
+	l[2] = &s->arena->strs;
+	for (i = 0; i < 3; i++)
+		for (c = l[i]->head; c != NULL; c = c->next)
+			n += c->size;
+	return (n);
 }
 
 /* A peer for s: from its arena, if it has one. */
@@ -823,6 +872,199 @@ snapshot_iface_fill(struct snapshot *s, struct iface *ifp, struct peer **v,
 	return (0);
 }
 
+/* A string of p's, copied to the end of its arena's list. */
+static int
+str_move(struct peer *p, const char **f)
+{
+	size_t	 len;
+	char	*m;
+
+	if (*f == peer_none)
+		return (0);
+	len = strlen(*f);
+	if ((m = arena_take(&p->arena->strs, &arena_spare.strs, len + 1,
+	    ARENA_STRS)) == NULL)
+		return (-1);
+	memcpy(m, *f, len + 1);
+	*f = m;
+	return (0);
+}
+
+/* ifp's order, made from its tree when it has none; NULL without room. */
+struct peer *const *
+snapshot_iface_ordered(struct iface *ifp)
+{
+	struct iface_order	*io = iface_order(ifp);
+	struct peer		*p;
+	size_t			 i = 0;
+
+	if (io->order != NULL || ifp->npeers == 0)
+		return (io->order);
+	if ((io->order = order_get(ifp->npeers, &io->room)) == NULL)
+		return (NULL);
+	RB_FOREACH(p, peer_tree, &ifp->peers)
+		io->order[i++] = p;
+	return (io->order);
+}
+
+/* The first of v[lo..hi) whose key is not less than key. */
+static size_t
+order_lower(struct peer *const *v, size_t lo, size_t hi, const char *key)
+{
+	size_t	mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid]->key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (lo);
+}
+
+/*
+ * ifp's peers after the collector's parse in place: the ngone of gone
+ * (ifp's, in key order) leave, the nadds of adds (sorted, none a key of
+ * ifp's) come in.  The new order is the old one's runs between their
+ * places, found by search: no peer but those that come and go is read.
+ * -1 without room, ifp as it was.
+ */
+int
+snapshot_iface_update(struct snapshot *s, struct iface *ifp,
+    struct peer **adds, size_t nadds, struct peer **gone, size_t ngone)
+{
+	struct iface_order	 *io = iface_order(ifp);
+	struct peer *const	 *old = NULL;
+	struct peer		**v;
+	size_t			  n = ifp->npeers, room, i = 0, a = 0, g = 0;
+	size_t			  o = 0, pa, pg;
+
+	if (nadds == 0 && ngone == 0)
+		return (0);
+	if (n > 0 && (old = snapshot_iface_ordered(ifp)) == NULL)
+		return (-1);
+	if ((v = order_get(n - ngone + nadds + 1, &room)) == NULL)
+		return (-1);
+	while (a < nadds || g < ngone) {
+		pa = a < nadds ? order_lower(old, i, n, adds[a]->key) : n + 1;
+		pg = g < ngone ? order_lower(old, i, n, gone[g]->key) : n + 1;
+		if (pa <= pg) {
+			memcpy(v + o, old + i, (pa - i) * sizeof(*v));
+			o += pa - i;
+			i = pa;
+			v[o++] = adds[a++];
+		} else {
+			memcpy(v + o, old + i, (pg - i) * sizeof(*v));
+			o += pg - i;
+			i = pg + 1;
+			g++;
+		}
+	}
+	if (i < n)
+		memcpy(v + o, old + i, (n - i) * sizeof(*v));
+	o += n - i;
+	for (g = 0; g < ngone; g++)
+		RB_REMOVE(peer_tree, &ifp->peers, gone[g]);
+	for (a = 0; a < nadds; a++)
+		RB_INSERT(peer_tree, &ifp->peers, adds[a]);
+	order_put(io->order, io->room);
+	io->order = v;
+	io->room = room;
+	ifp->npeers = o;
+	s->npeers = s->npeers - n + o;
+	return (0);
+}
+
+/* The collector's: ifp's peers as the last document listed them. */
+struct peer **
+snapshot_iface_doc(const struct iface *ifp, size_t *n)
+{
+	struct iface_order	*io = iface_order(ifp);
+
+	*n = io->ndoc;
+	return (io->doc);
+}
+
+/* The same, n of v, an array of room (order_get's kind) that ifp keeps. */
+void
+snapshot_iface_set_doc(struct iface *ifp, struct peer **v, size_t n,
+    size_t room)
+{
+	struct iface_order	*io = iface_order(ifp);
+
+	order_put(io->doc, io->docroom);
+	io->doc = v;
+	io->ndoc = n;
+	io->docroom = room;
+}
+
+/* Room for n peers, for a document's order: a spare, or a new one. */
+struct peer **
+snapshot_order_get(size_t n, size_t *room)
+{
+	return (order_get(n, room));
+}
+
+void
+snapshot_order_put(struct peer **v, size_t room)
+{
+	order_put(v, room);
+}
+
+/* An interface out of its snapshot's tree, its peers with it. */
+void
+snapshot_iface_unlink(struct snapshot *s, struct iface *ifp)
+{
+	RB_REMOVE(iface_tree, &s->ifaces, ifp);
+	s->nifaces--;
+	s->npeers -= ifp->npeers;
+}
+
+/* An interface unlinked, and its peers. */
+void
+snapshot_iface_free(struct iface *ifp)
+{
+	peers_free(RB_ROOT(&ifp->peers));
+	iface_forget(ifp);
+	free(iface_order(ifp));
+}
+
+/*
+ * The strings of an arena's snapshot updated in place (names and
+ * endpoints replaced) are laid down again once the dead ones outweigh
+ * the live: the arena holds at most twice what its peers use.
+ */
+void
+snapshot_compact(struct snapshot *s)
+{
+	struct arena_list	 old;
+	struct arena_chunk	*c;
+	struct iface		*ifp;
+	struct peer		*p;
+	size_t			 used = 0;
+
+	if (s->arena == NULL || s->arena->dead < ARENA_STRS)
+		return;
+	for (c = s->arena->strs.head; c != NULL; c = c->next)
+		used += c->used;
+	if (s->arena->dead < used / 2)
+		return;
+	old = s->arena->strs;
+	memset(&s->arena->strs, 0, sizeof(s->arena->strs));
+	s->arena->dead = 0;
+	RB_FOREACH(ifp, iface_tree, &s->ifaces)
+		RB_FOREACH(p, peer_tree, &ifp->peers)
+			if (str_move(p, &p->name) == -1 ||
+			    str_move(p, &p->endpoint) == -1) {
+				/* Where they are, then: both lists kept. */
+				while ((c = chunk_pop(&old)) != NULL)
+					chunk_push(&s->arena->strs, c);
+				return;
+			}
+	arena_release(&old, &arena_spare.strs);
+}
+
 struct peer *
 snapshot_peer_find(struct iface *ifp, const char *key)
 {
@@ -865,6 +1107,8 @@ peer_set_str(struct peer *p, const char **f, const char *v, size_t len,
 	}
 	if (p->arena == NULL)
 		str_free(*f);
+	else if (*f != peer_none)
+		p->arena->dead += strlen(*f) + 1;
 	*f = m;
 	return (0);
 }

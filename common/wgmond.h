@@ -60,6 +60,13 @@ enum peer_status {
 #define PEER_F_PSK		0x20
 #define PEER_F_AIPS		0x40
 #define PEER_F_ALL		0x7f
+/*
+ * What a peer of the collector's snapshot was before the parse in place
+ * of this run (collector/parse.c): the same, added, or changed, its old
+ * values at this index + 1 of the parse's log.
+ */
+#define PEER_WAS_SAME		0
+#define PEER_WAS_ADDED		UINT32_MAX
 
 #define IFACE_F_PUBKEY		0x01
 #define IFACE_F_PORT		0x02
@@ -104,7 +111,13 @@ struct peer {
 	const char		*name;		/* "": none */
 	const char		*endpoint;
 	char			*aips;		/* naips strings, one by one */
-	char			*render;	/* the frontend's parts, or NULL */
+	union {
+		char		*render;	/* the frontend's parts, or NULL */
+		struct {			/* the collector's */
+			uint32_t was;		/* PEER_WAS_* */
+			uint32_t doc;		/* place in the document */
+		};
+	};
 	struct snap_arena	*arena;		/* where it lives, or NULL */
 	uint32_t		 naips;
 	uint32_t		 aips_len;	/* bytes */
@@ -123,6 +136,7 @@ struct iface {
 	uint32_t		 port;
 	uint32_t		 fwmark;
 	uint32_t		 flags;
+	uint32_t		 seen;		/* the collector's, as a peer's */
 	size_t			 npeers;
 	struct peer_tree	 peers;
 };
@@ -135,6 +149,7 @@ struct snapshot {
 	int64_t			 time;		/* wall clock, end of run */
 	int64_t			 mono;		/* CLOCK_MONOTONIC, end */
 	int64_t			 mono_start;	/* and start; not sent */
+	uint32_t		 parsed;	/* the collector's last parse */
 	size_t			 nifaces;
 	size_t			 npeers;
 };
@@ -319,6 +334,7 @@ struct snapshot	*snapshot_new_arena(void);
 void		 snapshot_free(struct snapshot *);
 void		 snapshot_trim(struct snapshot *);
 size_t		 snapshot_arena_spares(void);
+size_t		 snapshot_arena_size(const struct snapshot *);
 struct iface	*snapshot_iface_add(struct snapshot *, const char *);
 struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,
@@ -331,6 +347,17 @@ int		 snapshot_peer_set_endpointn(struct peer *, const char *,
 struct peer	*snapshot_peer_new(struct snapshot *, const char *);
 struct peer	*snapshot_peer_newn(struct snapshot *, const char *, size_t);
 void		 snapshot_peer_free(struct peer *);
+void		 snapshot_iface_unlink(struct snapshot *, struct iface *);
+void		 snapshot_iface_free(struct iface *);
+struct peer *const *snapshot_iface_ordered(struct iface *);
+int		 snapshot_iface_update(struct snapshot *, struct iface *,
+		    struct peer **, size_t, struct peer **, size_t);
+struct peer	**snapshot_iface_doc(const struct iface *, size_t *);
+struct peer	**snapshot_order_get(size_t, size_t *);
+void		 snapshot_order_put(struct peer **, size_t);
+void		 snapshot_iface_set_doc(struct iface *, struct peer **,
+		    size_t, size_t);
+void		 snapshot_compact(struct snapshot *);
 int		 snapshot_iface_fill(struct snapshot *, struct iface *,
 		    struct peer **, size_t);
 struct peer *const *snapshot_iface_order(const struct iface *);

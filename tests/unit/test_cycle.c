@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/tree.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -529,6 +530,279 @@ test_one_walk_gives_the_events_and_delta_of_a_diff(void **state)
 	check_free(&ck);
 }
 
+/*
+ * The collector parses the last run's snapshot in place.  Over runs of
+ * documents where peers come and go, move between interfaces, change
+ * every field or none, are listed in another order, and where a run now
+ * and then fails half-way (its changes undone), it reports what a cycle
+ * over a new snapshot per run reports: the same event lines, and the
+ * same delta byte for byte, whole every seventh run.
+ */
+struct twin {
+	struct runs		 r;
+	int			 fds[2];
+	struct imsgbuf		 ibuf, in;
+	int			 run;
+	int64_t			 mono;
+	char			 sent[256 * 1024];
+	size_t			 len;
+};
+
+static struct imsgbuf *
+twin_delta(int *full, void *arg)
+{
+	struct twin	*t = arg;
+
+	*full = t->run % 7 == 6;
+	return (&t->ibuf);
+}
+
+static int64_t
+twin_mono(void *arg)
+{
+	struct twin	*t = arg;
+
+	return (t->mono);
+}
+
+static void
+twin_init(struct twin *t)
+{
+	runs_init(&t->r);
+	t->r.out.delta = twin_delta;
+	t->r.out.mono = twin_mono;
+	t->r.out.arg = t;		/* its first member is the runs */
+	assert_int_equal(unit_imsg_pair(t->fds, &t->ibuf, &t->in), 0);
+}
+
+static void
+twin_free(struct twin *t)
+{
+	runs_free(&t->r);
+	imsgbuf_clear(&t->ibuf);
+	imsgbuf_clear(&t->in);
+	close(t->fds[0]);
+	close(t->fds[1]);
+}
+
+/* A run that varies every field a peer has; NULL: no document. */
+static char *
+churn_doc(unsigned int *seed, int64_t now, int run)
+{
+	static const char	*ifaces[] = { "wg0", "wg1", "wg2" };
+	char			*doc;
+	size_t			 len = 0, size = 128 * 1024, i, k, j, n, a;
+	int			 first;
+
+	assert_non_null(doc = malloc(size));
+	len += snprintf(doc + len, size - len, "{");
+	for (i = 0, n = 0; i < 3; i++) {
+		if (rand_r(seed) % 6 == 0)
+			continue;
+		len += snprintf(doc + len, size - len, "%s\"%s\": {"
+		    "\"publicKey\": \"%c%042dQ=\", \"listenPort\": %d, "
+		    "\"peers\": {", n++ ? ", " : "", ifaces[i],
+		    'A' + (int)(rand_r(seed) % 2), 0, 51820 + rand_r(seed) % 2);
+		first = 1;
+		/* Mostly the last run's order, sometimes another. */
+		j = run % 4 == 3 ? rand_r(seed) % 40 : 0;
+		for (k = 0; k < 40; k++) {
+			if (rand_r(seed) % 4 == 0)
+				continue;
+			len += snprintf(doc + len, size - len,
+			    "%s\"%042zuQ=\": {", first ? "" : ", ",
+			    (k * 7 + j) % 40);
+			first = 0;
+			len += snprintf(doc + len, size - len,
+			    "\"transferRx\": %u, \"transferTx\": %u",
+			    rand_r(seed) % 3, rand_r(seed) % 2);
+			if (rand_r(seed) % 4 != 0)
+				len += snprintf(doc + len, size - len,
+				    ", \"latestHandshake\": %lld",
+				    (long long)(now - rand_r(seed) % 400));
+			if (rand_r(seed) % 2)
+				len += snprintf(doc + len, size - len,
+				    ", \"endpoint\": \"192.0.2.%u:51820\"",
+				    rand_r(seed) % 3);
+			if (rand_r(seed) % 3 == 0)
+				len += snprintf(doc + len, size - len,
+				    ", \"persistentKeepalive\": 25");
+			if (rand_r(seed) % 3 != 0) {
+				len += snprintf(doc + len, size - len,
+				    ", \"allowedIps\": [");
+				for (a = 0; a < (size_t)rand_r(seed) % 3; a++)
+					len += snprintf(doc + len, size - len,
+					    "%s\"10.%zu.0.%u/32\"", a ? ", " :
+					    "", k, rand_r(seed) % 2);
+				len += snprintf(doc + len, size - len, "]");
+			}
+			len += snprintf(doc + len, size - len, "}");
+			/* Or lists a peer twice. */
+			if (run % 11 == 9 && n == 1 && !first)
+				len += snprintf(doc + len, size - len,
+				    ", \"%042zuQ=\": {}", (k * 7 + j) % 40);
+		}
+		len += snprintf(doc + len, size - len, "}}");
+	}
+	len += snprintf(doc + len, size - len, "}");
+	assert_true(len < size);
+	/* Now and then a run fails half-way. */
+	if (run % 11 == 5)
+		doc[len / 2] = '\0';
+	return (doc);
+}
+
+/* A document parsed into the cycle's snapshot, in place; -1: it failed. */
+static int
+parse_into(struct runs *r, const char *doc, int64_t now)
+{
+	struct snapshot	*s = r->c.current;
+	struct parser	*p;
+	int		 rc;
+
+	if (s == NULL)
+		assert_non_null(s = snapshot_new_arena());
+	assert_non_null(p = parse_new(s));
+	rc = parse_feed(p, (const unsigned char *)doc, strlen(doc));
+	if (rc == 0)
+		rc = parse_finish(p);
+	parse_free(p);
+	if (rc == -1) {
+		if (s != r->c.current)
+			snapshot_free(s);
+		r->c.failing = 1;
+		return (-1);
+	}
+	cycle_run(&r->c, s, now, &r->out);
+	return (0);
+}
+
+/* Every peer of a as b has it: what the frontend is told of each. */
+static void
+same_peers(struct snapshot *a, struct snapshot *b)
+{
+	struct iface		*ifp, *ifq;
+	struct peer		*p, *q;
+
+	assert_int_equal(a->nifaces, b->nifaces);
+	assert_int_equal(a->npeers, b->npeers);
+	RB_FOREACH(ifp, iface_tree, &a->ifaces) {
+		assert_non_null(ifq = snapshot_iface_find(b, ifp->name));
+		assert_string_equal(ifp->pubkey, ifq->pubkey);
+		assert_int_equal(ifp->port, ifq->port);
+		assert_int_equal(ifp->flags, ifq->flags);
+		assert_int_equal(ifp->npeers, ifq->npeers);
+		RB_FOREACH(p, peer_tree, &ifp->peers) {
+			assert_non_null(q = snapshot_peer_find(ifq, p->key));
+			assert_string_equal(p->endpoint, q->endpoint);
+			assert_string_equal(p->name, q->name);
+			assert_int_equal(p->handshake, q->handshake);
+			assert_int_equal(p->hs_mono, q->hs_mono);
+			assert_int_equal(p->rx, q->rx);
+			assert_int_equal(p->tx, q->tx);
+			assert_int_equal(p->keepalive, q->keepalive);
+			assert_int_equal(p->flags, q->flags);
+			assert_int_equal(p->status, q->status);
+			assert_int_equal(p->aips_hash, q->aips_hash);
+		}
+	}
+}
+
+static void
+test_parse_in_place_reports_what_a_new_snapshot_does(void **state)
+{
+	struct twin	 fresh, inplace;
+	struct snapshot	*s;
+	unsigned int	 seed = 29;
+	char		*doc, got[256 * 1024], want[256 * 1024];
+	size_t		 glen, wlen;
+	int		 run, failed = 0;
+
+	(void)state;
+	twin_init(&fresh);
+	twin_init(&inplace);
+	for (run = 0; run < 300; run++) {
+		fresh.r.len = inplace.r.len = 0;
+		fresh.r.lines[0] = inplace.r.lines[0] = '\0';
+		fresh.run = inplace.run = run;
+		fresh.mono = inplace.mono = 1000 + 10 * run;
+		doc = churn_doc(&seed, NOW + 10 * run, run);
+		s = run_doc(&fresh.r, doc, NOW + 10 * run);
+		assert_int_equal(parse_into(&inplace.r, doc, NOW + 10 * run),
+		    s == NULL ? -1 : 0);
+		free(doc);
+		if (s == NULL) {
+			failed++;
+			continue;
+		}
+		assert_string_equal(inplace.r.lines, fresh.r.lines);
+		same_peers(inplace.r.c.current, s);
+		glen = check_sent(&inplace.ibuf, inplace.fds[1], got,
+		    sizeof(got));
+		wlen = check_sent(&fresh.ibuf, fresh.fds[1], want,
+		    sizeof(want));
+		assert_int_equal(inplace.r.c.queued, fresh.r.c.queued);
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+		assert_int_equal(inplace.r.c.current->npeers, s->npeers);
+		assert_int_equal(inplace.r.c.current->nifaces, s->nifaces);
+	}
+	/* Both kinds of failure came, and were undone. */
+	assert_true(failed >= 40);
+	twin_free(&fresh);
+	twin_free(&inplace);
+}
+
+/* Peers first..first+n of one interface, all at an endpoint of port. */
+static char *
+roam_doc(int first, int n, int port)
+{
+	char	*doc;
+	size_t	 len = 0, size = 256 * 1024;
+	int	 k;
+
+	assert_non_null(doc = malloc(size));
+	len += snprintf(doc + len, size - len, "{\"wg0\": {\"peers\": {");
+	for (k = first; k < first + n; k++)
+		len += snprintf(doc + len, size - len, "%s\"%043d=\": "
+		    "{\"endpoint\": \"198.51.100.%d:%d\"}", k > first ? ", " :
+		    "", k, k % 256, port);
+	len += snprintf(doc + len, size - len, "}}}");
+	assert_true(len < size);
+	return (doc);
+}
+
+/*
+ * A gateway whose peers all roam, and ten of which come and go, run
+ * after run: the collector's snapshot, parsed in place, stays the size
+ * it was (the endpoints replaced are laid down again, the peers gone
+ * are those added), where it would grow by about 20 KiB a run.
+ */
+static void
+test_parse_in_place_stays_bounded(void **state)
+{
+	struct runs	 r;
+	char		*doc;
+	size_t		 at20 = 0, now;
+	int		 run;
+
+	(void)state;
+	runs_init(&r);
+	r.out.event = unit_discard_out()->event;
+	for (run = 0; run < 300; run++) {
+		doc = roam_doc(run * 10, 1000, 10000 + run);
+		assert_int_equal(parse_into(&r, doc, NOW + 10 * run), 0);
+		free(doc);
+		assert_int_equal(r.c.current->npeers, 1000);
+		if (run == 20)
+			at20 = snapshot_arena_size(r.c.current);
+	}
+	now = snapshot_arena_size(r.c.current);
+	assert_true(at20 > 0);
+	assert_true(now <= at20 + 128 * 1024);
+	runs_free(&r);
+}
+
 int
 main(void)
 {
@@ -541,6 +815,9 @@ main(void)
 		cmocka_unit_test(test_one_walk_gives_the_events_and_delta_of_a_diff),
 		cmocka_unit_test(
 		    test_walk_down_parsed_orders_gives_events_and_delta),
+		cmocka_unit_test(
+		    test_parse_in_place_reports_what_a_new_snapshot_does),
+		cmocka_unit_test(test_parse_in_place_stays_bounded),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
