@@ -84,7 +84,8 @@ usage(const char *text, int status)
  * The peers of one run are the next's (common/snapshot.c keeps them):
  * a trim each run would only make the next fault its memory back in.
  * Only once the peers shrink to a quarter of the most seen, as the
- * snapshots' pool does, is what they took given back.
+ * snapshots' pool does, is what they took given back; else only the
+ * holes a run far larger than the others left (heap_trim).
  */
 static void
 collector_trim(void)
@@ -96,8 +97,10 @@ collector_trim(void)
 	n = cycle.current != NULL ? cycle.current->npeers : 0;
 	if (n > most)
 		most = n;
-	if (n >= most / 4)
+	if (n >= most / 4) {
+		heap_trim();
 		return;
+	}
 	most = n;
 	malloc_trim(0);
 #endif

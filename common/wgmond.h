@@ -329,6 +329,9 @@ struct imsgev {
 };
 
 /* snapshot.c */
+/* heap.c */
+void		 heap_trim(void);
+
 struct snapshot	*snapshot_new(void);
 struct snapshot	*snapshot_new_arena(void);
 void		 snapshot_free(struct snapshot *);

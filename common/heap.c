@@ -1,0 +1,32 @@
+/*
+ * Copyright (c) 2026 The wgmond developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <sys/types.h>
+
+#include <malloc.h>
+
+#include "wgmond.h"
+
+/* Free heap past which, and past what is in use, a trim gives it back. */
+#define HEAP_SLACK_MAX	(8 * 1024 * 1024)
+
+/*
+ * The heap's free pages go back to the system when it holds more free
+ * than in use, and more than HEAP_SLACK_MAX: after a run far larger than
+ * the ones around it (the first, sent whole; a resync), whose messages
+ * leave holes no later run fills.  Not after every run: the next would
+ * only fault back in what this one gave.
+ */
+void
+heap_trim(void)
+{
+#ifdef __GLIBC__
+	struct mallinfo2	mi = mallinfo2();
+
+	if (mi.fordblks > HEAP_SLACK_MAX && mi.fordblks > mi.uordblks)
+		malloc_trim(0);
+#endif
+}
