@@ -192,7 +192,6 @@ void		 parse_free(struct parser *);
 const struct peer *parse_was(const struct peer *, struct peer *);
 size_t		 parse_gone(const struct snapshot *,
 		    const struct iface_gone **);
-int		 parse_pending(const struct snapshot *);
 void		 parse_done(struct snapshot *);
 
 /* classify.c: a run's classification, peer by peer. */

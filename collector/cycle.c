@@ -206,8 +206,9 @@ walk_inplace(struct cycle_walk *w, struct snapshot *s)
  * statuses, the events against the previous run, the snapshot and the
  * event lines handed to out, and the snapshot kept, trimmed, as the next
  * run's.  The daemon's snapshot is the last run's, parsed in place (snap
- * is c->current); a test may hand a new one per run instead.  The daemon and bench/cycle both run this;
- * what out does with the messages and the lines (the imsg I/O) is theirs.
+ * is c->current); a test may hand a new one per run instead.  The daemon
+ * and bench/cycle both run this; what out does with the messages and the
+ * lines (the imsg I/O) is theirs.
  */
 void
 cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
@@ -235,8 +236,12 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 		prev = &last;
 	}
 	/* Ages by the monotonic clock: a step of the wall clock moves none. */
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	snap->mono = out->mono != NULL ? out->mono(out->arg) : mono.tv_sec;
+	if (out->mono != NULL)
+		snap->mono = out->mono(out->arg);
+	else {
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		snap->mono = mono.tv_sec;
+	}
 	if (snap->mono_start == 0)
 		snap->mono_start = snap->mono;
 	classify_begin(&w.cl, snap, prev, now, c->connected,

@@ -237,6 +237,7 @@ swar_eq(uint64_t w, unsigned int c)
 static int	parse_mark(struct parser *);
 static void	pent_peer_end(struct parser *);
 static int	pent_end(struct parser *);
+static int	parse_pending(const struct snapshot *);
 static int	parse_null(void *);
 static int	parse_boolean(void *, int);
 static int	parse_number(void *, const char *, size_t);
@@ -1302,7 +1303,7 @@ parse_gone(const struct snapshot *s, const struct iface_gone **g)
  * Whether s was parsed in place, its changes not yet dropped: the one
  * parsed last, not another since made where it was.
  */
-int
+static int
 parse_pending(const struct snapshot *s)
 {
 	return (s != NULL && change.snap == s && s->parsed == change.stamp);
