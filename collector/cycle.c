@@ -61,12 +61,19 @@ walk_pair(struct cycle_walk *w, const struct iface *nifp,
 		fatal("%s: snapshot_pack_pair", __func__);
 }
 
-/* A peer a few ahead in a walk: the lines the walk reads of it. */
+/*
+ * A peer a few ahead in a walk: the lines the walk reads of it, which
+ * parse_was copies whole.
+ */
 static void
 walk_ahead(const struct peer *p)
 {
-	__builtin_prefetch(p->key, 1);		/* and the handshake */
-	__builtin_prefetch(&p->status, 1);
+	const char	*c = (const char *)p;
+
+	__builtin_prefetch(c, 1);
+	__builtin_prefetch(c + 64, 1);
+	__builtin_prefetch(c + 128, 1);
+	__builtin_prefetch(c + sizeof(*p) - 1, 1);
 }
 
 /*
@@ -149,29 +156,30 @@ walk_ifaces(struct cycle_walk *w, struct snapshot *s, struct snapshot *prev)
 
 /*
  * An interface of a snapshot parsed in place: each peer against its old
- * self (parse_was), the peers gone (g) merged in by key.
+ * self (parse_was), the peers gone (g) merged in by key.  Where each gone
+ * one goes is searched for: the few that leave a run cost a search each,
+ * not every peer a comparison.
  */
 static void
 walk_kept(struct cycle_walk *w, struct iface *ifp, const struct iface_gone *g)
 {
 	struct peer *const	*v = NULL;
 	struct peer		 o;
-	size_t			 i = 0, j = 0, n = ifp->npeers;
+	size_t			 i = 0, j, end, n = ifp->npeers;
 	size_t			 ng = g == NULL ? 0 : g->n;
-	int			 c;
 
 	if (n > 0 && (v = snapshot_iface_ordered(ifp)) == NULL)
 		fatal("%s", __func__);
-	while (i < n || j < ng) {
-		if (i + WALK_AHEAD < n)
-			walk_ahead(v[i + WALK_AHEAD]);
-		c = i == n ? 1 : j == ng ? -1 : strcmp(v[i]->key,
+	for (j = 0; j <= ng; j++) {
+		end = j == ng ? n : snapshot_order_lower(v, i, n,
 		    g->v[j]->key);
-		if (c < 0) {
+		for (; i < end; i++) {
+			if (i + WALK_AHEAD < n)
+				walk_ahead(v[i + WALK_AHEAD]);
 			walk_pair(w, ifp, ifp, v[i], parse_was(v[i], &o));
-			i++;
-		} else
-			walk_pair(w, ifp, ifp, NULL, g->v[j++]);
+		}
+		if (j < ng)
+			walk_pair(w, ifp, ifp, NULL, g->v[j]);
 	}
 }
 

@@ -262,10 +262,13 @@ peer_changes(const struct peer *o, const struct peer *n)
 {
 	uint16_t	m = 0;
 
-	/* Most peers have no name: the same "", not read. */
+	/*
+	 * Most peers have no name: the same "", not read.  An endpoint
+	 * the parse in place found unchanged is the same string too.
+	 */
 	if (o->name != n->name && strcmp(o->name, n->name) != 0)
 		m |= PEER_C_NAME;
-	if (strcmp(o->endpoint, n->endpoint) != 0)
+	if (o->endpoint != n->endpoint && strcmp(o->endpoint, n->endpoint) != 0)
 		m |= PEER_C_ENDPOINT;
 	if (o->handshake != n->handshake)
 		m |= PEER_C_HANDSHAKE;

@@ -358,6 +358,8 @@ int		 snapshot_iface_update(struct snapshot *, struct iface *,
 struct peer	**snapshot_iface_doc(const struct iface *, size_t *);
 struct peer	**snapshot_order_get(size_t, size_t *);
 void		 snapshot_order_put(struct peer **, size_t);
+size_t		 snapshot_order_lower(struct peer *const *, size_t, size_t,
+		    const char *);
 void		 snapshot_iface_set_doc(struct iface *, struct peer **,
 		    size_t, size_t);
 void		 snapshot_compact(struct snapshot *);
