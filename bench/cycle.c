@@ -183,6 +183,8 @@ doc_parse(const struct doc *d, struct snapshot *s)
 	if ((s == NULL && (s = snapshot_new_arena()) == NULL) ||
 	    (p = parse_new(s)) == NULL)
 		err(1, NULL);
+	/* As the daemon parses: a delta goes, lists read the same do not. */
+	parse_drop_lists(p);
 	for (off = 0; off < d->len; off += n) {
 		n = d->len - off < chunk ? d->len - off : chunk;
 		if (parse_feed(p, d->data + off, n) == -1)

@@ -300,6 +300,8 @@ collector_tick(int fd, short event, void *arg)
 	}
 	names_check();
 	clock_gettime(CLOCK_MONOTONIC, &run_start);
+	/* Only send_snapshot sets it: it is this run's, parsed or not. */
+	cycle.whole = fq.resync;
 	script_start();
 }
 

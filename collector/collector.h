@@ -107,6 +107,7 @@ struct cycle {
 	uint32_t		 connected;	/* -C */
 	uint32_t		 disconnected;	/* -D */
 	int			 failing;	/* the last run failed */
+	int			 whole;		/* the next run goes whole */
 	ssize_t			 queued;	/* the last run's bytes, or -1 */
 };
 
@@ -189,6 +190,8 @@ int		 parse_finish(struct parser *);
 const char	*parse_error(struct parser *);
 int		 parse_error_code(struct parser *);
 void		 parse_free(struct parser *);
+void		 parse_drop_lists(struct parser *);
+int		 parse_dropped(const struct snapshot *);
 const struct peer *parse_was(const struct peer *, struct peer *);
 size_t		 parse_gone(const struct snapshot *,
 		    const struct iface_gone **);

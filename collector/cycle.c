@@ -260,6 +260,10 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	w.initial = c->current == NULL;
 	w.pk = NULL;
 	if ((ibuf = out->delta(&full, out->arg)) != NULL) {
+		/* Whole, it carries every list: the parse was told so. */
+		if (full && parse_dropped(snap))
+			fatalx("%s: a whole snapshot without its lists",
+			    __func__);
 		if (snapshot_pack_begin(&pk, ibuf, snap,
 		    full || w.initial) == -1)
 			fatal("%s: snapshot_pack_begin", __func__);

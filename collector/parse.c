@@ -186,6 +186,7 @@ struct parser {
 	uint32_t	 stamp;		/* in place: this parse's */
 	int64_t		 mono_start;	/* in place: the snapshot's, before */
 	int		 inplace;
+	int		 droplists;	/* in place: lists read the same go */
 	int		 kept;		/* the peer read is the snapshot's */
 	int		 applied;
 	enum pfield	 in;		/* the container open */
@@ -851,6 +852,7 @@ static struct {
 	struct peer		**gonev;	/* their peers */
 	size_t			 ngonev;
 	size_t			 gonevroom;
+	size_t			 dropped;	/* lists read the same, gone */
 } change;
 
 /* Tells this parse's interfaces from the last's. */
@@ -1021,6 +1023,10 @@ pent_peer_end(struct parser *p)
 	p->kept = 0;
 	if (!(q->flags & PEER_F_ENDPOINT))
 		(void)snapshot_peer_set_endpointn(q, "", 0);
+	if (p->droplists && q->aips_hash == w->aips_hash && q->naips > 0) {
+		snapshot_peer_drop_aips(q);
+		change.dropped++;
+	}
 	if (q->handshake == w->handshake && q->rx == w->rx &&
 	    q->tx == w->tx && q->keepalive == w->keepalive &&
 	    q->flags == w->flags && q->endpoint == w->endpoint &&
@@ -1300,6 +1306,25 @@ parse_gone(const struct snapshot *s, const struct iface_gone **g)
 }
 
 /*
+ * The peers' allowed-IP lists that this parse in place reads the same
+ * as the last run's are dropped as soon as read: only a delta is to go,
+ * which carries a list only when it changed.  Not for a run that goes
+ * whole (every list), nor one that adds every peer.
+ */
+void
+parse_drop_lists(struct parser *p)
+{
+	p->droplists = p->inplace;
+}
+
+/* Whether s's last parse in place dropped a list (parse_drop_lists). */
+int
+parse_dropped(const struct snapshot *s)
+{
+	return (parse_pending(s) && change.dropped > 0);
+}
+
+/*
  * Whether s was parsed in place, its changes not yet dropped: the one
  * parsed last, not another since made where it was.
  */
@@ -1332,6 +1357,7 @@ parse_done(struct snapshot *s)
 	for (i = 0; i < change.nadded; i++)
 		change.added[i]->was = PEER_WAS_SAME;
 	change.nwas = change.nadded = change.ngone = change.ngonev = 0;
+	change.dropped = 0;
 	change.snap = NULL;
 	/* A run that added the whole snapshot leaves no such room. */
 	if (change.addroom > 1024) {
@@ -1519,7 +1545,7 @@ parse_drop(struct snapshot *s)
 	}
 	if (change.snap != NULL && (change.nwas > 0 || change.ngone > 0))
 		fatalx("%s: the last parse in place was not walked", __func__);
-	change.nadded = 0;
+	change.nadded = change.dropped = 0;
 	change.snap = NULL;
 }
 

@@ -579,6 +579,8 @@ script_start(void)
 		fatal("%s", __func__);
 	if ((run->parser = parse_new(run->snap)) == NULL)
 		fatal("%s", __func__);
+	if (!cycle->whole)
+		parse_drop_lists(run->parser);
 	if (run_spawn(out, errp) == -1) {
 		snprintf(err, sizeof(err), "spawn %s: %s", PRIV_EXEC_PATH,
 		    strerror(errno));

@@ -17,8 +17,10 @@
  * The heap's free pages go back to the system when it holds more free
  * than in use, and more than HEAP_SLACK_MAX: after a run far larger than
  * the ones around it (the first, sent whole; a resync), whose messages
- * leave holes no later run fills.  Not after every run: the next would
- * only fault back in what this one gave.
+ * leave holes no later run fills.  A trim leaves the pages it gives back
+ * counted free, so at 100k peers it comes after every run, and the next
+ * faults back in the 3 MB its messages take: about 700 faults, within
+ * the noise of a run's 70 ms of CPU, for 5 MB less held between runs.
  */
 void
 heap_trim(void)

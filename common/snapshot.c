@@ -1263,6 +1263,22 @@ snapshot_peer_add_aipn(struct peer *p, const char *aip, size_t len)
 	return (0);
 }
 
+/*
+ * p's allowed IPs, gone as a trim leaves them (their hash kept); their
+ * room in an arena given back, when they are the last laid down.
+ */
+void
+snapshot_peer_drop_aips(struct peer *p)
+{
+	struct arena_chunk	*c;
+
+	if (p->arena != NULL && p->aips_len > 0 &&
+	    (c = p->arena->aips.head) != NULL &&
+	    p->aips + p->aips_len == CHUNK_DATA(c) + c->used)
+		c->used -= p->aips_len;
+	peer_trim(p);
+}
+
 const char *
 snapshot_status_name(int status)
 {

@@ -370,6 +370,7 @@ void		 snapshot_peer_remove(struct snapshot *, struct iface *,
 		    struct peer *);
 int		 snapshot_peer_add_aip(struct peer *, const char *);
 int		 snapshot_peer_add_aipn(struct peer *, const char *, size_t);
+void		 snapshot_peer_drop_aips(struct peer *);
 int		 snapshot_peer_set_aips(struct peer *, const char *, size_t,
 		    uint32_t);
 const char	*snapshot_status_name(int);

@@ -652,9 +652,13 @@ churn_doc(unsigned int *seed, int64_t now, int run)
 	return (doc);
 }
 
-/* A document parsed into the cycle's snapshot, in place; -1: it failed. */
+/*
+ * A document parsed into the cycle's snapshot, in place, as the daemon
+ * does: the lists read the same dropped unless the run goes whole; -1:
+ * it failed.
+ */
 static int
-parse_into(struct runs *r, const char *doc, int64_t now)
+parse_into(struct runs *r, const char *doc, int64_t now, int whole)
 {
 	struct snapshot	*s = r->c.current;
 	struct parser	*p;
@@ -663,6 +667,8 @@ parse_into(struct runs *r, const char *doc, int64_t now)
 	if (s == NULL)
 		assert_non_null(s = snapshot_new_arena());
 	assert_non_null(p = parse_new(s));
+	if (!whole)
+		parse_drop_lists(p);
 	rc = parse_feed(p, (const unsigned char *)doc, strlen(doc));
 	if (rc == 0)
 		rc = parse_finish(p);
@@ -728,7 +734,8 @@ test_parse_in_place_reports_what_a_new_snapshot_does(void **state)
 		fresh.mono = inplace.mono = 1000 + 10 * run;
 		doc = churn_doc(&seed, NOW + 10 * run, run);
 		s = run_doc(&fresh.r, doc, NOW + 10 * run);
-		assert_int_equal(parse_into(&inplace.r, doc, NOW + 10 * run),
+		assert_int_equal(parse_into(&inplace.r, doc, NOW + 10 * run,
+		    run % 7 == 6),
 		    s == NULL ? -1 : 0);
 		free(doc);
 		if (s == NULL) {
@@ -791,7 +798,7 @@ test_parse_in_place_stays_bounded(void **state)
 	r.out.event = unit_discard_out()->event;
 	for (run = 0; run < 300; run++) {
 		doc = roam_doc(run * 10, 1000, 10000 + run);
-		assert_int_equal(parse_into(&r, doc, NOW + 10 * run), 0);
+		assert_int_equal(parse_into(&r, doc, NOW + 10 * run, 0), 0);
 		free(doc);
 		assert_int_equal(r.c.current->npeers, 1000);
 		if (run == 20)
@@ -800,6 +807,89 @@ test_parse_in_place_stays_bounded(void **state)
 	now = snapshot_arena_size(r.c.current);
 	assert_true(at20 > 0);
 	assert_true(now <= at20 + 128 * 1024);
+	runs_free(&r);
+}
+
+/* Peers 0..n-1 of wg0, each routing two prefixes; peer changed three. */
+static char *
+lists_doc(int n, int changed)
+{
+	char	*doc;
+	size_t	 len = 0, size = 64 * 1024;
+	int	 k;
+
+	assert_non_null(doc = malloc(size));
+	len += snprintf(doc + len, size - len, "{\"wg0\": {\"peers\": {");
+	for (k = 0; k < n; k++)
+		len += snprintf(doc + len, size - len, "%s\"%043d=\": "
+		    "{\"allowedIps\": [\"10.0.%d.0/24\", \"fd00::%d/128\"%s]}",
+		    k > 0 ? ", " : "", k, k, k, k == changed ?
+		    ", \"192.0.2.0/24\"" : "");
+	len += snprintf(doc + len, size - len, "}}}");
+	assert_true(len < size);
+	return (doc);
+}
+
+/*
+ * A run that goes as a delta keeps of the lists it reads only those that
+ * changed, and the new peers': the rest are dropped as soon as read,
+ * their hash kept.  The parse says so, and the run's delta carries the
+ * changed list.
+ */
+static void
+test_parse_in_place_drops_lists_read_the_same(void **state)
+{
+	struct runs		 r;
+	struct snapshot		*s;
+	struct parser		*p;
+	struct iface		*ifp;
+	const struct peer	*q;
+	uint64_t		 hash[41];
+	char			*doc, key[64];
+	int			 k;
+
+	(void)state;
+	runs_init(&r);
+	r.out.event = unit_discard_out()->event;
+	doc = lists_doc(40, -1);
+	assert_int_equal(parse_into(&r, doc, NOW, 0), 0);
+	free(doc);
+	s = r.c.current;
+	assert_false(parse_dropped(s));
+	assert_non_null(ifp = snapshot_iface_find(s, "wg0"));
+	for (k = 0; k < 40; k++) {
+		snprintf(key, sizeof(key), "%043d=", k);
+		assert_non_null(q = snapshot_peer_find(ifp, key));
+		hash[k] = q->aips_hash;
+	}
+	doc = lists_doc(41, 7);
+	assert_non_null(p = parse_new(s));
+	parse_drop_lists(p);
+	assert_int_equal(parse_feed(p, (const unsigned char *)doc,
+	    strlen(doc)), 0);
+	assert_int_equal(parse_finish(p), 0);
+	parse_free(p);
+	free(doc);
+	assert_true(parse_dropped(s));
+	for (k = 0; k < 41; k++) {
+		snprintf(key, sizeof(key), "%043d=", k);
+		assert_non_null(q = snapshot_peer_find(ifp, key));
+		assert_true(q->flags & PEER_F_AIPS);
+		if (k == 7 || k == 40) {
+			assert_int_equal(q->naips, k == 7 ? 3 : 2);
+			assert_non_null(q->aips);
+			assert_int_not_equal(q->aips_hash, k == 7 ? hash[k] : 0);
+			continue;
+		}
+		assert_int_equal(q->naips, 0);
+		assert_null(q->aips);
+		assert_int_equal(q->aips_hash, hash[k]);
+	}
+	q = snapshot_peer_find(ifp, "0000000000000000000000000000000000000000007=");
+	assert_string_equal(q->aips, "10.0.7.0/24");
+	assert_string_equal(q->aips + strlen(q->aips) + 1, "fd00::7/128");
+	cycle_run(&r.c, s, NOW + 10, &r.out);
+	assert_false(parse_dropped(s));
 	runs_free(&r);
 }
 
@@ -818,6 +908,7 @@ main(void)
 		cmocka_unit_test(
 		    test_parse_in_place_reports_what_a_new_snapshot_does),
 		cmocka_unit_test(test_parse_in_place_stays_bounded),
+		cmocka_unit_test(test_parse_in_place_drops_lists_read_the_same),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
