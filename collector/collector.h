@@ -195,7 +195,7 @@ int		 parse_dropped(const struct snapshot *);
 const struct peer *parse_was(const struct peer *, struct peer *);
 size_t		 parse_gone(const struct snapshot *,
 		    const struct iface_gone **);
-void		 parse_done(struct snapshot *);
+int		 parse_done(struct snapshot *);
 
 /* classify.c: a run's classification, peer by peer. */
 struct classify {

@@ -298,8 +298,10 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	events_clear(&list);
 	if (!inplace)
 		snapshot_free(c->current);
-	parse_done(snap);
-	snapshot_trim(snap);
+	if (parse_done(snap))
+		snapshot_trim_lists(snap);
+	else
+		snapshot_trim(snap);
 	snapshot_compact(snap);
 	c->current = snap;
 	c->mono_start = snap->mono_start;

@@ -853,6 +853,7 @@ static struct {
 	size_t			 ngonev;
 	size_t			 gonevroom;
 	size_t			 dropped;	/* lists read the same, gone */
+	int			 droplists;	/* those were all dropped */
 } change;
 
 /* Tells this parse's interfaces from the last's. */
@@ -1238,6 +1239,7 @@ parse_apply(struct parser *p)
 			change.gone[i].v = change.gonev + change.gone[i].off;
 	change.snap = p->snap;
 	change.stamp = p->snap->parsed = p->stamp;
+	change.droplists = p->droplists;
 	p->applied = 1;
 }
 
@@ -1334,15 +1336,23 @@ parse_pending(const struct snapshot *s)
 	return (s != NULL && change.snap == s && s->parsed == change.stamp);
 }
 
-/* cycle_run is done with it: what left is freed, the marks cleared. */
-void
+/*
+ * cycle_run is done with it: what left is freed, the marks cleared.
+ * Returns 1 when no peer holds a list any more: those read the same
+ * were dropped (parse_drop_lists), and those that changed or came are
+ * trimmed here, where the marks are cleared, not in a walk of every
+ * peer (snapshot_trim).
+ */
+int
 parse_done(struct snapshot *s)
 {
 	struct iface_gone	*g;
 	size_t			 i, k;
+	int			 trimmed;
 
 	if (!parse_pending(s))
-		return;
+		return (0);
+	trimmed = change.droplists;
 	for (i = 0; i < change.ngone; i++) {
 		g = &change.gone[i];
 		if (g->unlinked) {
@@ -1352,12 +1362,19 @@ parse_done(struct snapshot *s)
 		for (k = 0; k < g->n; k++)
 			snapshot_peer_free(g->v[k]);
 	}
-	for (i = 0; i < change.nwas; i++)
+	for (i = 0; i < change.nwas; i++) {
 		change.was[i].p->was = PEER_WAS_SAME;
-	for (i = 0; i < change.nadded; i++)
+		if (trimmed)
+			snapshot_peer_drop_aips(change.was[i].p);
+	}
+	for (i = 0; i < change.nadded; i++) {
 		change.added[i]->was = PEER_WAS_SAME;
+		if (trimmed)
+			snapshot_peer_drop_aips(change.added[i]);
+	}
 	change.nwas = change.nadded = change.ngone = change.ngonev = 0;
 	change.dropped = 0;
+	change.droplists = 0;
 	change.snap = NULL;
 	/* A run that added the whole snapshot leaves no such room. */
 	if (change.addroom > 1024) {
@@ -1365,6 +1382,7 @@ parse_done(struct snapshot *s)
 		change.added = NULL;
 		change.addroom = 0;
 	}
+	return (trimmed);
 }
 
 /* An interface read in place: the snapshot's, or one it gains. */

@@ -51,6 +51,7 @@ struct run {
 static struct event_base	*base;
 static const struct config	*conf;
 static const struct cycle	*cycle;		/* its snapshot: parsed in place */
+static unsigned char		 out_buf[SCRIPT_READ_SIZE]; /* stdout read */
 static script_done_cb		 done_cb;
 static struct run		*run;
 
@@ -277,6 +278,11 @@ run_verdict(void)
 static void
 run_free(void)
 {
+	/*
+	 * The output held the private keys: each chunk read over the one
+	 * before, and the last, whatever its length, gone with the run.
+	 */
+	explicit_bzero(out_buf, sizeof(out_buf));
 	close_fd(&run->ev_out, &run->fd_out);
 	close_fd(&run->ev_err, &run->fd_err);
 	if (run->ev_timeout != NULL)
@@ -347,8 +353,6 @@ read_out_once(int fd, unsigned char *buf, size_t len)
 		run_fail(parse_error_code(run->parser), "%s",
 		    parse_error(run->parser));
 	}
-	/* The chunk held the private keys: not left on the stack. */
-	explicit_bzero(buf, n);
 	return ((size_t)n == len);
 }
 
@@ -362,13 +366,12 @@ read_out_once(int fd, unsigned char *buf, size_t len)
 static void
 script_read_out(int fd, short event, void *arg)
 {
-	static unsigned char	buf[SCRIPT_READ_SIZE];
-	int			i;
+	int	i;
 
 	(void)event;
 	(void)arg;
 	for (i = 0; i < SCRIPT_READS_MAX; i++)
-		if (!read_out_once(fd, buf, sizeof(buf)))
+		if (!read_out_once(fd, out_buf, sizeof(out_buf)))
 			break;
 }
 

@@ -741,7 +741,13 @@ snapshot_trim(struct snapshot *s)
 			peer_trim(v[i]);
 		}
 	}
-	/* The lists are gone: their chunks are the next run's. */
+	snapshot_trim_lists(s);
+}
+
+/* No peer of s holds a list: their chunks are the next run's. */
+void
+snapshot_trim_lists(struct snapshot *s)
+{
 	if (s->arena != NULL)
 		arena_release(&s->arena->aips, &arena_spare.aips);
 }

@@ -336,6 +336,7 @@ struct snapshot	*snapshot_new(void);
 struct snapshot	*snapshot_new_arena(void);
 void		 snapshot_free(struct snapshot *);
 void		 snapshot_trim(struct snapshot *);
+void		 snapshot_trim_lists(struct snapshot *);
 size_t		 snapshot_arena_spares(void);
 size_t		 snapshot_arena_size(const struct snapshot *);
 struct iface	*snapshot_iface_add(struct snapshot *, const char *);

@@ -890,6 +890,14 @@ test_parse_in_place_drops_lists_read_the_same(void **state)
 	assert_string_equal(q->aips + strlen(q->aips) + 1, "fd00::7/128");
 	cycle_run(&r.c, s, NOW + 10, &r.out);
 	assert_false(parse_dropped(s));
+	/* Sent, the lists that changed or came are trimmed too. */
+	for (k = 0; k < 41; k++) {
+		snprintf(key, sizeof(key), "%043d=", k);
+		assert_non_null(q = snapshot_peer_find(ifp, key));
+		assert_int_equal(q->naips, 0);
+		assert_null(q->aips);
+		assert_int_not_equal(q->aips_hash, 0);
+	}
 	runs_free(&r);
 }
 
