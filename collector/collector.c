@@ -300,7 +300,10 @@ collector_tick(int fd, short event, void *arg)
 	}
 	names_check();
 	clock_gettime(CLOCK_MONOTONIC, &run_start);
-	/* Only send_snapshot sets it: it is this run's, parsed or not. */
+	/*
+	 * A run after one whose snapshot was skipped goes whole, known
+	 * now: only send_snapshot, at the end of a run, sets fq.resync.
+	 */
 	cycle.whole = fq.resync;
 	script_start();
 }

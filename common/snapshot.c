@@ -915,7 +915,8 @@ snapshot_iface_ordered(struct iface *ifp)
 
 /* The first of v[lo..hi) whose key is not less than key. */
 size_t
-snapshot_order_lower(struct peer *const *v, size_t lo, size_t hi, const char *key)
+snapshot_order_lower(struct peer *const *v, size_t lo, size_t hi,
+    const char *key)
 {
 	size_t	mid;
 
@@ -953,8 +954,10 @@ snapshot_iface_update(struct snapshot *s, struct iface *ifp,
 	if ((v = order_get(n - ngone + nadds + 1, &room)) == NULL)
 		return (-1);
 	while (a < nadds || g < ngone) {
-		pa = a < nadds ? snapshot_order_lower(old, i, n, adds[a]->key) : n + 1;
-		pg = g < ngone ? snapshot_order_lower(old, i, n, gone[g]->key) : n + 1;
+		pa = a < nadds ? snapshot_order_lower(old, i, n,
+		    adds[a]->key) : n + 1;
+		pg = g < ngone ? snapshot_order_lower(old, i, n,
+		    gone[g]->key) : n + 1;
 		if (pa <= pg) {
 			memcpy(v + o, old + i, (pa - i) * sizeof(*v));
 			o += pa - i;
