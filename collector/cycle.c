@@ -260,7 +260,7 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	w.initial = c->current == NULL;
 	w.pk = NULL;
 	if ((ibuf = out->delta(&full, out->arg)) != NULL) {
-		/* Whole, it carries every list: the parse was told so. */
+		/* Whole, it carries every list: the parse kept them all. */
 		if (full && parse_dropped(snap))
 			fatalx("%s: a whole snapshot without its lists",
 			    __func__);

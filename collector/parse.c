@@ -852,8 +852,7 @@ static struct {
 	struct peer		**gonev;	/* their peers */
 	size_t			 ngonev;
 	size_t			 gonevroom;
-	size_t			 dropped;	/* lists read the same, gone */
-	int			 droplists;	/* those were all dropped */
+	int			 droplists;	/* lists read the same dropped */
 } change;
 
 /* Tells this parse's interfaces from the last's. */
@@ -1024,10 +1023,8 @@ pent_peer_end(struct parser *p)
 	p->kept = 0;
 	if (!(q->flags & PEER_F_ENDPOINT))
 		(void)snapshot_peer_set_endpointn(q, "", 0);
-	if (p->droplists && q->aips_hash == w->aips_hash && q->naips > 0) {
+	if (p->droplists && q->aips_hash == w->aips_hash && q->naips > 0)
 		snapshot_peer_drop_aips(q);
-		change.dropped++;
-	}
 	if (q->handshake == w->handshake && q->rx == w->rx &&
 	    q->tx == w->tx && q->keepalive == w->keepalive &&
 	    q->flags == w->flags && q->endpoint == w->endpoint &&
@@ -1319,11 +1316,11 @@ parse_drop_lists(struct parser *p)
 	p->droplists = p->inplace;
 }
 
-/* Whether s's last parse in place dropped a list (parse_drop_lists). */
+/* Whether s's last parse in place dropped the lists read the same. */
 int
 parse_dropped(const struct snapshot *s)
 {
-	return (parse_pending(s) && change.dropped > 0);
+	return (parse_pending(s) && change.droplists);
 }
 
 /*
@@ -1373,7 +1370,6 @@ parse_done(struct snapshot *s)
 			snapshot_peer_drop_aips(change.added[i]);
 	}
 	change.nwas = change.nadded = change.ngone = change.ngonev = 0;
-	change.dropped = 0;
 	change.droplists = 0;
 	change.snap = NULL;
 	/* A run that added the whole snapshot leaves no such room. */
@@ -1563,7 +1559,8 @@ parse_drop(struct snapshot *s)
 	}
 	if (change.snap != NULL && (change.nwas > 0 || change.ngone > 0))
 		fatalx("%s: the last parse in place was not walked", __func__);
-	change.nadded = change.dropped = 0;
+	change.nadded = 0;
+	change.droplists = 0;
 	change.snap = NULL;
 }
 
