@@ -32,3 +32,18 @@ heap_trim(void)
 		malloc_trim(0);
 #endif
 }
+
+/*
+ * Every free page of the heap back to the system, whatever the slack:
+ * for the frontend after each run it applies.  Its peers stay, and a
+ * run's messages (about 3 MB at 100k peers) would otherwise stay
+ * resident beside them until the next run; faulting them back in costs
+ * the frontend about 1 ms a run at 100k peers, a twentieth of its CPU.
+ */
+void
+heap_release(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}

@@ -331,6 +331,7 @@ struct imsgev {
 /* snapshot.c */
 /* heap.c */
 void		 heap_trim(void);
+void		 heap_release(void);
 
 struct snapshot	*snapshot_new(void);
 struct snapshot	*snapshot_new_arena(void);

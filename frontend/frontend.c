@@ -225,7 +225,7 @@ recv_snapshot(struct imsg *imsg)
 		free(h);
 	}
 	apply_snapshot(imsg, 1);
-	heap_trim();
+	heap_release();
 	return (0);
 }
 
