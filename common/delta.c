@@ -23,15 +23,17 @@
 
 /* What the frontend's snapshot costs, each allocation with malloc's own. */
 #define STATE_ALLOC		16
+#define INDEX_MIN		8	/* slots of an interface's index */
 #define STATE_IFACE		(sizeof(struct iface) + STATE_ALLOC)
 /*
- * A peer, its name and endpoint at their longest, and the four slots of
- * the index it may cost at most.
+ * A peer, its name and endpoint at their longest, and the slots of its
+ * interface's index it may cost at most: eight, the least an index has,
+ * for an interface's first peer; four once the index grew.
  */
 #define STATE_PEER		(sizeof(struct peer) + STATE_ALLOC + \
 				    WGM_PEERNAME_MAX + STATE_ALLOC + \
 				    WGM_ENDPOINT_MAX + STATE_ALLOC + \
-				    4 * 2 * sizeof(void *))
+				    INDEX_MIN * sizeof(struct peer *))
 /*
  * An allowed IP: twice the longest.  A list is kept in an allocation of
  * its size, and the room lists are made in (aips_read) is 256 bytes or
@@ -62,25 +64,6 @@ struct reader {
 	size_t			 left;
 };
 
-/*
- * The receiver's peers by interface and key: open addressing, linear
- * probing, at most half full.  A record's peer is a probe or two away,
- * where a walk of the tree from the last record's touched every peer
- * between the two (most of the frontend's time per run).
- */
-struct index_slot {
-	const struct iface	*ifp;
-	struct peer		*p;		/* NULL: free */
-};
-
-struct peer_index {
-	struct index_slot	*slot;
-	size_t			 size;		/* a power of two, or 0 */
-	size_t			 n;
-};
-
-static void	index_clear(struct peer_index *);
-
 struct snapshot_builder {
 	struct snapshot		*state;		/* the last run applied */
 	struct snapshot		*next;		/* a full one being built */
@@ -88,9 +71,6 @@ struct snapshot_builder {
 	size_t			*run_mem;	/* and what that costs */
 	struct iface		*iface;		/* receiving records */
 	struct iface		*icur;		/* run's first not yet listed */
-	struct peer_index	 index;		/* state's peers */
-	struct peer_index	 next_index;	/* next's */
-	struct peer_index	*run_index;	/* run's */
 	struct peer		*peer;		/* receiving allowed IPs */
 	size_t			 aips_left;
 	char			*list;		/* its list, until whole */
@@ -500,8 +480,6 @@ snapshot_builder_free(struct snapshot_builder *b)
 		return;
 	snapshot_free(b->next);
 	snapshot_free(b->state);
-	index_clear(&b->index);
-	index_clear(&b->next_index);
 	free(b->list);
 	free(b);
 }
@@ -572,10 +550,17 @@ rd_body(struct imsg *imsg, struct reader *rd)
 	return (rd->left == 0 ? -1 : 0);
 }
 
+/*
+ * The receiver finds a record's peer in its interface's index
+ * (struct peer_index): a probe or two away, where a walk of the tree
+ * from the last record's touched every peer between the two (most of
+ * the frontend's time per run).  An index per interface holds only the
+ * peer: the interface is the one the records are for.
+ */
 static size_t
-index_hash(const struct iface *ifp, const char *key)
+index_hash(const char *key)
 {
-	uint64_t	h = 14695981039346656037ULL ^ (uintptr_t)ifp;
+	uint64_t	h = 14695981039346656037ULL;
 
 	while (*key != '\0') {
 		h ^= (unsigned char)*key++;
@@ -584,28 +569,27 @@ index_hash(const struct iface *ifp, const char *key)
 	return (h ^ (h >> 32));
 }
 
-/* The slot of ifp's key: its peer's, or the free one it would take. */
-static struct index_slot *
-index_slot(const struct peer_index *x, const struct iface *ifp,
-    const char *key)
+/* The slot of key: its peer's, or the free one it would take. */
+static struct peer **
+index_slot(const struct peer_index *x, const char *key)
 {
-	struct index_slot	*sl;
-	size_t			 i;
+	struct peer	**sl;
+	size_t		  i;
 
-	for (i = index_hash(ifp, key) & (x->size - 1);;
+	for (i = index_hash(key) & (x->size - 1);;
 	    i = (i + 1) & (x->size - 1)) {
 		sl = &x->slot[i];
-		if (sl->p == NULL ||
-		    (sl->ifp == ifp && strcmp(sl->p->key, key) == 0))
+		if (*sl == NULL || strcmp((*sl)->key, key) == 0)
 			return (sl);
 	}
 }
 
 static struct peer *
-index_find(const struct peer_index *x, const struct iface *ifp,
-    const char *key)
+index_find(const struct iface *ifp, const char *key)
 {
-	return (x->size == 0 ? NULL : index_slot(x, ifp, key)->p);
+	if (ifp->index.size == 0)
+		return (NULL);
+	return (*index_slot(&ifp->index, key));
 }
 
 static int
@@ -614,29 +598,26 @@ index_grow(struct peer_index *x)
 	struct peer_index	nx;
 	size_t			i;
 
-	nx.size = x->size == 0 ? 64 : x->size * 2;
+	nx.size = x->size == 0 ? INDEX_MIN : x->size * 2;
 	nx.n = x->n;
 	if ((nx.slot = calloc(nx.size, sizeof(*nx.slot))) == NULL)
 		return (-1);
 	for (i = 0; i < x->size; i++)
-		if (x->slot[i].p != NULL)
-			*index_slot(&nx, x->slot[i].ifp, x->slot[i].p->key) =
-			    x->slot[i];
+		if (x->slot[i] != NULL)
+			*index_slot(&nx, x->slot[i]->key) = x->slot[i];
 	free(x->slot);
 	*x = nx;
 	return (0);
 }
 
 static int
-index_add(struct peer_index *x, const struct iface *ifp, struct peer *p)
+index_add(struct iface *ifp, struct peer *p)
 {
-	struct index_slot	*sl;
+	struct peer_index	*x = &ifp->index;
 
 	if ((x->n + 1) * 2 > x->size && index_grow(x) == -1)
 		return (-1);
-	sl = index_slot(x, ifp, p->key);
-	sl->ifp = ifp;
-	sl->p = p;
+	*index_slot(x, p->key) = p;
 	x->n++;
 	return (0);
 }
@@ -655,39 +636,33 @@ index_between(size_t hole, size_t home, size_t j)
  * would no longer be found past it: no tombstones to clear later.
  */
 static void
-index_del(struct peer_index *x, const struct iface *ifp,
-    const struct peer *p)
+index_del(struct iface *ifp, const struct peer *p)
 {
-	size_t	hole, j, home, mask = x->size - 1;
+	struct peer_index	*x = &ifp->index;
+	size_t			 hole, j, home, mask = x->size - 1;
 
-	hole = index_slot(x, ifp, p->key) - x->slot;
-	if (x->slot[hole].p == NULL)
+	if (x->size == 0)
+		return;
+	hole = index_slot(x, p->key) - x->slot;
+	if (x->slot[hole] == NULL)
 		return;
 	x->n--;
-	x->slot[hole].p = NULL;
-	for (j = (hole + 1) & mask; x->slot[j].p != NULL;
-	    j = (j + 1) & mask) {
-		home = index_hash(x->slot[j].ifp, x->slot[j].p->key) & mask;
+	x->slot[hole] = NULL;
+	for (j = (hole + 1) & mask; x->slot[j] != NULL; j = (j + 1) & mask) {
+		home = index_hash(x->slot[j]->key) & mask;
 		if (index_between(hole, home, j))
 			continue;
 		x->slot[hole] = x->slot[j];
-		x->slot[j].p = NULL;
+		x->slot[j] = NULL;
 		hole = j;
 	}
-}
-
-static void
-index_clear(struct peer_index *x)
-{
-	free(x->slot);
-	memset(x, 0, sizeof(*x));
 }
 
 static void
 peer_remove(struct snapshot_builder *b, struct iface *ifp, struct peer *p)
 {
 	uncharge(b, STATE_PEER + p->naips * STATE_AIP);
-	index_del(b->run_index, ifp, p);
+	index_del(ifp, p);
 	snapshot_peer_remove(b->run, ifp, p);
 }
 
@@ -700,7 +675,7 @@ iface_remove(struct snapshot_builder *b, struct iface *ifp)
 		peer_remove(b, ifp, p);
 	RB_REMOVE(iface_tree, &b->run->ifaces, ifp);
 	b->run->nifaces--;
-	free(ifp);
+	snapshot_iface_free(ifp);
 	uncharge(b, STATE_IFACE);
 }
 
@@ -732,15 +707,12 @@ builder_begin(struct snapshot_builder *b, struct imsg *imsg)
 		b->next_mem = 0;
 		b->run = b->next;
 		b->run_mem = &b->next_mem;
-		index_clear(&b->next_index);
-		b->run_index = &b->next_index;
 	} else {
 		/* A delta applies to the generation before it only. */
 		if (b->state == NULL || gen != b->state->generation + 1)
 			return (-1);
 		b->run = b->state;
 		b->run_mem = &b->mem;
-		b->run_index = &b->index;
 	}
 	b->generation = gen;
 	b->iface = NULL;
@@ -846,7 +818,7 @@ static int
 record_peer(struct snapshot_builder *b, const struct record *r,
     struct peer **pp)
 {
-	struct peer	*p = index_find(b->run_index, b->iface, r->key);
+	struct peer	*p = index_find(b->iface, r->key);
 
 	*pp = NULL;
 	switch (r->mask & (PEER_C_ADD | PEER_C_DEL)) {
@@ -854,7 +826,7 @@ record_peer(struct snapshot_builder *b, const struct record *r,
 		if (p != NULL || charge(b, STATE_PEER) == -1 ||
 		    (*pp = snapshot_peer_add(b->run, b->iface, r->key)) == NULL)
 			return (-1);
-		if (index_add(b->run_index, b->iface, *pp) == -1)
+		if (index_add(b->iface, *pp) == -1)
 			return (-1);
 		return (0);
 	case PEER_C_DEL:
@@ -1028,9 +1000,6 @@ builder_end(struct snapshot_builder *b, struct imsg *imsg,
 	if (s == b->next) {
 		snapshot_free(b->state);
 		b->state = s;
-		index_clear(&b->index);
-		b->index = b->next_index;
-		memset(&b->next_index, 0, sizeof(b->next_index));
 		b->mem = b->next_mem;
 		b->next_mem = 0;
 		b->next = NULL;

@@ -151,6 +151,15 @@ iface_forget(struct iface *ifp)
 	io->ndoc = io->docroom = 0;
 }
 
+/* An interface unlinked, its peers gone: the rest of what it holds. */
+static void
+iface_free(struct iface *ifp)
+{
+	iface_forget(ifp);
+	free(ifp->index.slot);
+	free(iface_order(ifp));
+}
+
 /* The peers of ifp in key order, ifp->npeers of them, or NULL: unknown. */
 struct peer *const *
 snapshot_iface_order(const struct iface *ifp)
@@ -671,8 +680,7 @@ snapshot_free(struct snapshot *s)
 		if (s->arena == NULL)
 			peers_spare(ifp);
 		RB_REMOVE(iface_tree, &s->ifaces, ifp);
-		iface_forget(ifp);
-		free(iface_order(ifp));
+		iface_free(ifp);
 	}
 	arena_free(s->arena);
 	free(s);
@@ -1035,8 +1043,7 @@ void
 snapshot_iface_free(struct iface *ifp)
 {
 	peers_free(RB_ROOT(&ifp->peers));
-	iface_forget(ifp);
-	free(iface_order(ifp));
+	iface_free(ifp);
 }
 
 /*

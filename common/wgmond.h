@@ -129,6 +129,16 @@ struct peer {
 };
 RB_HEAD(peer_tree, peer);
 
+/*
+ * The frontend's peers of an interface by key (common/delta.c): open
+ * addressing, linear probing, at most half full.
+ */
+struct peer_index {
+	struct peer		**slot;		/* NULL: free */
+	uint32_t		  size;		/* a power of two, or 0 */
+	uint32_t		  n;
+};
+
 struct iface {
 	RB_ENTRY(iface)		 entry;
 	char			 name[WGM_NAME_MAX];
@@ -139,6 +149,7 @@ struct iface {
 	uint32_t		 seen;		/* the collector's, as a peer's */
 	size_t			 npeers;
 	struct peer_tree	 peers;
+	struct peer_index	 index;		/* the frontend's */
 };
 RB_HEAD(iface_tree, iface);
 

@@ -364,9 +364,10 @@ churn(uint32_t gen)
 }
 
 /*
- * The receiver finds a record's peer by a hash of its interface and key:
- * runs that remove and add thousands of peers, the same keys in two
- * interfaces, keep it equal to the collector's (each run compares all).
+ * The receiver finds a record's peer in its interface's index, by a hash
+ * of its key: runs that remove and add thousands of peers, the same keys
+ * in two interfaces, keep it equal to the collector's (each run compares
+ * all).
  */
 static void
 test_churn_of_thousands_keeps_the_frontend_equal(void **state)
