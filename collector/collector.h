@@ -154,7 +154,8 @@ void		 names_reload(void);
 void		 names_clear(void);
 const char	*names_lookup(const char *);
 int		 names_unchanged(void);
-void		 names_peer(struct peer *, const struct peer *, int);
+void		 names_peer(struct snapshot *, struct peer *,
+		    const struct peer *, int);
 int		 names_valid_key(const char *);
 int		 names_check_name(const char *, const char **);
 

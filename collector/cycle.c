@@ -36,6 +36,7 @@ cycle_lap(const struct cycle_out *out, int step)
  * packed into the delta while it is in the cache, with no lookup.
  */
 struct cycle_walk {
+	struct snapshot		*snap;		/* the run's */
 	struct classify		 cl;
 	struct wgm_event_list	*list;
 	struct snapshot_packer	*pk;		/* NULL: no snapshot sent */
@@ -49,7 +50,7 @@ walk_pair(struct cycle_walk *w, const struct iface *nifp,
     const struct iface *oifp, struct peer *p, const struct peer *q)
 {
 	if (p != NULL) {
-		names_peer(p, q, w->names);
+		names_peer(w->snap, p, q, w->names);
 		classify_pair(&w->cl, p, q);
 	}
 	if (!w->initial && events_pair(w->list, w->cl.now, nifp, oifp, p,
@@ -255,6 +256,7 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	classify_begin(&w.cl, snap, prev, now, c->connected,
 	    c->disconnected);
 	snap->generation = ++c->generation;
+	w.snap = snap;
 	w.list = &list;
 	w.names = names_unchanged();
 	w.initial = c->current == NULL;

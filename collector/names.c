@@ -601,12 +601,13 @@ names_unchanged(void)
 }
 
 /*
- * Names p: as q, the same peer in the last run, when carry says the
+ * Names p, of s: as q, the same peer in the last run, when carry says the
  * names are the same, else by a lookup.  With no names, unchanged, p
  * keeps the empty name it was made with, and neither is read.
  */
 void
-names_peer(struct peer *p, const struct peer *q, int carry)
+names_peer(struct snapshot *s, struct peer *p, const struct peer *q,
+    int carry)
 {
 	const char	*name = NULL;
 
@@ -616,6 +617,6 @@ names_peer(struct peer *p, const struct peer *q, int carry)
 		name = q->name;
 	else if (nfiles > 0)
 		name = names_lookup(p->key);
-	if (snapshot_peer_set_name(p, name != NULL ? name : "") == -1)
+	if (snapshot_peer_set_name(s, p, name != NULL ? name : "") == -1)
 		fatal("%s", __func__);
 }

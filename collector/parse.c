@@ -578,7 +578,8 @@ parse_aip(struct parser *p, const unsigned char *s, size_t len)
 		cost += PARSE_MEM_CHUNK;
 	if (parse_cost(p, cost + text) == -1)
 		return (-1);
-	if (snapshot_peer_add_aipn(p->peer, (const char *)s, len) == -1)
+	if (snapshot_peer_add_aipn(p->snap, p->peer, (const char *)s,
+	    len) == -1)
 		return (parse_fail(p, PF_AIP, "%s", strerror(errno)));
 	return (0);
 }
@@ -607,8 +608,8 @@ parse_string(void *ctx, const unsigned char *s, size_t len)
 		    WGM_ENDPOINT_MAX, &text) == -1 ||
 		    parse_cost(p, text) == -1)
 			r = -1;
-		else if (snapshot_peer_set_endpointn(p->peer, (const char *)s,
-		    len) == -1)
+		else if (snapshot_peer_set_endpointn(p->snap, p->peer,
+		    (const char *)s, len) == -1)
 			r = parse_fail(p, p->field, "%s", strerror(errno));
 		break;
 	case PF_AIP:
@@ -1022,9 +1023,9 @@ pent_peer_end(struct parser *p)
 
 	p->kept = 0;
 	if (!(q->flags & PEER_F_ENDPOINT))
-		(void)snapshot_peer_set_endpointn(q, "", 0);
+		(void)snapshot_peer_set_endpointn(p->snap, q, "", 0);
 	if (p->droplists && q->aips_hash == w->aips_hash && q->naips > 0)
-		snapshot_peer_drop_aips(q);
+		snapshot_peer_drop_aips(p->snap, q);
 	if (q->handshake == w->handshake && q->rx == w->rx &&
 	    q->tx == w->tx && q->keepalive == w->keepalive &&
 	    q->flags == w->flags && q->endpoint == w->endpoint &&
@@ -1256,13 +1257,13 @@ parse_rollback(struct parser *p)
 		e = &p->ents[i];
 		if (e->added) {
 			snapshot_iface_unlink(p->snap, e->ifp);
-			snapshot_iface_free(e->ifp);
+			snapshot_iface_free(p->snap, e->ifp);
 			continue;
 		}
 		for (k = 0; k < e->n; k++)
 			e->doc[k]->doc = k;
 		for (k = 0; k < e->nadds; k++)
-			snapshot_peer_free(e->adds[k]);
+			snapshot_peer_free(p->snap, e->adds[k]);
 	}
 	/* The lists read into the peers found again. */
 	snapshot_trim(p->snap);
@@ -1353,21 +1354,21 @@ parse_done(struct snapshot *s)
 	for (i = 0; i < change.ngone; i++) {
 		g = &change.gone[i];
 		if (g->unlinked) {
-			snapshot_iface_free(g->ifp);
+			snapshot_iface_free(s, g->ifp);
 			continue;
 		}
 		for (k = 0; k < g->n; k++)
-			snapshot_peer_free(g->v[k]);
+			snapshot_peer_free(s, g->v[k]);
 	}
 	for (i = 0; i < change.nwas; i++) {
 		change.was[i].p->was = PEER_WAS_SAME;
 		if (trimmed)
-			snapshot_peer_drop_aips(change.was[i].p);
+			snapshot_peer_drop_aips(s, change.was[i].p);
 	}
 	for (i = 0; i < change.nadded; i++) {
 		change.added[i]->was = PEER_WAS_SAME;
 		if (trimmed)
-			snapshot_peer_drop_aips(change.added[i]);
+			snapshot_peer_drop_aips(s, change.added[i]);
 	}
 	change.nwas = change.nadded = change.ngone = change.ngonev = 0;
 	change.droplists = 0;
@@ -1818,7 +1819,7 @@ parse_free(struct parser *p)
 		return;
 	/* Those of a "peers" object left open by a failure. */
 	while (p->npeers > 0)
-		snapshot_peer_free(p->peers[--p->npeers].peer);
+		snapshot_peer_free(p->snap, p->peers[--p->npeers].peer);
 	if (p->inplace && !p->applied)
 		parse_rollback(p);
 	if (p->inplace)

@@ -675,7 +675,7 @@ iface_remove(struct snapshot_builder *b, struct iface *ifp)
 		peer_remove(b, ifp, p);
 	RB_REMOVE(iface_tree, &b->run->ifaces, ifp);
 	b->run->nifaces--;
-	snapshot_iface_free(ifp);
+	snapshot_iface_free(b->run, ifp);
 	uncharge(b, STATE_IFACE);
 }
 
@@ -860,10 +860,10 @@ record_apply(struct snapshot_builder *b, struct peer *p,
     const struct record *r)
 {
 	if ((r->mask & PEER_C_NAME) &&
-	    snapshot_peer_set_name(p, r->name) == -1)
+	    snapshot_peer_set_name(b->run, p, r->name) == -1)
 		return (-1);
 	if ((r->mask & PEER_C_ENDPOINT) &&
-	    snapshot_peer_set_endpoint(p, r->endpoint) == -1)
+	    snapshot_peer_set_endpoint(b->run, p, r->endpoint) == -1)
 		return (-1);
 	if (r->mask & PEER_C_HANDSHAKE)
 		p->handshake = r->handshake;
@@ -931,8 +931,8 @@ aips_read(struct snapshot_builder *b, struct reader *rd)
 		    charge(b, STATE_AIP) == -1 || list_add(b, aip) == -1)
 			return (-1);
 	if (b->aips_left == 0) {
-		if (b->list_open && snapshot_peer_set_aips(b->peer, b->list,
-		    b->list_len, b->list_n) == -1)
+		if (b->list_open && snapshot_peer_set_aips(b->run, b->peer,
+		    b->list, b->list_len, b->list_n) == -1)
 			return (-1);
 		b->list_open = 0;
 		if (b->list_room > LIST_KEEP) {

@@ -167,7 +167,7 @@ snapshot_iface_order(const struct iface *ifp)
 	return (iface_order(ifp)->order);
 }
 
-static void	arena_put(struct peer *);
+static void	arena_put(struct snap_arena *, struct peer *);
 static int	peer_cmp(struct peer *, struct peer *);
 static int	iface_cmp(struct iface *, struct iface *);
 
@@ -334,15 +334,15 @@ spare_pop(void)
 }
 
 static void
-peer_put(struct peer *p)
+peer_put(struct snapshot *s, struct peer *p)
 {
 	/*
 	 * Its memory goes with its arena's; until then it is the next peer
 	 * the arena gives (a snapshot updated in place loses and gains a
 	 * few a run).
 	 */
-	if (p->arena != NULL) {
-		arena_put(p);
+	if (s->arena != NULL) {
+		arena_put(s->arena, p);
 		return;
 	}
 	peer_release(p);
@@ -508,7 +508,6 @@ arena_peer(struct snap_arena *a)
 		POOL_UNPOISON(p, PEER_DATA);
 		a->free = RB_LEFT(p, entry);
 		peer_clear(p);
-		p->arena = a;
 		return (p);
 	}
 	if ((p = arena_take(&a->peers, &arena_spare.peers, sizeof(*p),
@@ -517,15 +516,14 @@ arena_peer(struct snap_arena *a)
 	/* The next peers' lines, on their way to the cache while this is read. */
 	arena_ahead((char *)p + ARENA_AHEAD * sizeof(*p), sizeof(*p));
 	peer_clear(p);
-	p->arena = a;
 	return (p);
 }
 
 static void
-arena_put(struct peer *p)
+arena_put(struct snap_arena *a, struct peer *p)
 {
-	RB_LEFT(p, entry) = p->arena->free;
-	p->arena->free = p;
+	RB_LEFT(p, entry) = a->free;
+	a->free = p;
 	POOL_POISON(p, PEER_DATA);
 }
 
@@ -535,9 +533,9 @@ arena_put(struct peer *p)
  * moved to the end (a list is one run of bytes).
  */
 static int
-arena_aip(struct peer *p, const char *aip, size_t len)
+arena_aip(struct snap_arena *a, struct peer *p, const char *aip, size_t len)
 {
-	struct arena_list	*l = &p->arena->aips;
+	struct arena_list	*l = &a->aips;
 	struct arena_chunk	*c = l->head;
 	char			*n;
 
@@ -640,18 +638,18 @@ pool_bound(size_t npeers)
  * and its rebalancing for each node.
  */
 static void
-peers_free(struct peer *p)
+peers_free(struct snapshot *s, struct peer *p)
 {
 	if (p == NULL)
 		return;
-	peers_free(RB_LEFT(p, entry));
-	peers_free(RB_RIGHT(p, entry));
-	peer_put(p);
+	peers_free(s, RB_LEFT(p, entry));
+	peers_free(s, RB_RIGHT(p, entry));
+	peer_put(s, p);
 }
 
 /* A freed snapshot's tree: to the pool whole while it has room. */
 static void
-peers_spare(struct iface *ifp)
+peers_spare(struct snapshot *s, struct iface *ifp)
 {
 	struct peer	*root = RB_ROOT(&ifp->peers);
 
@@ -659,7 +657,7 @@ peers_spare(struct iface *ifp)
 		return;
 	if (pool.npeers + ifp->npeers > pool.max ||
 	    spare_room(TREE_ROOM) == -1) {
-		peers_free(root);
+		peers_free(s, root);
 		return;
 	}
 	if (POOL_ASAN)
@@ -678,7 +676,7 @@ snapshot_free(struct snapshot *s)
 		pool.max = s->npeers;
 	RB_FOREACH_SAFE(ifp, iface_tree, &s->ifaces, nifp) {
 		if (s->arena == NULL)
-			peers_spare(ifp);
+			peers_spare(s, ifp);
 		RB_REMOVE(iface_tree, &s->ifaces, ifp);
 		iface_free(ifp);
 	}
@@ -717,9 +715,9 @@ snapshot_iface_add(struct snapshot *s, const char *name)
  * is about half of what the collector holds between runs.
  */
 static void
-peer_trim(struct peer *p)
+peer_trim(const struct snapshot *s, struct peer *p)
 {
-	if (p->arena == NULL)
+	if (s->arena == NULL)
 		free(p->aips);
 	p->aips = NULL;
 	p->naips = 0;
@@ -739,14 +737,14 @@ snapshot_trim(struct snapshot *s)
 	RB_FOREACH(ifp, iface_tree, &s->ifaces) {
 		if ((v = snapshot_iface_order(ifp)) == NULL) {
 			RB_FOREACH(p, peer_tree, &ifp->peers)
-				peer_trim(p);
+				peer_trim(s, p);
 			continue;
 		}
 		for (i = 0; i < ifp->npeers; i++) {
 			if (i + ORDER_AHEAD < ifp->npeers)
 				__builtin_prefetch(&v[i + ORDER_AHEAD]->aips,
 				    1);
-			peer_trim(v[i]);
+			peer_trim(s, v[i]);
 		}
 	}
 	snapshot_trim_lists(s);
@@ -784,7 +782,7 @@ snapshot_peer_add(struct snapshot *s, struct iface *ifp, const char *key)
 		return (NULL);
 	strlcpy(p->key, key, sizeof(p->key));
 	if (RB_INSERT(peer_tree, &ifp->peers, p) != NULL) {
-		peer_put(p);
+		peer_put(s, p);
 		errno = EEXIST;
 		return (NULL);
 	}
@@ -822,10 +820,10 @@ snapshot_peer_newn(struct snapshot *s, const char *key, size_t len)
 }
 
 void
-snapshot_peer_free(struct peer *p)
+snapshot_peer_free(struct snapshot *s, struct peer *p)
 {
 	if (p != NULL)
-		peer_put(p);
+		peer_put(s, p);
 }
 
 /*
@@ -888,7 +886,7 @@ snapshot_iface_fill(struct snapshot *s, struct iface *ifp, struct peer **v,
 
 /* A string of p's, copied to the end of its arena's list. */
 static int
-str_move(struct peer *p, const char **f)
+str_move(struct snap_arena *a, const char **f)
 {
 	size_t	 len;
 	char	*m;
@@ -896,7 +894,7 @@ str_move(struct peer *p, const char **f)
 	if (*f == peer_none)
 		return (0);
 	len = strlen(*f);
-	if ((m = arena_take(&p->arena->strs, &arena_spare.strs, len + 1,
+	if ((m = arena_take(&a->strs, &arena_spare.strs, len + 1,
 	    ARENA_STRS)) == NULL)
 		return (-1);
 	memcpy(m, *f, len + 1);
@@ -1038,11 +1036,11 @@ snapshot_iface_unlink(struct snapshot *s, struct iface *ifp)
 	s->npeers -= ifp->npeers;
 }
 
-/* An interface unlinked, and its peers. */
+/* An interface unlinked from s, and its peers. */
 void
-snapshot_iface_free(struct iface *ifp)
+snapshot_iface_free(struct snapshot *s, struct iface *ifp)
 {
-	peers_free(RB_ROOT(&ifp->peers));
+	peers_free(s, RB_ROOT(&ifp->peers));
 	iface_free(ifp);
 }
 
@@ -1071,8 +1069,8 @@ snapshot_compact(struct snapshot *s)
 	s->arena->dead = 0;
 	RB_FOREACH(ifp, iface_tree, &s->ifaces)
 		RB_FOREACH(p, peer_tree, &ifp->peers)
-			if (str_move(p, &p->name) == -1 ||
-			    str_move(p, &p->endpoint) == -1) {
+			if (str_move(s->arena, &p->name) == -1 ||
+			    str_move(s->arena, &p->endpoint) == -1) {
 				/* Where they are, then: both lists kept. */
 				while ((c = chunk_pop(&old)) != NULL)
 					chunk_push(&s->arena->strs, c);
@@ -1097,8 +1095,8 @@ snapshot_peer_find(struct iface *ifp, const char *key)
  * allocation; "" takes none.
  */
 static int
-peer_set_str(struct peer *p, const char **f, const char *v, size_t len,
-    size_t max)
+peer_set_str(struct snap_arena *a, const char **f, const char *v,
+    size_t len, size_t max)
 {
 	char	*m;
 
@@ -1110,8 +1108,8 @@ peer_set_str(struct peer *p, const char **f, const char *v, size_t len,
 		return (0);
 	if (len == 0)
 		m = (char *)peer_none;
-	else if (p->arena != NULL)
-		m = arena_take(&p->arena->strs, &arena_spare.strs, len + 1,
+	else if (a != NULL)
+		m = arena_take(&a->strs, &arena_spare.strs, len + 1,
 		    ARENA_STRS);
 	else
 		m = malloc(len + 1);
@@ -1121,32 +1119,35 @@ peer_set_str(struct peer *p, const char **f, const char *v, size_t len,
 		memcpy(m, v, len);
 		m[len] = '\0';
 	}
-	if (p->arena == NULL)
+	if (a == NULL)
 		str_free(*f);
 	else if (*f != peer_none)
-		p->arena->dead += strlen(*f) + 1;
+		a->dead += strlen(*f) + 1;
 	*f = m;
 	return (0);
 }
 
 int
-snapshot_peer_set_name(struct peer *p, const char *name)
+snapshot_peer_set_name(struct snapshot *s, struct peer *p, const char *name)
 {
-	return (peer_set_str(p, &p->name, name, strlen(name),
+	return (peer_set_str(s->arena, &p->name, name, strlen(name),
 	    WGM_PEERNAME_MAX));
 }
 
 int
-snapshot_peer_set_endpoint(struct peer *p, const char *endpoint)
+snapshot_peer_set_endpoint(struct snapshot *s, struct peer *p,
+    const char *endpoint)
 {
-	return (snapshot_peer_set_endpointn(p, endpoint, strlen(endpoint)));
+	return (snapshot_peer_set_endpointn(s, p, endpoint,
+	    strlen(endpoint)));
 }
 
 /* The same, of len bytes with no NUL, which need not follow. */
 int
-snapshot_peer_set_endpointn(struct peer *p, const char *endpoint, size_t len)
+snapshot_peer_set_endpointn(struct snapshot *s, struct peer *p,
+    const char *endpoint, size_t len)
 {
-	return (peer_set_str(p, &p->endpoint, endpoint, len,
+	return (peer_set_str(s->arena, &p->endpoint, endpoint, len,
 	    WGM_ENDPOINT_MAX));
 }
 
@@ -1157,7 +1158,7 @@ snapshot_peer_remove(struct snapshot *s, struct iface *ifp, struct peer *p)
 	iface_forget(ifp);
 	ifp->npeers--;
 	s->npeers--;
-	peer_put(p);
+	peer_put(s, p);
 }
 
 static uint64_t
@@ -1202,14 +1203,14 @@ aips_hash(uint64_t h, const char *aip, size_t len)
  * a third of it on average.  The flags are the caller's.
  */
 int
-snapshot_peer_set_aips(struct peer *p, const char *list, size_t len,
-    uint32_t n)
+snapshot_peer_set_aips(struct snapshot *s, struct peer *p, const char *list,
+    size_t len, uint32_t n)
 {
 	char		*m = NULL;
 	uint64_t	 h = 0;
 	size_t		 i, l;
 
-	if (p->arena != NULL) {
+	if (s->arena != NULL) {
 		errno = EINVAL;
 		return (-1);
 	}
@@ -1234,9 +1235,9 @@ snapshot_peer_set_aips(struct peer *p, const char *list, size_t len,
 }
 
 int
-snapshot_peer_add_aip(struct peer *p, const char *aip)
+snapshot_peer_add_aip(struct snapshot *s, struct peer *p, const char *aip)
 {
-	return (snapshot_peer_add_aipn(p, aip, strlen(aip)));
+	return (snapshot_peer_add_aipn(s, p, aip, strlen(aip)));
 }
 
 /*
@@ -1245,7 +1246,8 @@ snapshot_peer_add_aip(struct peer *p, const char *aip)
  * copy, which has its NUL.
  */
 int
-snapshot_peer_add_aipn(struct peer *p, const char *aip, size_t len)
+snapshot_peer_add_aipn(struct snapshot *s, struct peer *p, const char *aip,
+    size_t len)
 {
 	char	*n, *entry;
 	size_t	 need;
@@ -1258,8 +1260,8 @@ snapshot_peer_add_aipn(struct peer *p, const char *aip, size_t len)
 		errno = EOVERFLOW;
 		return (-1);
 	}
-	if (p->arena != NULL) {
-		if (arena_aip(p, aip, len) == -1)
+	if (s->arena != NULL) {
+		if (arena_aip(s->arena, p, aip, len) == -1)
 			return (-1);
 	} else {
 		/* Grow by doubling: a peer may route thousands of prefixes. */
@@ -1284,15 +1286,15 @@ snapshot_peer_add_aipn(struct peer *p, const char *aip, size_t len)
  * room in an arena given back, when they are the last laid down.
  */
 void
-snapshot_peer_drop_aips(struct peer *p)
+snapshot_peer_drop_aips(struct snapshot *s, struct peer *p)
 {
 	struct arena_chunk	*c;
 
-	if (p->arena != NULL && p->aips_len > 0 &&
-	    (c = p->arena->aips.head) != NULL &&
+	if (s->arena != NULL && p->aips_len > 0 &&
+	    (c = s->arena->aips.head) != NULL &&
 	    p->aips + p->aips_len == CHUNK_DATA(c) + c->used)
 		c->used -= p->aips_len;
-	peer_trim(p);
+	peer_trim(s, p);
 }
 
 const char *

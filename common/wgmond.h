@@ -118,7 +118,6 @@ struct peer {
 			uint32_t doc;		/* place in the document */
 		};
 	};
-	struct snap_arena	*arena;		/* where it lives, or NULL */
 	uint32_t		 naips;
 	uint32_t		 aips_len;	/* bytes */
 	uint32_t		 gen;		/* the frontend's: last changed */
@@ -356,15 +355,17 @@ struct iface	*snapshot_iface_find(struct snapshot *, const char *);
 struct peer	*snapshot_peer_add(struct snapshot *, struct iface *,
 		    const char *);
 struct peer	*snapshot_peer_find(struct iface *, const char *);
-int		 snapshot_peer_set_name(struct peer *, const char *);
-int		 snapshot_peer_set_endpoint(struct peer *, const char *);
-int		 snapshot_peer_set_endpointn(struct peer *, const char *,
-		    size_t);
+int		 snapshot_peer_set_name(struct snapshot *, struct peer *,
+		    const char *);
+int		 snapshot_peer_set_endpoint(struct snapshot *, struct peer *,
+		    const char *);
+int		 snapshot_peer_set_endpointn(struct snapshot *, struct peer *,
+		    const char *, size_t);
 struct peer	*snapshot_peer_new(struct snapshot *, const char *);
 struct peer	*snapshot_peer_newn(struct snapshot *, const char *, size_t);
-void		 snapshot_peer_free(struct peer *);
+void		 snapshot_peer_free(struct snapshot *, struct peer *);
 void		 snapshot_iface_unlink(struct snapshot *, struct iface *);
-void		 snapshot_iface_free(struct iface *);
+void		 snapshot_iface_free(struct snapshot *, struct iface *);
 struct peer *const *snapshot_iface_ordered(struct iface *);
 int		 snapshot_iface_update(struct snapshot *, struct iface *,
 		    struct peer **, size_t, struct peer **, size_t);
@@ -381,11 +382,13 @@ int		 snapshot_iface_fill(struct snapshot *, struct iface *,
 struct peer *const *snapshot_iface_order(const struct iface *);
 void		 snapshot_peer_remove(struct snapshot *, struct iface *,
 		    struct peer *);
-int		 snapshot_peer_add_aip(struct peer *, const char *);
-int		 snapshot_peer_add_aipn(struct peer *, const char *, size_t);
-void		 snapshot_peer_drop_aips(struct peer *);
-int		 snapshot_peer_set_aips(struct peer *, const char *, size_t,
-		    uint32_t);
+int		 snapshot_peer_add_aip(struct snapshot *, struct peer *,
+		    const char *);
+int		 snapshot_peer_add_aipn(struct snapshot *, struct peer *,
+		    const char *, size_t);
+void		 snapshot_peer_drop_aips(struct snapshot *, struct peer *);
+int		 snapshot_peer_set_aips(struct snapshot *, struct peer *,
+		    const char *, size_t, uint32_t);
 const char	*snapshot_status_name(int);
 const char	*snapshot_error_name(int);
 /* delta.c */

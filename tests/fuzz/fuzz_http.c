@@ -72,10 +72,10 @@ feed_state(void)
 	    (ifp = snapshot_iface_add(s, "wg0")) == NULL ||
 	    (p = snapshot_peer_add(s, ifp,
 	    "/l1risLub8HG6hQqde2xPQCg5Vv+SxOdzWba3TqUb5U=")) == NULL ||
-	    snapshot_peer_add_aip(p, "10.9.0.1/32") == -1)
+	    snapshot_peer_add_aip(s, p, "10.9.0.1/32") == -1)
 		abort();
 	s->time = time(NULL);
-	if (snapshot_peer_set_endpoint(p, "192.0.2.1:51820") == -1)
+	if (snapshot_peer_set_endpoint(s, p, "192.0.2.1:51820") == -1)
 		abort();
 	p->handshake = s->time - 10;
 	p->status = STATUS_CONNECTED;

@@ -139,7 +139,8 @@ peer(struct snapshot *s, struct iface *ifp, const char *key, uint64_t rx,
 	int		 i;
 
 	assert_non_null(p = snapshot_peer_add(s, ifp, key));
-	assert_int_equal(snapshot_peer_set_endpoint(p, "[fd00::1]:51820"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p,
+	    "[fd00::1]:51820"), 0);
 	p->handshake = 1765189400;
 	p->hs_mono = 86300;
 	p->rx = rx;
@@ -151,7 +152,7 @@ peer(struct snapshot *s, struct iface *ifp, const char *key, uint64_t rx,
 	for (i = 0; i < naips; i++) {
 		snprintf(aip, sizeof(aip), "10.%d.%d.%d/32", (int)(rx % 200),
 		    i / 256, i % 256);
-		assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+		assert_int_equal(snapshot_peer_add_aip(s, p, aip), 0);
 	}
 	return (p);
 }
@@ -268,7 +269,7 @@ first(void)
 
 	ifp = iface(s, "wg0");
 	peer(s, ifp, "A", 100, 1);
-	assert_int_equal(snapshot_peer_set_name(peer(s, ifp, "B", 200, 2),
+	assert_int_equal(snapshot_peer_set_name(s, peer(s, ifp, "B", 200, 2),
 	    "Bob's \"phone\""), 0);
 	peer(s, ifp, "C", 300, 3);
 	peer(s, iface(s, "wg1"), "D", 400, 1);
@@ -290,8 +291,8 @@ second(void)
 	ifp = iface(s, "wg0");
 	peer(s, ifp, "A", 100, 1)->rx = 150;
 	p = peer(s, ifp, "B", 200, 2);
-	assert_int_equal(snapshot_peer_set_name(p, "Bob"), 0);
-	assert_int_equal(snapshot_peer_set_endpoint(p, "192.0.2.1:4444"), 0);
+	assert_int_equal(snapshot_peer_set_name(s, p, "Bob"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p, "192.0.2.1:4444"), 0);
 	peer(s, ifp, "C", 301, 3)->rx = 300;
 	peer(s, ifp, "F", 600, 0);
 	peer(s, iface(s, "wg2"), "E", 500, 1);
@@ -442,7 +443,7 @@ test_many_allowed_ips_follow_in_aips_messages(void **state)
 	p = find(s1, "wg0", "C");
 	for (i = 0; i < 5000; i++) {
 		snprintf(aip, sizeof(aip), "10.%d.%d.0/24", i / 256, i % 256);
-		assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+		assert_int_equal(snapshot_peer_add_aip(s1, p, aip), 0);
 	}
 	assert_true(snapshot_compose_delta(&l->w, NULL, s1, 1) > 0);
 	assert_true(aips_messages(l, &got) >= 3);
@@ -452,7 +453,7 @@ test_many_allowed_ips_follow_in_aips_messages(void **state)
 	p = find(s2, "wg0", "C");
 	for (i = 0; i < 4000; i++) {
 		snprintf(aip, sizeof(aip), "fd00::%x/128", i);
-		assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+		assert_int_equal(snapshot_peer_add_aip(s2, p, aip), 0);
 	}
 	snapshot_trim(s1);
 	assert_true(snapshot_compose_delta(&l->w, s1, s2, 0) > 0);

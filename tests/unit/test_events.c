@@ -152,9 +152,10 @@ test_first_run_logs_initial_status_per_shown_peer(void **state)
 	struct peer	*p;
 
 	p = table_set(t, "wg0", KEY_A, NOW - 10);
-	assert_int_equal(snapshot_peer_set_endpoint(p, "57.128.189.209:51823"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(t->new, p,
+	    "57.128.189.209:51823"), 0);
 	p->flags |= PEER_F_ENDPOINT;
-	snapshot_peer_add_aip(p, "10.150.94.2/32");
+	snapshot_peer_add_aip(t->new, p, "10.150.94.2/32");
 	table_set(t, "wg0", KEY_B, NOW - D - 100);
 	classify_run(t, NOW);
 
@@ -371,7 +372,7 @@ table_name(struct table *t, const char *iface, const char *key,
 	struct peer	*p;
 
 	p = table_set(t, iface, key, handshake);
-	assert_int_equal(snapshot_peer_set_name(p, name), 0);
+	assert_int_equal(snapshot_peer_set_name(t->new, p, name), 0);
 }
 
 /*
@@ -528,7 +529,7 @@ test_initial_status_with_huge_allowed_ips_stays_bounded(void **state)
 	p = table_set(t, "wg0", KEY_A, NOW);
 	for (i = 0; i < 5000; i++) {
 		snprintf(aip, sizeof(aip), "fd00:%x::/64", i);
-		assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+		assert_int_equal(snapshot_peer_add_aip(t->new, p, aip), 0);
 	}
 	classify_run(t, NOW);
 
@@ -567,13 +568,13 @@ test_initial_status_with_unprintable_names_stays_bounded(void **state)
 
 	p = table_set(t, unprintable(name, sizeof(name) - 1, 0),
 	    unprintable(key, sizeof(key) - 1, 7), NOW);
-	assert_int_equal(snapshot_peer_set_name(p,
+	assert_int_equal(snapshot_peer_set_name(t->new, p,
 	    unprintable(pname, sizeof(pname) - 1, 3)), 0);
 	p->flags |= PEER_F_ENDPOINT;
-	assert_int_equal(snapshot_peer_set_endpoint(p,
+	assert_int_equal(snapshot_peer_set_endpoint(t->new, p,
 	    unprintable(ep, sizeof(ep) - 1, 13)), 0);
 	for (i = 0; i < 400; i++)
-		assert_int_equal(snapshot_peer_add_aip(p,
+		assert_int_equal(snapshot_peer_add_aip(t->new, p,
 		    unprintable(aip, sizeof(aip) - 1, i)), 0);
 	classify_run(t, NOW);
 
@@ -601,7 +602,8 @@ test_allowed_ips_cut_only_when_they_do_not_fit(void **state)
 		while (p->naips < (size_t)n) {
 			snprintf(aip, sizeof(aip), "10.%d.%d.0/24",
 			    (int)p->naips / 250, (int)p->naips % 250);
-			assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+			assert_int_equal(snapshot_peer_add_aip(t->new, p,
+			    aip), 0);
 		}
 		t->runs = 0;
 		classify_run(t, NOW);

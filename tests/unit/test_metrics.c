@@ -65,7 +65,7 @@ test_longest_values_all_escaped_render_whole(void **state)
 	assert_non_null(ifp = snapshot_iface_add(s, name));
 	assert_non_null(p = snapshot_peer_add(s, ifp, KEY_A));
 	p->flags |= PEER_F_ENDPOINT;
-	assert_int_equal(snapshot_peer_set_endpoint(p, ep), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p, ep), 0);
 	got = render_peers(s);
 	snprintf(want, sizeof(want), "\nwireguard_peer_info{device=\"%s\","
 	    "public_key=\"" KEY_A "\",endpoint=\"%s\",name=\"\"} 1\n",
@@ -84,7 +84,7 @@ test_newline_in_allowed_ip_is_escaped(void **state)
 
 	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
 	assert_non_null(p = snapshot_peer_add(s, ifp, KEY_A));
-	assert_int_equal(snapshot_peer_add_aip(p, "a\nb"), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, p, "a\nb"), 0);
 	got = render_peers(s);
 	assert_non_null(strstr(got, "\nwireguard_peer_allowed_ips_info{"
 	    "device=\"wg0\",public_key=\"" KEY_A "\",allowed_ips=\"a\\nb\","

@@ -461,7 +461,7 @@ named_run_from(struct cycle *c, const char *stale, const char *a,
 	assert_non_null(ifp = snapshot_iface_add(s, "wg0"));
 	assert_non_null(pa = snapshot_peer_add(s, ifp, KEY_A));
 	assert_non_null(pb = snapshot_peer_add(s, ifp, KEY_B));
-	assert_int_equal(snapshot_peer_set_name(pb, stale), 0);
+	assert_int_equal(snapshot_peer_set_name(s, pb, stale), 0);
 	cycle_run(c, s, 1765189500 + 10 * c->generation,
 	    unit_discard_out());
 	assert_string_equal(pa->name, a);

@@ -139,14 +139,14 @@ test_full_peer_renders_every_field(void **state)
 	ifp->fwmark = 0;
 	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT | IFACE_F_FWMARK;
 	p = add_seen_peer(s, ifp, KEY_A, STATUS_CONNECTED, 42);
-	assert_int_equal(snapshot_peer_set_endpoint(p, "1.2.3.4:51820"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p, "1.2.3.4:51820"), 0);
 	p->rx = 1024;
 	p->tx = 2048;
 	p->keepalive = 25;
 	p->flags |= PEER_F_ENDPOINT | PEER_F_RX | PEER_F_TX |
 	    PEER_F_KEEPALIVE | PEER_F_PSK;
-	assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.2/32"), 0);
-	assert_int_equal(snapshot_peer_add_aip(p, "fd00::2/128"), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, p, "10.0.0.2/32"), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, p, "fd00::2/128"), 0);
 
 	assert_renders(render_raw, s,
 	    "{\"wg0\":{\"publicKey\":\"" PUBKEY "\",\"listenPort\":51820,"
@@ -175,7 +175,7 @@ test_fields_without_their_flag_are_omitted(void **state)
 	ifp->port = 51820;
 	ifp->fwmark = 7;
 	p = add_peer(s, ifp, KEY_A, STATUS_NEVER);
-	assert_int_equal(snapshot_peer_set_endpoint(p, "1.2.3.4:51820"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p, "1.2.3.4:51820"), 0);
 	p->handshake = NOW - 5;
 	p->rx = 1;
 	p->tx = 2;
@@ -325,9 +325,10 @@ test_names_with_quote_and_control_char_are_escaped(void **state)
 	strlcpy(ifp->pubkey, "k\\", sizeof(ifp->pubkey));
 	ifp->flags |= IFACE_F_PUBKEY;
 	p = add_peer(s, ifp, "a\\b\n", STATUS_NEVER);
-	assert_int_equal(snapshot_peer_set_endpoint(p, "[fe80::1%\x1f]:1"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p,
+	    "[fe80::1%\x1f]:1"), 0);
 	p->flags |= PEER_F_ENDPOINT;
-	assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32\""), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, p, "10.0.0.1/32\""), 0);
 
 	assert_renders(render_raw, s,
 	    "{\"w\\\"g\\u0001\":{\"publicKey\":\"k\\\\\",\"peers\":{"
@@ -354,7 +355,7 @@ test_peer_name_follows_key_escaped(void **state)
 
 	ifp = add_iface(s, "wg0");
 	p = add_peer(s, ifp, "A", STATUS_NEVER);
-	assert_int_equal(snapshot_peer_set_name(p, "\"</script>\\"), 0);
+	assert_int_equal(snapshot_peer_set_name(s, p, "\"</script>\\"), 0);
 	add_peer(s, ifp, "B", STATUS_NEVER);
 
 	assert_renders(render_raw, s,
@@ -445,7 +446,8 @@ build_big(struct snapshot *s)
 			p = add_seen_peer(s, ifp, key, j % 4, j * 7);
 			snprintf(ep, sizeof(ep), "[fd00::%x]:%d", j,
 			    1024 + j);
-			assert_int_equal(snapshot_peer_set_endpoint(p, ep), 0);
+			assert_int_equal(snapshot_peer_set_endpoint(s, p,
+			    ep), 0);
 			p->rx = (uint64_t)j << 40;
 			p->tx = UINT64_MAX - j;
 			p->flags |= PEER_F_ENDPOINT | PEER_F_RX | PEER_F_TX;
@@ -454,8 +456,8 @@ build_big(struct snapshot *s)
 			for (k = 0; k < 2 + j % 4; k++) {
 				snprintf(aip, sizeof(aip), "10.%d.%d.%d/32",
 				    i, j, k);
-				assert_int_equal(snapshot_peer_add_aip(p, aip),
-				    0);
+				assert_int_equal(snapshot_peer_add_aip(s, p,
+				    aip), 0);
 			}
 		}
 	}
@@ -603,10 +605,11 @@ test_parts_give_the_renderers_bodies(void **state)
 	build_big(s);
 	ifp = add_iface(s, "w\"g\x01");
 	p = add_seen_peer(s, ifp, "a\\b\n", STATUS_CONNECTED, 3);
-	assert_int_equal(snapshot_peer_set_name(p, "\"</script>\\"), 0);
-	assert_int_equal(snapshot_peer_set_endpoint(p, "[fe80::1%\x1f]:1"), 0);
+	assert_int_equal(snapshot_peer_set_name(s, p, "\"</script>\\"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p,
+	    "[fe80::1%\x1f]:1"), 0);
 	p->flags |= PEER_F_ENDPOINT | PEER_F_KEEPALIVE;
-	assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32\""), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, p, "10.0.0.1/32\""), 0);
 	assert_int_equal(render_peer_parts(b, s, RK_ALL),
 	    BIG_IFACES * BIG_PEERS + 1);
 	assert_int_equal(evbuffer_get_length(b), 0);
@@ -670,8 +673,8 @@ change(struct snapshot *s)
 	p->rx += 1000;
 	p->handshake = s->time - 1;
 	p->status = STATUS_INACTIVE;
-	assert_int_equal(snapshot_peer_set_endpoint(p, "192.0.2.1:9"), 0);
-	assert_int_equal(snapshot_peer_add_aip(p, "fd00::5/128"), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p, "192.0.2.1:9"), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, p, "fd00::5/128"), 0);
 	snprintf(key, sizeof(key), "%040d+\\/=", 6);
 	assert_non_null(p = snapshot_peer_find(ifp, key));
 	snapshot_peer_remove(s, ifp, p);

@@ -36,8 +36,9 @@ sample(int naips)
 	ifp->port = 51820;
 	ifp->flags = IFACE_F_PUBKEY | IFACE_F_PORT;
 	assert_non_null(p = snapshot_peer_add(s, ifp, "PEER1"));
-	assert_int_equal(snapshot_peer_set_name(p, "Alice's \"laptop\""), 0);
-	assert_int_equal(snapshot_peer_set_endpoint(p, "[fd00::1]:51820"), 0);
+	assert_int_equal(snapshot_peer_set_name(s, p, "Alice's \"laptop\""), 0);
+	assert_int_equal(snapshot_peer_set_endpoint(s, p,
+	    "[fd00::1]:51820"), 0);
 	p->handshake = 1765189400;
 	p->rx = UINT64_MAX;
 	p->tx = 2;
@@ -46,7 +47,7 @@ sample(int naips)
 	    PEER_F_TX | PEER_F_PSK;
 	for (i = 0; i < naips; i++) {
 		snprintf(aip, sizeof(aip), "10.%d.%d.0/24", i / 256, i % 256);
-		assert_int_equal(snapshot_peer_add_aip(p, aip), 0);
+		assert_int_equal(snapshot_peer_add_aip(s, p, aip), 0);
 	}
 	assert_non_null(snapshot_peer_add(s, ifp, "PEER2"));
 	assert_non_null(snapshot_iface_add(s, "wg1"));
@@ -87,9 +88,9 @@ arena_sample(int n)
 	for (i = 0; i < n; i++) {
 		snprintf(key, sizeof(key), "PEER%06d", i);
 		assert_non_null(p = snapshot_peer_add(s, ifp, key));
-		assert_int_equal(snapshot_peer_set_endpoint(p,
+		assert_int_equal(snapshot_peer_set_endpoint(s, p,
 		    "[2001:db8::1]:51820"), 0);
-		assert_int_equal(snapshot_peer_add_aip(p, "10.0.0.1/32"), 0);
+		assert_int_equal(snapshot_peer_add_aip(s, p, "10.0.0.1/32"), 0);
 	}
 	return (s);
 }
@@ -130,22 +131,24 @@ test_list_made_whole_is_the_list_added(void **state)
 	q = snapshot_peer_find(snapshot_iface_find(s, "wg0"), "PEER2");
 	assert_non_null(p);
 	assert_non_null(q);
-	assert_int_equal(snapshot_peer_set_aips(q, list, sizeof(list), 3), 0);
+	assert_int_equal(snapshot_peer_set_aips(s, q, list, sizeof(list),
+	    3), 0);
 	assert_int_equal(q->naips, 3);
 	assert_int_equal(q->aips_len, sizeof(list));
 	assert_memory_equal(q->aips, p->aips, sizeof(list));
 	assert_int_equal(q->aips_hash, p->aips_hash);
 	/* Replaced, then emptied. */
-	assert_int_equal(snapshot_peer_set_aips(q, list, 12, 1), 0);
+	assert_int_equal(snapshot_peer_set_aips(s, q, list, 12, 1), 0);
 	assert_string_equal(q->aips, "10.0.0.0/24");
 	assert_int_not_equal(q->aips_hash, p->aips_hash);
-	assert_int_equal(snapshot_peer_set_aips(q, NULL, 0, 0), 0);
+	assert_int_equal(snapshot_peer_set_aips(s, q, NULL, 0, 0), 0);
 	assert_null(q->aips);
 	assert_int_equal(q->naips, 0);
 	assert_int_equal(q->aips_hash, 0);
 	p = snapshot_peer_find(snapshot_iface_find(a, "wg0"), "PEER000000");
 	assert_non_null(p);
-	assert_int_equal(snapshot_peer_set_aips(p, list, sizeof(list), 3), -1);
+	assert_int_equal(snapshot_peer_set_aips(a, p, list, sizeof(list),
+	    3), -1);
 	snapshot_free(s);
 	snapshot_free(a);
 }
@@ -170,14 +173,14 @@ test_entry_of_len_bytes_ends_where_told(void **state)
 	assert_non_null(p);
 	assert_non_null(q);
 	assert_non_null(r);
-	assert_int_equal(snapshot_peer_add_aipn(p, buf, 11), 0);
-	assert_int_equal(snapshot_peer_add_aipn(p, buf + 13, 11), 0);
-	assert_int_equal(snapshot_peer_add_aip(q, "10.0.0.0/24"), 0);
-	assert_int_equal(snapshot_peer_add_aip(q, "10.0.1.0/24"), 0);
+	assert_int_equal(snapshot_peer_add_aipn(s, p, buf, 11), 0);
+	assert_int_equal(snapshot_peer_add_aipn(s, p, buf + 13, 11), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, q, "10.0.0.0/24"), 0);
+	assert_int_equal(snapshot_peer_add_aip(s, q, "10.0.1.0/24"), 0);
 	assert_int_equal(p->aips_len, 24);
 	assert_memory_equal(p->aips, "10.0.0.0/24\0" "10.0.1.0/24", 24);
 	assert_int_equal(p->aips_hash, q->aips_hash);
-	assert_int_equal(snapshot_peer_add_aipn(r, buf + 13, 11), 0);
+	assert_int_equal(snapshot_peer_add_aipn(a, r, buf + 13, 11), 0);
 	assert_int_equal(r->naips, 2);
 	assert_memory_equal(r->aips, "10.0.0.1/32\0" "10.0.1.0/24", 24);
 	snapshot_free(s);
