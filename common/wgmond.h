@@ -342,6 +342,7 @@ struct imsgev {
 /* heap.c */
 void		 heap_trim(void);
 void		 heap_release(void);
+void		 heap_discard(void *, size_t);
 
 struct snapshot	*snapshot_new(void);
 struct snapshot	*snapshot_new_arena(void);

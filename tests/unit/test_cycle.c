@@ -810,6 +810,50 @@ test_parse_in_place_stays_bounded(void **state)
 	runs_free(&r);
 }
 
+/*
+ * Runs whose log of old values outgrows the room a parse keeps between
+ * runs (1300 peers roam each run, ten come and go): the room is given
+ * back after each, and the next run, writing it anew, still reports
+ * what a new snapshot does.
+ */
+static void
+test_parse_in_place_after_its_log_is_given_back(void **state)
+{
+	struct twin	 fresh, inplace;
+	struct snapshot	*s;
+	char		*doc, got[256 * 1024], want[256 * 1024];
+	size_t		 glen, wlen;
+	int		 run;
+
+	(void)state;
+	twin_init(&fresh);
+	twin_init(&inplace);
+	for (run = 0; run < 6; run++) {
+		fresh.r.len = inplace.r.len = 0;
+		fresh.r.lines[0] = inplace.r.lines[0] = '\0';
+		fresh.run = inplace.run = run;
+		fresh.mono = inplace.mono = 1000 + 10 * run;
+		/* The first run's 1300 initial_status lines are not kept. */
+		fresh.r.out.event = inplace.r.out.event = run == 0 ?
+		    unit_discard_out()->event : runs_event;
+		doc = roam_doc(run * 10, 1300, 10000 + run);
+		assert_non_null(s = run_doc(&fresh.r, doc, NOW + 10 * run));
+		assert_int_equal(parse_into(&inplace.r, doc, NOW + 10 * run,
+		    0), 0);
+		free(doc);
+		assert_string_equal(inplace.r.lines, fresh.r.lines);
+		same_peers(inplace.r.c.current, s);
+		glen = check_sent(&inplace.ibuf, inplace.fds[1], got,
+		    sizeof(got));
+		wlen = check_sent(&fresh.ibuf, fresh.fds[1], want,
+		    sizeof(want));
+		assert_int_equal(glen, wlen);
+		assert_memory_equal(got, want, wlen);
+	}
+	twin_free(&fresh);
+	twin_free(&inplace);
+}
+
 /* Peers 0..n-1 of wg0, each routing two prefixes; peer changed three. */
 static char *
 lists_doc(int n, int changed)
@@ -919,6 +963,8 @@ main(void)
 		    test_parse_in_place_reports_what_a_new_snapshot_does),
 		cmocka_unit_test(test_parse_in_place_stays_bounded),
 		cmocka_unit_test(test_parse_in_place_drops_lists_read_the_same),
+		cmocka_unit_test(
+		    test_parse_in_place_after_its_log_is_given_back),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
