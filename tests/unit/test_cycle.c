@@ -714,24 +714,51 @@ same_peers(struct snapshot *a, struct snapshot *b)
 	}
 }
 
+/* Both twins at run: no lines yet, and that run's clock. */
+static void
+twins_at(struct twin *a, struct twin *b, int run)
+{
+	a->r.len = b->r.len = 0;
+	a->r.lines[0] = b->r.lines[0] = '\0';
+	a->run = b->run = run;
+	a->mono = b->mono = 1000 + 10 * run;
+}
+
+/*
+ * The twin that parsed in place reported what the one given s, a new
+ * snapshot, did: the same lines, peers and messages, byte for byte.
+ */
+static void
+twins_agree(struct twin *inplace, struct twin *fresh, struct snapshot *s)
+{
+	static char	got[256 * 1024], want[256 * 1024];
+	size_t		glen, wlen;
+
+	assert_string_equal(inplace->r.lines, fresh->r.lines);
+	same_peers(inplace->r.c.current, s);
+	glen = check_sent(&inplace->ibuf, inplace->fds[1], got, sizeof(got));
+	wlen = check_sent(&fresh->ibuf, fresh->fds[1], want, sizeof(want));
+	assert_int_equal(inplace->r.c.queued, fresh->r.c.queued);
+	assert_int_equal(glen, wlen);
+	assert_memory_equal(got, want, wlen);
+	assert_int_equal(inplace->r.c.current->npeers, s->npeers);
+	assert_int_equal(inplace->r.c.current->nifaces, s->nifaces);
+}
+
 static void
 test_parse_in_place_reports_what_a_new_snapshot_does(void **state)
 {
 	struct twin	 fresh, inplace;
 	struct snapshot	*s;
 	unsigned int	 seed = 29;
-	char		*doc, got[256 * 1024], want[256 * 1024];
-	size_t		 glen, wlen;
+	char		*doc;
 	int		 run, failed = 0;
 
 	(void)state;
 	twin_init(&fresh);
 	twin_init(&inplace);
 	for (run = 0; run < 300; run++) {
-		fresh.r.len = inplace.r.len = 0;
-		fresh.r.lines[0] = inplace.r.lines[0] = '\0';
-		fresh.run = inplace.run = run;
-		fresh.mono = inplace.mono = 1000 + 10 * run;
+		twins_at(&inplace, &fresh, run);
 		doc = churn_doc(&seed, NOW + 10 * run, run);
 		s = run_doc(&fresh.r, doc, NOW + 10 * run);
 		assert_int_equal(parse_into(&inplace.r, doc, NOW + 10 * run,
@@ -742,17 +769,7 @@ test_parse_in_place_reports_what_a_new_snapshot_does(void **state)
 			failed++;
 			continue;
 		}
-		assert_string_equal(inplace.r.lines, fresh.r.lines);
-		same_peers(inplace.r.c.current, s);
-		glen = check_sent(&inplace.ibuf, inplace.fds[1], got,
-		    sizeof(got));
-		wlen = check_sent(&fresh.ibuf, fresh.fds[1], want,
-		    sizeof(want));
-		assert_int_equal(inplace.r.c.queued, fresh.r.c.queued);
-		assert_int_equal(glen, wlen);
-		assert_memory_equal(got, want, wlen);
-		assert_int_equal(inplace.r.c.current->npeers, s->npeers);
-		assert_int_equal(inplace.r.c.current->nifaces, s->nifaces);
+		twins_agree(&inplace, &fresh, s);
 	}
 	/* Both kinds of failure came, and were undone. */
 	assert_true(failed >= 40);
@@ -821,18 +838,14 @@ test_parse_in_place_after_its_log_is_given_back(void **state)
 {
 	struct twin	 fresh, inplace;
 	struct snapshot	*s;
-	char		*doc, got[256 * 1024], want[256 * 1024];
-	size_t		 glen, wlen;
+	char		*doc;
 	int		 run;
 
 	(void)state;
 	twin_init(&fresh);
 	twin_init(&inplace);
 	for (run = 0; run < 6; run++) {
-		fresh.r.len = inplace.r.len = 0;
-		fresh.r.lines[0] = inplace.r.lines[0] = '\0';
-		fresh.run = inplace.run = run;
-		fresh.mono = inplace.mono = 1000 + 10 * run;
+		twins_at(&inplace, &fresh, run);
 		/* The first run's 1300 initial_status lines are not kept. */
 		fresh.r.out.event = inplace.r.out.event = run == 0 ?
 		    unit_discard_out()->event : runs_event;
@@ -841,14 +854,7 @@ test_parse_in_place_after_its_log_is_given_back(void **state)
 		assert_int_equal(parse_into(&inplace.r, doc, NOW + 10 * run,
 		    0), 0);
 		free(doc);
-		assert_string_equal(inplace.r.lines, fresh.r.lines);
-		same_peers(inplace.r.c.current, s);
-		glen = check_sent(&inplace.ibuf, inplace.fds[1], got,
-		    sizeof(got));
-		wlen = check_sent(&fresh.ibuf, fresh.fds[1], want,
-		    sizeof(want));
-		assert_int_equal(glen, wlen);
-		assert_memory_equal(got, want, wlen);
+		twins_agree(&inplace, &fresh, s);
 	}
 	twin_free(&fresh);
 	twin_free(&inplace);
