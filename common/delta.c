@@ -673,8 +673,7 @@ iface_remove(struct snapshot_builder *b, struct iface *ifp)
 
 	RB_FOREACH_SAFE(p, peer_tree, &ifp->peers, np)
 		peer_remove(b, ifp, p);
-	RB_REMOVE(iface_tree, &b->run->ifaces, ifp);
-	b->run->nifaces--;
+	snapshot_iface_unlink(b->run, ifp);
 	snapshot_iface_free(b->run, ifp);
 	uncharge(b, STATE_IFACE);
 }

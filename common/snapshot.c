@@ -884,7 +884,7 @@ snapshot_iface_fill(struct snapshot *s, struct iface *ifp, struct peer **v,
 	return (0);
 }
 
-/* A string of p's, copied to the end of its arena's list. */
+/* A peer's string *f, copied to the end of arena a's list. */
 static int
 str_move(struct snap_arena *a, const char **f)
 {
@@ -1090,9 +1090,9 @@ snapshot_peer_find(struct iface *ifp, const char *key)
 }
 
 /*
- * A string of p's, the len bytes of v (no NUL among them, none needed
- * after), of at most max bytes with its NUL: in p's arena, or its own
- * allocation; "" takes none.
+ * A peer's string *f made the len bytes of v (no NUL among them, none
+ * needed after), of at most max bytes with its NUL: in arena a, that of
+ * the peer's snapshot, or its own allocation; "" takes none.
  */
 static int
 peer_set_str(struct snap_arena *a, const char **f, const char *v,
