@@ -369,6 +369,7 @@ cycle_init(struct cycle *c, struct cycle_out *out, struct rep *rp, int reps)
 	c->connected = CONF_CONNECTED;
 	c->disconnected = CONF_DISCONNECTED;
 	memset(rp, 0, sizeof(*rp));
+	memset(out, 0, sizeof(*out));
 	out->delta = rep_delta;
 	out->event = rep_event;
 	out->lap = rep_lap;

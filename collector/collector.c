@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #ifdef __GLIBC__
-#include <malloc.h>
 #endif
 #include <paths.h>
 #include <pwd.h>
@@ -67,6 +66,7 @@ static struct {
 } fq = { .resync = 1 };
 
 static void	send_log_socket(void);
+static void	flush_frontend(void *);
 
 /* The text is the usage, after the reason when there is one. */
 static __attribute__((__noreturn__)) void
@@ -78,32 +78,6 @@ usage(const char *text, int status)
 	    6) == 0 ? "" : "wgmond: ", text,
 	    len > 0 && text[len - 1] == '\n' ? "" : "\n");
 	exit(status);
-}
-
-/*
- * The peers of one run are the next's (common/snapshot.c keeps them):
- * a trim each run would only make the next fault its memory back in.
- * Only once the peers shrink to a quarter of the most seen, as the
- * snapshots' pool does, is what they took given back; else only the
- * holes a run far larger than the others left (heap_trim).
- */
-static void
-collector_trim(void)
-{
-#ifdef __GLIBC__
-	static size_t	most;
-	size_t		n;
-
-	n = cycle.current != NULL ? cycle.current->npeers : 0;
-	if (n > most)
-		most = n;
-	if (n >= most / 4) {
-		heap_trim();
-		return;
-	}
-	most = n;
-	malloc_trim(0);
-#endif
 }
 
 /* The count of writes at which all that is queued now is written. */
@@ -264,7 +238,7 @@ static void
 run_succeeded(struct snapshot *snap, int64_t now)
 {
 	static const struct cycle_out	 out = {
-		send_snapshot, send_event, NULL, NULL, NULL
+		send_snapshot, send_event, NULL, NULL, NULL, flush_frontend
 	};
 
 	snap->mono_start = run_start.tv_sec;
@@ -414,6 +388,36 @@ main_sig_handler(int sig, short event, void *arg)
 	}
 }
 
+/* What the frontend's socket takes now; -1 when the frontend is gone. */
+static int
+frontend_write(void)
+{
+	struct imsgbuf	*ibuf = &iev_frontend->ibuf;
+	uint32_t	 queued;
+
+	queued = imsgbuf_queuelen(ibuf);
+	if (imsgbuf_write(ibuf) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			return (-1);
+		fatal("imsgbuf_write");
+	}
+	fq.written += queued - imsgbuf_queuelen(ibuf);
+	return (0);
+}
+
+/*
+ * Written during a run, what it queued is read meanwhile: the run's
+ * messages are not all held until it ends.  A frontend found gone is
+ * left to the event loop, which sees it again once the run is over.
+ */
+static void
+flush_frontend(void *arg)
+{
+	(void)arg;
+	if (imsgbuf_queuelen(&iev_frontend->ibuf) >= FLUSH_QUEUED)
+		(void)frontend_write();
+}
+
 /*
  * One answer at a time: an honest frontend waits for it before asking
  * again, and one that does not must not make the collector open and
@@ -435,7 +439,6 @@ main_dispatch_frontend(int fd, short event, void *bula)
 	struct imsgbuf	*ibuf = &iev->ibuf;
 	struct imsg	 imsg;
 	ssize_t		 n;
-	uint32_t	 queued;
 
 	(void)fd;
 	if (event & EV_READ) {
@@ -447,15 +450,11 @@ main_dispatch_frontend(int fd, short event, void *bula)
 			main_frontend_lost(main_frontend_reap(0));
 	}
 	if (event & EV_WRITE) {
-		queued = imsgbuf_queuelen(ibuf);
-		if (imsgbuf_write(ibuf) == -1) {
-			if (errno == EPIPE || errno == ECONNRESET)
-				main_frontend_lost(main_frontend_reap(0));
-			fatal("imsgbuf_write");
-		}
-		fq.written += queued - imsgbuf_queuelen(ibuf);
+		if (frontend_write() == -1)
+			main_frontend_lost(main_frontend_reap(0));
+		/* The run's messages written, the peers are all it holds. */
 		if (imsgbuf_queuelen(ibuf) == 0)
-			collector_trim();
+			heap_release();
 	}
 	for (;;) {
 		if ((n = imsg_get(ibuf, &imsg)) == -1)

@@ -47,6 +47,7 @@
 #define FRONTEND_KILL_GRACE	2	/* seconds the frontend has to exit */
 /* Event bytes queued for a frontend that stopped reading, at most. */
 #define EVENT_BACKLOG_MAX	(8 * 1024 * 1024)
+#define FLUSH_QUEUED		16	/* messages queued: a run writes them */
 /* What the parsed output of a run may cost the collector (parse.c). */
 /*
  * The names files (names.c): what they may cost, whatever they hold.
@@ -134,6 +135,8 @@ struct cycle_out {
 	void	 *arg;
 	/* CLOCK_MONOTONIC's seconds, or NULL for the clock itself. */
 	int64_t	(*mono)(void *);
+	/* What is queued so far written as far as it goes now, or NULL. */
+	void	(*flush)(void *);
 };
 
 struct parser;
@@ -231,6 +234,8 @@ void		 script_kill(void);
 /* events.c */
 int		 events_diff(const struct snapshot *, const struct snapshot *,
 		    int, struct wgm_event_list *);
+int		 events_initial(const struct snapshot *,
+		    int (*)(const struct wgm_event *, void *), void *);
 int		 events_pair(struct wgm_event_list *, int64_t,
 		    const struct iface *, const struct iface *,
 		    const struct peer *, const struct peer *);

@@ -28,6 +28,19 @@ cycle_lap(const struct cycle_out *out, int step)
 }
 
 #define WALK_AHEAD	8	/* peers read ahead in a walk down orders */
+#define FLUSH_EVERY	512	/* peers walked, or events made, a flush */
+
+/*
+ * What a run queues can be written while the run goes on, for the
+ * frontend to read on the other core: the first run's whole snapshot and
+ * initial_status lines need not all be held at once.
+ */
+static void
+cycle_flush(const struct cycle_out *out, size_t *count)
+{
+	if (out->flush != NULL && ++*count % FLUSH_EVERY == 0)
+		out->flush(out->arg);
+}
 
 /*
  * One walk over a run's peers in key order, each beside its previous
@@ -40,6 +53,8 @@ struct cycle_walk {
 	struct classify		 cl;
 	struct wgm_event_list	*list;
 	struct snapshot_packer	*pk;		/* NULL: no snapshot sent */
+	const struct cycle_out	*out;
+	size_t			 pairs;		/* walked so far */
 	int			 names;		/* carried over */
 	int			 initial;	/* no events here */
 };
@@ -60,6 +75,7 @@ walk_pair(struct cycle_walk *w, const struct iface *nifp,
 	if (w->pk != NULL && nifp != NULL &&
 	    snapshot_pack_pair(w->pk, q, p) == -1)
 		fatal("%s: snapshot_pack_pair", __func__);
+	cycle_flush(w->out, &w->pairs);
 }
 
 /*
@@ -210,6 +226,25 @@ walk_inplace(struct cycle_walk *w, struct snapshot *s)
 	}
 }
 
+/* Where a run's event lines go, one at a time. */
+struct cycle_emit {
+	const struct cycle_out	*out;
+	struct evbuffer		*b;
+	size_t			 n;
+};
+
+static int
+cycle_emit(const struct wgm_event *ev, void *arg)
+{
+	struct cycle_emit	*e = arg;
+
+	if (events_format(e->b, ev) == -1)
+		return (-1);
+	e->out->event(ev->type, events_priority(ev), e->b, e->out->arg);
+	cycle_flush(e->out, &e->n);
+	return (0);
+}
+
 /*
  * A successful run, once its output is parsed: the peers' names and
  * statuses, the events against the previous run, the snapshot and the
@@ -225,7 +260,7 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 {
 	struct wgm_event_list	 list;
 	struct wgm_event	*ev;
-	struct evbuffer		*b;
+	struct cycle_emit	 e;
 	struct timespec		 mono;
 	struct cycle_walk	 w;
 	struct snapshot_packer	 pk;
@@ -261,6 +296,8 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	w.names = names_unchanged();
 	w.initial = c->current == NULL;
 	w.pk = NULL;
+	w.out = out;
+	w.pairs = 0;
 	if ((ibuf = out->delta(&full, out->arg)) != NULL) {
 		/* Whole, it carries every list: the parse kept them all. */
 		if (full && parse_dropped(snap))
@@ -276,27 +313,28 @@ cycle_run(struct cycle *c, struct snapshot *snap, int64_t now,
 	else
 		walk_ifaces(&w, snap, c->current);
 	cycle_lap(out, CYCLE_CLASSIFY);
-	/* The first run: initial_status for each peer shown. */
-	if ((w.initial && events_diff(NULL, snap, 1, &list) == -1) ||
-	    (b = evbuffer_new()) == NULL)
-		fatal("%s", __func__);
-	cycle_lap(out, CYCLE_DIFF);
 	c->queued = -1;
 	if (w.pk != NULL && (c->queued = snapshot_pack_end(w.pk)) == -1)
 		fatal("%s: snapshot_pack_end", __func__);
 	cycle_lap(out, CYCLE_ENCODE);
+	e.out = out;
+	e.n = 0;
+	if ((e.b = evbuffer_new()) == NULL)
+		fatal("%s", __func__);
 	if (c->failing) {
-		if (events_format_recovered(b, now) == -1)
+		if (events_format_recovered(e.b, now) == -1)
 			fatal("%s", __func__);
-		out->event(EVENT_RECOVERED, LOG_INFO, b, out->arg);
+		out->event(EVENT_RECOVERED, LOG_INFO, e.b, out->arg);
 	}
-	TAILQ_FOREACH(ev, &list, entry) {
-		if (events_format(b, ev) == -1)
+	/* The first run: initial_status for each peer shown. */
+	if (w.initial && events_initial(snap, cycle_emit, &e) == -1)
+		fatal("%s", __func__);
+	cycle_lap(out, CYCLE_DIFF);
+	TAILQ_FOREACH(ev, &list, entry)
+		if (cycle_emit(ev, &e) == -1)
 			fatal("%s", __func__);
-		out->event(ev->type, events_priority(ev), b, out->arg);
-	}
 	cycle_lap(out, CYCLE_EVENTS);
-	evbuffer_free(b);
+	evbuffer_free(e.b);
 	events_clear(&list);
 	if (!inplace)
 		snapshot_free(c->current);

@@ -37,14 +37,11 @@ reported_status(int status)
 	return (status == STATUS_INACTIVE ? STATUS_DISCONNECTED : status);
 }
 
-static int
-event_append(struct wgm_event_list *list, int type, int64_t ts,
+static void
+event_fill(struct wgm_event *ev, int type, int64_t ts,
     const struct iface *ifp, const struct peer *p, int status, int old)
 {
-	struct wgm_event	*ev;
-
-	if ((ev = calloc(1, sizeof(*ev))) == NULL)
-		return (-1);
+	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->timestamp = ts;
 	strlcpy(ev->iface, ifp->name, sizeof(ev->iface));
@@ -53,24 +50,55 @@ event_append(struct wgm_event_list *list, int type, int64_t ts,
 	ev->status = status;
 	ev->old_status = old;
 	ev->p = type == EVENT_REMOVED ? NULL : p;
+}
+
+static int
+event_append(struct wgm_event_list *list, int type, int64_t ts,
+    const struct iface *ifp, const struct peer *p, int status, int old)
+{
+	struct wgm_event	*ev;
+
+	if ((ev = malloc(sizeof(*ev))) == NULL)
+		return (-1);
+	event_fill(ev, type, ts, ifp, p, status, old);
 	TAILQ_INSERT_TAIL(list, ev, entry);
 	return (0);
 }
 
-static int
-diff_initial(const struct snapshot *new, struct wgm_event_list *list)
+/*
+ * The first run's initial_status of each peer shown in /status, handed
+ * to emit one at a time, in the order of the trees: at 100,000 peers a
+ * list of them all would be the largest thing the run allocates.
+ */
+int
+events_initial(const struct snapshot *new,
+    int (*emit)(const struct wgm_event *, void *), void *arg)
 {
-	struct iface	*ifp;
-	struct peer	*p;
+	struct wgm_event	 ev;
+	struct iface		*ifp;
+	struct peer		*p;
 
 	RB_FOREACH(ifp, iface_tree, (struct iface_tree *)&new->ifaces)
 		RB_FOREACH(p, peer_tree, &ifp->peers) {
 			if (p->status == STATUS_INACTIVE)
 				continue;
-			if (event_append(list, EVENT_INITIAL, new->time, ifp, p,
-			    p->status, p->status) == -1)
+			event_fill(&ev, EVENT_INITIAL, new->time, ifp, p,
+			    p->status, p->status);
+			if (emit(&ev, arg) == -1)
 				return (-1);
 		}
+	return (0);
+}
+
+static int
+initial_append(const struct wgm_event *src, void *list)
+{
+	struct wgm_event	*ev;
+
+	if ((ev = malloc(sizeof(*ev))) == NULL)
+		return (-1);
+	*ev = *src;
+	TAILQ_INSERT_TAIL((struct wgm_event_list *)list, ev, entry);
 	return (0);
 }
 
@@ -198,7 +226,7 @@ events_diff(const struct snapshot *old, const struct snapshot *new,
 	struct diff	d = { new->time, NULL, NULL, list };
 
 	if (initial || old == NULL)
-		return (diff_initial(new, list));
+		return (events_initial(new, initial_append, list));
 	return (merge_walk(&iface_walk,
 	    RB_MIN(iface_tree, (struct iface_tree *)&new->ifaces),
 	    RB_MIN(iface_tree, (struct iface_tree *)&old->ifaces), &d));

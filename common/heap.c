@@ -13,35 +13,14 @@
 
 #include "wgmond.h"
 
-/* Free heap past which, and past what is in use, a trim gives it back. */
-#define HEAP_SLACK_MAX	(8 * 1024 * 1024)
-
 /*
- * The heap's free pages go back to the system when it holds more free
- * than in use, and more than HEAP_SLACK_MAX: after a run far larger than
- * the ones around it (the first, sent whole; a resync), whose messages
- * leave holes no later run fills.  A trim leaves the pages it gives back
- * counted free, so at 100k peers it comes after every run, and the next
- * faults back in the 3 MB its messages take: about 700 faults, within
- * the noise of a run's 70 ms of CPU, for 5 MB less held between runs.
- */
-void
-heap_trim(void)
-{
-#ifdef __GLIBC__
-	struct mallinfo2	mi = mallinfo2();
-
-	if (mi.fordblks > HEAP_SLACK_MAX && mi.fordblks > mi.uordblks)
-		malloc_trim(0);
-#endif
-}
-
-/*
- * Every free page of the heap back to the system, whatever the slack:
- * for the frontend after each run it applies.  Its peers stay, and a
- * run's messages (about 3 MB at 100k peers) would otherwise stay
- * resident beside them until the next run; faulting them back in costs
- * the frontend about 1 ms a run at 100k peers, a twentieth of its CPU.
+ * Every free page of the heap back to the system: for each process
+ * after each run.  The peers stay in use, so what goes is what the run
+ * allocated and freed, its messages above all (about 3 MB at 100k
+ * peers), which would otherwise stay resident until the next run.  The
+ * next run faults back in what it writes: about 700 faults at 100k
+ * peers, within the noise of a run's CPU.  A rule that trims only when
+ * the free heap outgrows what is in use held 6 MB more in the collector.
  */
 void
 heap_release(void)

@@ -340,7 +340,6 @@ struct imsgev {
 
 /* snapshot.c */
 /* heap.c */
-void		 heap_trim(void);
 void		 heap_release(void);
 void		 heap_discard(void *, size_t);
 

@@ -12,6 +12,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/tree.h>
 
@@ -860,6 +861,135 @@ test_parse_in_place_after_its_log_is_given_back(void **state)
 	twin_free(&inplace);
 }
 
+/*
+ * The first run's whole snapshot and initial_status lines, written as
+ * they are made while a frontend reads the other end: what is queued at
+ * any time is a few hundred messages, not the run's thousands, and all
+ * of them arrive, the snapshot's before the lines.
+ */
+struct stream {
+	struct runs	 r;
+	struct imsgbuf	 out, in;
+	int		 fds[2];
+	size_t		 flushes, most;	/* messages queued at a flush */
+	size_t		 snap, events, late;	/* messages read */
+};
+
+static struct imsgbuf *
+stream_delta(int *full, void *arg)
+{
+	(void)full;
+	return (&((struct stream *)arg)->out);
+}
+
+/* As the daemon's send_event_line: one IMSG_EVENT a line. */
+static void
+stream_event(int type, int priority, struct evbuffer *line, void *arg)
+{
+	struct stream		*st = arg;
+	struct event_hdr	 hdr = { .priority = priority };
+	struct ibuf		*wbuf;
+	size_t			 n = evbuffer_get_length(line);
+
+	(void)type;
+	assert_non_null(wbuf = imsg_create(&st->out, IMSG_EVENT, 0, 0,
+	    sizeof(hdr) + n + 1));
+	assert_int_not_equal(imsg_add(wbuf, &hdr, sizeof(hdr)), -1);
+	assert_int_not_equal(imsg_add(wbuf, evbuffer_pullup(line, -1), n),
+	    -1);
+	assert_int_not_equal(imsg_add(wbuf, "", 1), -1);
+	imsg_close(&st->out, wbuf);
+	evbuffer_drain(line, n);
+}
+
+/* The frontend's side: every message the socket holds, counted. */
+static void
+stream_read(struct stream *st)
+{
+	struct imsg	imsg;
+	ssize_t		n;
+	int		avail;
+
+	do {
+		assert_int_equal(imsgbuf_read(&st->in), 1);
+		while ((n = imsg_get(&st->in, &imsg)) > 0) {
+			if (imsg_get_type(&imsg) == IMSG_EVENT)
+				st->events++;
+			else if (st->events > 0)
+				st->late++;
+			else
+				st->snap++;
+			imsg_free(&imsg);
+		}
+		assert_int_not_equal(n, -1);
+		assert_int_equal(ioctl(st->fds[1], FIONREAD, &avail), 0);
+	} while (avail > 0);
+}
+
+/* A write takes what the socket does; the reader empties it. */
+static void
+stream_drain(struct stream *st)
+{
+	while (imsgbuf_queuelen(&st->out) > 0) {
+		assert_int_equal(imsgbuf_write(&st->out), 0);
+		stream_read(st);
+	}
+}
+
+static void
+stream_flush(void *arg)
+{
+	struct stream	*st = arg;
+	size_t		 q = imsgbuf_queuelen(&st->out);
+
+	st->flushes++;
+	if (q > st->most)
+		st->most = q;
+	stream_drain(st);
+}
+
+static void
+test_first_run_written_as_it_goes(void **state)
+{
+	struct stream	 st;
+	struct snapshot	*s;
+	char		*doc;
+	size_t		 len = 0, size = 4 * 1024 * 1024;
+	int		 k, n = 6000;
+
+	(void)state;
+	runs_init(&st.r);
+	memset((char *)&st + sizeof(st.r), 0, sizeof(st) - sizeof(st.r));
+	st.r.out.delta = stream_delta;
+	st.r.out.event = stream_event;
+	st.r.out.flush = stream_flush;
+	st.r.out.arg = &st;		/* its first member is the runs */
+	assert_int_equal(unit_imsg_pair(st.fds, &st.out, &st.in), 0);
+	assert_non_null(doc = malloc(size));
+	len += snprintf(doc + len, size - len, "{\"wg0\": {\"peers\": {");
+	for (k = 0; k < n; k++)
+		len += snprintf(doc + len, size - len, "%s\"%043d=\": "
+		    "{\"endpoint\": \"192.0.2.1:%d\", \"latestHandshake\": "
+		    "%d, \"allowedIps\": [\"10.%d.%d.0/24\"]}",
+		    k > 0 ? ", " : "", k, k, NOW - 10, k / 256, k % 256);
+	len += snprintf(doc + len, size - len, "}}}");
+	assert_true(len < size);
+	assert_non_null(s = run_doc(&st.r, doc, NOW));
+	free(doc);
+	assert_true(st.flushes >= (size_t)n / 512);
+	assert_true(st.most <= 600);
+	/* What the run left queued, once the loop writes it. */
+	stream_drain(&st);
+	assert_int_equal(st.events, n);
+	assert_true(st.snap > 0);
+	assert_int_equal(st.late, 0);
+	runs_free(&st.r);
+	imsgbuf_clear(&st.out);
+	imsgbuf_clear(&st.in);
+	close(st.fds[0]);
+	close(st.fds[1]);
+}
+
 /* Peers 0..n-1 of wg0, each routing two prefixes; peer changed three. */
 static char *
 lists_doc(int n, int changed)
@@ -968,6 +1098,7 @@ main(void)
 		cmocka_unit_test(
 		    test_parse_in_place_reports_what_a_new_snapshot_does),
 		cmocka_unit_test(test_parse_in_place_stays_bounded),
+		cmocka_unit_test(test_first_run_written_as_it_goes),
 		cmocka_unit_test(test_parse_in_place_drops_lists_read_the_same),
 		cmocka_unit_test(
 		    test_parse_in_place_after_its_log_is_given_back),

@@ -91,7 +91,7 @@ const struct cycle_out *
 unit_discard_out(void)
 {
 	static const struct cycle_out	out = {
-		discard_snapshot, discard_event, NULL, NULL, NULL
+		discard_snapshot, discard_event, NULL, NULL, NULL, NULL
 	};
 
 	return (&out);
