@@ -20,10 +20,13 @@
  * Beside it the floor, yajl over the same bytes with callbacks that do
  * nothing, and for information the frontend's render of /raw.
  *
- * usage: cycle [-m | -x] [-c chunk] [-n now] [-r reps] file ...
+ * usage: cycle [-m | -x | -y] [-c chunk] [-n now] [-r reps] file ...
  *        cycle -q [-c chunk] [-n now] file file ...
  *
  * -x leaves out the floor and the render, to profile the cycle alone.
+ * -y times the floor alone: bench/run measures it beside each run of the
+ * live daemon, since a shared machine's speed can change by half between
+ * two measurements a minute apart.
  * -m times instead the frontend's render of the per-peer part of
  * /metrics, metrics_render_peers, of one classified snapshot: the work a
  * new snapshot costs /metrics, apart from what /raw and /status cost.
@@ -104,13 +107,14 @@ struct doc {
 static size_t	 chunk = 65536;
 static int	 cycle_only;
 static int	 metrics_only;
+static int	 floor_only;
 static int	 sequence;
 static int	 sv[2];
 
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: cycle [-m | -x] [-c chunk] [-n now] "
+	fprintf(stderr, "usage: cycle [-m | -x | -y] [-c chunk] [-n now] "
 	    "[-r reps] file ...\n"
 	    "       cycle -q [-c chunk] [-n now] file file ...\n");
 	exit(1);
@@ -527,6 +531,25 @@ bench_metrics(const struct doc *d, int reps, int64_t now)
 	free(t);
 }
 
+static void
+bench_floor(const struct doc *d, int reps)
+{
+	double	*t, t0;
+	int	 r;
+
+	if ((t = calloc(reps, sizeof(*t))) == NULL)
+		err(1, NULL);
+	for (r = 0; r < reps; r++) {
+		t0 = cpu_ms();
+		yajl_floor(d);
+		t[r] = cpu_ms() - t0;
+	}
+	printf("floor file=%s bytes=%zu reps=%d yajl_ms=%.3f\n", d->path,
+	    d->len, reps, median(t, reps));
+	fflush(stdout);
+	free(t);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -535,7 +558,7 @@ main(int argc, char *argv[])
 	int64_t		 now = time(NULL);
 	int		 ch, reps = 5;
 
-	while ((ch = getopt(argc, argv, "c:mn:qr:x")) != -1) {
+	while ((ch = getopt(argc, argv, "c:mn:qr:xy")) != -1) {
 		switch (ch) {
 		case 'c':
 			chunk = strtonum(optarg, 1, WGM_OUTPUT_MAX, &errstr);
@@ -561,14 +584,18 @@ main(int argc, char *argv[])
 		case 'x':
 			cycle_only = 1;
 			break;
+		case 'y':
+			floor_only = 1;
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0 || (metrics_only && cycle_only) ||
-	    (sequence && (metrics_only || cycle_only || argc < 2)))
+	if (argc == 0 || metrics_only + cycle_only + floor_only > 1 ||
+	    (sequence && (metrics_only || cycle_only || floor_only ||
+	    argc < 2)))
 		usage();
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		err(1, "socketpair");
@@ -578,7 +605,9 @@ main(int argc, char *argv[])
 	}
 	for (; argc > 0; argc--, argv++) {
 		doc_read(&d, *argv);
-		if (metrics_only)
+		if (floor_only)
+			bench_floor(&d, reps);
+		else if (metrics_only)
 			bench_metrics(&d, reps, now);
 		else
 			bench_doc(&d, reps, now);

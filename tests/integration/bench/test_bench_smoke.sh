@@ -69,7 +69,7 @@ churn_numbers() {
 	    { n++; for (i = 2; i < NF; i++) {
 		c = $i; gsub(/[ *]/, "", c)
 		if (c !~ /[0-9]/ || c ~ /(^|[\/(])-($|[\/)])/) bad++ } }
-	    END { exit !(n == 1 && NF == 17 && !bad) }'
+	    END { exit !(n == 1 && NF == 18 && !bad) }'
 }
 check "bench smoke: RESULTS.md has a section Cycle with churn" \
     grep -q '^## Cycle with churn$' "$T/out/RESULTS.md"
