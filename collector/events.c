@@ -52,17 +52,27 @@ event_fill(struct wgm_event *ev, int type, int64_t ts,
 	ev->p = type == EVENT_REMOVED ? NULL : p;
 }
 
+/* A copy of the event at the end of the list (a void *, for emit). */
 static int
-event_append(struct wgm_event_list *list, int type, int64_t ts,
-    const struct iface *ifp, const struct peer *p, int status, int old)
+event_push(const struct wgm_event *src, void *list)
 {
 	struct wgm_event	*ev;
 
 	if ((ev = malloc(sizeof(*ev))) == NULL)
 		return (-1);
-	event_fill(ev, type, ts, ifp, p, status, old);
-	TAILQ_INSERT_TAIL(list, ev, entry);
+	*ev = *src;
+	TAILQ_INSERT_TAIL((struct wgm_event_list *)list, ev, entry);
 	return (0);
+}
+
+static int
+event_append(struct wgm_event_list *list, int type, int64_t ts,
+    const struct iface *ifp, const struct peer *p, int status, int old)
+{
+	struct wgm_event	ev;
+
+	event_fill(&ev, type, ts, ifp, p, status, old);
+	return (event_push(&ev, list));
 }
 
 /*
@@ -87,18 +97,6 @@ events_initial(const struct snapshot *new,
 			if (emit(&ev, arg) == -1)
 				return (-1);
 		}
-	return (0);
-}
-
-static int
-initial_append(const struct wgm_event *src, void *list)
-{
-	struct wgm_event	*ev;
-
-	if ((ev = malloc(sizeof(*ev))) == NULL)
-		return (-1);
-	*ev = *src;
-	TAILQ_INSERT_TAIL((struct wgm_event_list *)list, ev, entry);
 	return (0);
 }
 
@@ -226,7 +224,7 @@ events_diff(const struct snapshot *old, const struct snapshot *new,
 	struct diff	d = { new->time, NULL, NULL, list };
 
 	if (initial || old == NULL)
-		return (events_initial(new, initial_append, list));
+		return (events_initial(new, event_push, list));
 	return (merge_walk(&iface_walk,
 	    RB_MIN(iface_tree, (struct iface_tree *)&new->ifaces),
 	    RB_MIN(iface_tree, (struct iface_tree *)&old->ifaces), &d));
