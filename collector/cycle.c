@@ -79,21 +79,6 @@ walk_pair(struct cycle_walk *w, const struct iface *nifp,
 }
 
 /*
- * A peer a few ahead in a walk: the lines the walk reads of it, which
- * parse_was copies whole.
- */
-static void
-walk_ahead(const struct peer *p)
-{
-	const char	*c = (const char *)p;
-
-	__builtin_prefetch(c, 1);
-	__builtin_prefetch(c + 64, 1);
-	__builtin_prefetch(c + 128, 1);
-	__builtin_prefetch(c + sizeof(*p) - 1, 1);
-}
-
-/*
  * Both interfaces' peers in key order, as the parse left them: the walk
  * goes down two arrays, reading a few peers ahead in each.
  */
@@ -108,9 +93,9 @@ walk_orders(struct cycle_walk *w, struct iface *nifp, struct iface *oifp,
 	o = oifp == NULL ? 0 : oifp->npeers;
 	while (i < n || j < o) {
 		if (i + WALK_AHEAD < n)
-			walk_ahead(nv[i + WALK_AHEAD]);
+			peer_prefetch(nv[i + WALK_AHEAD]);
 		if (j + WALK_AHEAD < o)
-			walk_ahead(ov[j + WALK_AHEAD]);
+			peer_prefetch(ov[j + WALK_AHEAD]);
 		c = i == n ? 1 : j == o ? -1 : strcmp(nv[i]->key, ov[j]->key);
 		walk_pair(w, nifp, oifp, c <= 0 ? nv[i] : NULL,
 		    c >= 0 ? ov[j] : NULL);
@@ -192,7 +177,7 @@ walk_kept(struct cycle_walk *w, struct iface *ifp, const struct iface_gone *g)
 		    g->v[j]->key);
 		for (; i < end; i++) {
 			if (i + WALK_AHEAD < n)
-				walk_ahead(v[i + WALK_AHEAD]);
+				peer_prefetch(v[i + WALK_AHEAD]);
 			walk_pair(w, ifp, ifp, v[i], parse_was(v[i], &o));
 		}
 		if (j < ng)

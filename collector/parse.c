@@ -18,6 +18,7 @@
 #include <sys/types.h>
 #include <sys/tree.h>
 
+#include <endian.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -112,6 +113,7 @@ static const char *const expected[] = {
 };
 
 #define PARSE_RUN_MAX	(1024 * 1024)
+#define PARSE_AHEAD	4	/* peers of the last document read ahead */
 #define PARSE_DIGITS_FIT 19	/* 10^19 - 1 < 2^64 */
 
 /*
@@ -236,6 +238,7 @@ swar_eq(uint64_t w, unsigned int c)
 }
 
 static int	parse_mark(struct parser *);
+static int	parse_mark_scalar(struct parser *, size_t);
 static void	pent_peer_end(struct parser *);
 static int	pent_end(struct parser *);
 static int	parse_pending(const struct snapshot *);
@@ -415,8 +418,6 @@ parse_null(void *ctx)
 {
 	struct parser	*p = ctx;
 
-	if (parse_mark(p) == -1)
-		return (0);
 	if (parse_skipped(p))
 		return (1);
 	return (parse_expected(p) == 0);
@@ -427,6 +428,34 @@ parse_boolean(void *ctx, int v)
 {
 	(void)v;
 	return (parse_null(ctx));
+}
+
+/*
+ * Eight ASCII digits, the first the most significant, as their value,
+ * or -1 if a byte is not one: a byte is a digit where its high nibble
+ * is 3, and stays 3 with 6 added.  Then pairs, fours and the eight are
+ * put together with a multiplication each, where a loop would take a
+ * dependent multiplication per digit: a peer's counters and handshake
+ * are ten to fourteen digits, three numbers a peer on every run.
+ */
+static int
+parse_digits8(const char *s, uint64_t *vp)
+{
+	uint64_t	w;
+
+	memcpy(&w, s, sizeof(w));
+	w = le64toh(w);
+	if ((w & 0xf0f0f0f0f0f0f0f0ULL) != 0x3030303030303030ULL ||
+	    ((w + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) !=
+	    0x3030303030303030ULL)
+		return (-1);
+	w -= 0x3030303030303030ULL;
+	w = w * 10 + (w >> 8);
+	w = ((w & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32)) +
+	    ((w >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32))) >>
+	    32;
+	*vp = w;
+	return (0);
 }
 
 /*
@@ -443,7 +472,13 @@ parse_integer(const char *s, size_t len, const struct pfield_info *fi,
 	size_t		i;
 	int		big = 0;
 
-	for (i = 0; i < len; i++) {
+	/* Sixteen digits cannot wrap; a byte not a digit is found below. */
+	for (i = 0; i + 8 <= len && i + 8 <= PARSE_DIGITS_FIT; i += 8) {
+		if (parse_digits8(s + i, &d) == -1)
+			break;
+		v = v * 100000000 + d;
+	}
+	for (; i < len; i++) {
 		d = (unsigned char)s[i] - '0';
 		if (d > 9) {
 			*why = "expected an integer";
@@ -468,7 +503,7 @@ parse_number(void *ctx, const char *s, size_t len)
 	const char	*why;
 	uint64_t	 v;
 
-	if (parse_mark(p) == -1)
+	if (parse_mark_scalar(p, len) == -1)
 		return (0);
 	if (parse_skipped(p))
 		return (1);
@@ -528,6 +563,32 @@ parse_plain(const unsigned char *s, size_t len)
 }
 
 /*
+ * Whether the string is ASCII as yajl passed it from the chunk it reads,
+ * not decoded into a buffer of its own: it then had no escape, and yajl
+ * has refused any control byte in it, so that it holds no NUL and
+ * nothing a JSON string must escape.  yajl's check of UTF-8 lets
+ * overlong forms and surrogates through: a byte past ASCII is checked
+ * here.  A string that spans two reads is yajl's copy, checked whole.
+ */
+static int
+parse_as_read(const struct parser *p, const unsigned char *s, size_t len)
+{
+	uintptr_t	a = (uintptr_t)s, b = (uintptr_t)p->buf;
+	uint64_t	w, highs = 0;
+	size_t		i;
+
+	if (a < b || a - b > p->len || len > p->len - (a - b))
+		return (0);
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		highs |= w;
+	}
+	for (; i < len; i++)
+		highs |= s[i];
+	return ((highs & SWAR_HIGHS) == 0);
+}
+
+/*
  * Whether a JSON string is fit to keep as a C string that must fit in
  * size with its NUL; *cost, unless NULL, is its parse_text_cost.
  */
@@ -536,7 +597,16 @@ parse_check(struct parser *p, enum pfield f, const char *what,
     const unsigned char *s, size_t len, size_t size, size_t *cost)
 {
 	size_t	i, n;
-	int	plain = parse_plain(s, len);
+	int	plain;
+
+	if (parse_as_read(p, s, len)) {
+		if (len >= size)
+			return (parse_fail(p, f, "%s too long", what));
+		if (cost != NULL)
+			*cost = len + 2;
+		return (0);
+	}
+	plain = parse_plain(s, len);
 
 	if (!plain && memchr(s, '\0', len) != NULL)
 		return (parse_fail(p, f, "%s contains a NUL byte", what));
@@ -591,7 +661,7 @@ parse_string(void *ctx, const unsigned char *s, size_t len)
 	size_t		 text;
 	int		 r = 0;
 
-	if (parse_mark(p) == -1)
+	if (parse_mark_scalar(p, len) == -1)
 		return (0);
 	if (parse_skipped(p))
 		return (1);
@@ -810,6 +880,19 @@ parse_end(struct parser *p)
 	return (0);
 }
 
+/*
+ * A scalar or a key is marked only where it may be too long (an escape
+ * takes at most six bytes of the document for one of the string): the
+ * short ones, a peer's dozen, are counted with the next container's mark
+ * or at the end of the read, where parse_guard measures each token that
+ * could be too long among them.
+ */
+static int
+parse_mark_scalar(struct parser *p, size_t len)
+{
+	return (len < PARSE_RUN_MAX / 8 ? 0 : parse_mark(p));
+}
+
 static int
 parse_start_map(void *ctx)
 {
@@ -881,13 +964,17 @@ parse_grow(void *vp, size_t *room, size_t need, size_t size)
 	return (0);
 }
 
-/* A key of len bytes (no NUL) against a peer's, ordered as strcmp(3). */
+/*
+ * A key of len bytes against a peer's, ordered as strcmp(3): s has no
+ * NUL and is shorter than the key's room (parse_check), so memcmp(3)
+ * stops at the key's NUL at the latest, a byte less than any of s.
+ */
 static int
 parse_keycmp(const char *key, const unsigned char *s, size_t len)
 {
 	int	c;
 
-	if ((c = strncmp(key, (const char *)s, len)) != 0)
+	if ((c = memcmp(key, s, len)) != 0)
 		return (c);
 	return (key[len] != '\0');
 }
@@ -905,6 +992,8 @@ pent_find(struct pent *e, const unsigned char *s, size_t len, size_t *i)
 
 	for (k = e->cursor; k < e->cursor + 2 && k < e->n; k++)
 		if (parse_keycmp(e->doc[k]->key, s, len) == 0) {
+			if (k + PARSE_AHEAD < e->n)
+				peer_prefetch(e->doc[k + PARSE_AHEAD]);
 			e->cursor = k + 1;
 			*i = k;
 			return (e->doc[k]);
@@ -1519,7 +1608,7 @@ parse_map_key(void *ctx, const unsigned char *s, size_t len)
 {
 	struct parser	*p = ctx;
 
-	if (parse_mark(p) == -1)
+	if (parse_mark_scalar(p, len) == -1)
 		return (0);
 	if (p->skip > 0)
 		return (1);

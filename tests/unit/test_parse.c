@@ -523,6 +523,57 @@ test_nineteen_digits_checked_against_their_field(void **state)
 	    PEER_PATH ".latestHandshake: integer out of range");
 }
 
+/*
+ * Every length up to twenty digits, each digit in every place: the value
+ * read is the one written, and a fraction or an exponent starting at any
+ * place is refused.
+ */
+static void
+test_integers_of_every_length_read_exactly(void **state)
+{
+	static const char	 marks[] = ".eE";
+	struct run		 r;
+	char			 num[24], doc[256], msg[128];
+	uint64_t		 want;
+	size_t			 n, i, k;
+
+	(void)state;
+	for (n = 1; n <= 20; n++) {
+		for (k = 0; k < 10; k++) {
+			for (i = 0; i < n; i++)
+				num[i] = '0' + (i * 7 + k * 3 + n) % 10;
+			num[0] = '1' + (k + n) % 9;
+			/* Below 2^64: 10 followed by eighteen digits. */
+			if (n == 20) {
+				num[0] = '1';
+				num[1] = '0';
+			}
+			num[n] = '\0';
+			want = strtoull(num, NULL, 10);
+			snprintf(doc, sizeof(doc),
+			    PEER("\"transferRx\": %s"), num);
+			run_whole(&r, doc);
+			if (r.rc != 0)
+				fail_msg("%s: %s", num, r.err);
+			assert_true(find_peer(r.snap, "wg0", KEY_A)->rx ==
+			    want);
+			run_free(&r);
+		}
+	}
+	snprintf(msg, sizeof(msg), "%s", PEER_PATH
+	    ".transferRx: expected an integer");
+	for (i = 1; i < 16; i++) {
+		for (k = 0; k < sizeof(marks) - 1; k++) {
+			memset(num, '7', 17);
+			num[i] = marks[k];
+			num[17] = '\0';
+			snprintf(doc, sizeof(doc),
+			    PEER("\"transferRx\": %s"), num);
+			expect_error(doc, msg);
+		}
+	}
+}
+
 static void
 test_listen_port_65536_rejected(void **state)
 {
@@ -1229,6 +1280,44 @@ test_lone_surrogates_rejected(void **state)
 	    "wg0.publicKey: string is not valid UTF-8");
 }
 
+/*
+ * The same as bytes in the document, not escapes: whether yajl or the
+ * parser's own check finds them, each string is refused, read whole or
+ * a byte at a time; UTF-8 that is right is kept as it is.
+ */
+static void
+test_raw_bytes_not_utf8_rejected(void **state)
+{
+	static const char *const bad[] = { "\x01", "\xff", "\xc0\x80",
+	    "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc3" };
+	static const char *const fmt[] = { "{\"w%s\": {}}",
+	    "{\"wg0\": {\"peers\": {\"k%s\": {}}}}",
+	    PEER("\"endpoint\": \"%s:1\""),
+	    PEER("\"allowedIps\": [\"10.0.0.1/32\", \"%s\"]"),
+	    IFACE("\"publicKey\": \"%s\"") };
+	struct run	 r;
+	char		 doc[256];
+	size_t		 i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (k = 0; k < sizeof(fmt) / sizeof(fmt[0]); k++) {
+			snprintf(doc, sizeof(doc), fmt[k], bad[i]);
+			run_whole(&r, doc);
+			if (r.rc != -1)
+				fail_msg("accepted: %s", doc);
+			run_free(&r);
+			run_pieces(&r, doc, strlen(doc), 0, 1);
+			assert_int_equal(r.rc, -1);
+			run_free(&r);
+		}
+	}
+	run_whole(&r, "{\"w\xc3\xa9\": {}}");
+	assert_int_equal(r.rc, 0);
+	assert_non_null(snapshot_iface_find(r.snap, "w\xc3\xa9"));
+	run_free(&r);
+}
+
 static void
 test_surrogate_pair_accepted(void **state)
 {
@@ -1363,6 +1452,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_megabytes_of_short_numbers_accepted),
 		cmocka_unit_test(test_lone_surrogates_rejected),
+		cmocka_unit_test(test_raw_bytes_not_utf8_rejected),
 		cmocka_unit_test(test_surrogate_pair_accepted),
 		cmocka_unit_test(test_control_characters_in_error_escaped),
 		cmocka_unit_test(test_memory_budget_refuses_too_many_peers),
@@ -1390,6 +1480,7 @@ main(void)
 		cmocka_unit_test(test_integer_beyond_64_bits_rejected),
 		cmocka_unit_test(test_handshake_beyond_int64_rejected),
 		cmocka_unit_test(test_nineteen_digits_checked_against_their_field),
+		cmocka_unit_test(test_integers_of_every_length_read_exactly),
 		cmocka_unit_test(test_listen_port_65536_rejected),
 		cmocka_unit_test(
 		    test_keepalive_65536_and_fwmark_beyond_32_bits_rejected),
