@@ -197,6 +197,7 @@ void		 parse_free(struct parser *);
 void		 parse_drop_lists(struct parser *);
 int		 parse_dropped(const struct snapshot *);
 const struct peer *parse_was(const struct peer *, struct peer *);
+void		 parse_was_prefetch(const struct peer *);
 size_t		 parse_gone(const struct snapshot *,
 		    const struct iface_gone **);
 int		 parse_done(struct snapshot *);

@@ -178,6 +178,8 @@ walk_kept(struct cycle_walk *w, struct iface *ifp, const struct iface_gone *g)
 		for (; i < end; i++) {
 			if (i + WALK_AHEAD < n)
 				peer_prefetch(v[i + WALK_AHEAD]);
+			if (i + WALK_AHEAD / 2 < n)
+				parse_was_prefetch(v[i + WALK_AHEAD / 2]);
 			walk_pair(w, ifp, ifp, v[i], parse_was(v[i], &o));
 		}
 		if (j < ng)

@@ -1171,9 +1171,10 @@ aips_mix(uint64_t h, uint64_t w)
 /*
  * A hash of the list, eight bytes at a time, each entry with its NUL:
  * the collector tells a changed list by it once the previous run's
- * lists are trimmed.  A whole word is copied at a constant size, a load;
- * the last part byte by byte, where a copy of a variable size would be a
- * call to memcpy(3).
+ * lists are trimmed.  A whole word is copied at a constant size, a load.
+ * The last part of an entry of eight bytes or more is the word that
+ * ends at its NUL, over bytes already taken; of a shorter one, byte by
+ * byte, where a copy of a variable size would be a call to memcpy(3).
  */
 static uint64_t
 aips_hash(uint64_t h, const char *aip, size_t len)
@@ -1187,13 +1188,16 @@ aips_hash(uint64_t h, const char *aip, size_t len)
 		memcpy(&w, aip + i, sizeof(w));
 		h = aips_mix(h, w);
 	}
-	if (i <= len) {
+	if (i > len)
+		return (h);
+	if (len + 1 >= sizeof(w))
+		memcpy(&w, aip + len + 1 - sizeof(w), sizeof(w));
+	else {
 		for (j = 0; i + j <= len; j++)
 			b[j] = aip[i + j];
 		memcpy(&w, b, sizeof(w));
-		h = aips_mix(h, w);
 	}
-	return (h);
+	return (aips_mix(h, w));
 }
 
 /*
