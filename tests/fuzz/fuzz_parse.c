@@ -46,6 +46,25 @@ next_chunk(uint32_t *state, size_t left)
 	return (n < left ? n : left);
 }
 
+/*
+ * What a document accepted makes is served as JSON and as text: UTF-8
+ * throughout, as strictly as the parser checks it (no overlong form, no
+ * surrogate), whatever bytes yajl let through.
+ */
+static void
+check_utf8(struct evbuffer *buf)
+{
+	const unsigned char	*b;
+	size_t			 len, i, n;
+
+	len = evbuffer_get_length(buf);
+	if ((b = evbuffer_pullup(buf, -1)) == NULL && len > 0)
+		abort();
+	for (i = 0; i < len; i += n)
+		if ((n = json_utf8_len(b + i, len - i)) == 0)
+			abort();
+}
+
 static void
 render(struct snapshot *s)
 {
@@ -57,6 +76,7 @@ render(struct snapshot *s)
 	if (render_raw(buf, s) == -1 || render_status(buf, s) == -1 ||
 	    metrics_render_peers(buf, s) == -1)
 		abort();
+	check_utf8(buf);
 	evbuffer_free(buf);
 	snapshot_trim(s);	/* as the collector keeps it */
 }
