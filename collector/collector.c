@@ -17,8 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#ifdef __GLIBC__
-#endif
 #include <paths.h>
 #include <pwd.h>
 #include <signal.h>

@@ -565,8 +565,9 @@ parse_plain(const unsigned char *s, size_t len)
 /*
  * Whether the string is ASCII as yajl passed it from the chunk it reads,
  * not decoded into a buffer of its own: it then had no escape, and yajl
- * has refused any control byte in it, so that it holds no NUL and
- * nothing a JSON string must escape.  yajl's check of UTF-8 lets
+ * has refused any control byte in it, so that it is as parse_plain's (a
+ * DEL aside, which costs and checks the same) for a scan of its high
+ * bits alone.  yajl's check of UTF-8 lets
  * overlong forms and surrogates through: a byte past ASCII is checked
  * here.  A string that spans two reads is yajl's copy, checked whole.
  */
@@ -597,16 +598,7 @@ parse_check(struct parser *p, enum pfield f, const char *what,
     const unsigned char *s, size_t len, size_t size, size_t *cost)
 {
 	size_t	i, n;
-	int	plain;
-
-	if (parse_as_read(p, s, len)) {
-		if (len >= size)
-			return (parse_fail(p, f, "%s too long", what));
-		if (cost != NULL)
-			*cost = len + 2;
-		return (0);
-	}
-	plain = parse_plain(s, len);
+	int	plain = parse_as_read(p, s, len) || parse_plain(s, len);
 
 	if (!plain && memchr(s, '\0', len) != NULL)
 		return (parse_fail(p, f, "%s contains a NUL byte", what));
